@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+using Mindstack.Platform.Http;
+
+namespace Mindstack.MindPeeker;
+
+/// <summary>
+/// MindPeeker speaks <c>{success, data, message}</c>, errors as
+/// <c>{success: false, error: {code, message, details, timestamp, request_id}}</c>, snake_case fields,
+/// offset pagination <c>{total, limit, offset, has_more}</c>.
+/// </summary>
+public sealed class MindPeekerDialect(TimeProvider clock) : Dialect
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public override string Name => "mindpeeker";
+
+    public override string Title => "MindPeeker API";
+
+    public override JsonSerializerOptions Json => Options;
+
+    public override (string Code, int Status) Describe(ProblemKind kind) => kind switch
+    {
+        ProblemKind.BadRequest => ("INVALID_REQUEST_BODY", 400),
+        ProblemKind.MalformedBody => ("INVALID_REQUEST_BODY", 400),
+        ProblemKind.Validation => ("INVALID_FIELD_VALUE", 422),
+        ProblemKind.Unauthorized => ("TOKEN_INVALID", 401),
+        ProblemKind.TokenExpired => ("TOKEN_EXPIRED", 401),
+        ProblemKind.PaymentRequired => ("INSUFFICIENT_CREDITS", 402),
+        ProblemKind.Forbidden => ("INSUFFICIENT_PERMISSIONS", 403),
+        ProblemKind.NotFound or ProblemKind.RouteNotFound => ("NOT_FOUND", 404),
+        ProblemKind.UpstreamFailed => ("AI_MODEL_ERROR", 502),
+        _ => StandardCodes.Describe(kind),
+    };
+
+    protected override object ErrorBody(HttpContext context, Problem problem, string code, int status) => new
+    {
+        success = false,
+        error = new
+        {
+            code,
+            message = problem.Message,
+            details = problem.Details ?? problem.Errors switch
+            {
+                null or { Count: 0 } => null,
+                [var only] => new { field = only.Field, reason = only.Message },
+                var many => (object)new { errors = many.Select(e => new { field = e.Field, reason = e.Message }) },
+            },
+            timestamp = clock.GetUtcNow().UtcDateTime,
+            request_id = RequestId(context),
+        },
+    };
+
+    /// <summary><c>{success: true, data, message}</c>.</summary>
+    public IResult Ok(object? data, string? message = null, int status = StatusCodes.Status200OK) =>
+        Json200(new { success = true, data, message }, status);
+
+    /// <summary><c>{success: true, message}</c>, for answers with nothing to return.</summary>
+    public IResult Done(string message) => Json200(new { success = true, message });
+}

@@ -1,0 +1,48 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+using Mindstack.Platform.Http;
+
+namespace Mindstack.Mindra;
+
+/// <summary>
+/// Mindra speaks camelCase JSON, errors as <c>{error, message, details, requestId}</c>, and pages
+/// as <c>{data, pagination: {page, limit, total, pages, hasNext, hasPrev}}</c>.
+/// </summary>
+public sealed class MindraDialect : Dialect
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public override string Name => "mindra";
+
+    public override string Title => "Mindra API";
+
+    public override JsonSerializerOptions Json => Options;
+
+    public override (string Code, int Status) Describe(ProblemKind kind) => kind switch
+    {
+        ProblemKind.BadRequest or ProblemKind.MalformedBody or ProblemKind.Validation => ("INVALID_REQUEST", 400),
+        ProblemKind.Unauthorized or ProblemKind.TokenExpired => ("UNAUTHORIZED", 401),
+        ProblemKind.PaymentRequired => ("INSUFFICIENT_BALANCE", 402),
+        ProblemKind.Forbidden => ("FORBIDDEN", 403),
+        ProblemKind.NotFound or ProblemKind.RouteNotFound => ("NOT_FOUND", 404),
+        ProblemKind.PayloadTooLarge => ("INVALID_REQUEST", 413),
+        ProblemKind.Internal => ("INTERNAL_ERROR", 500),
+        ProblemKind.UpstreamFailed or ProblemKind.Unavailable => ("SERVICE_UNAVAILABLE", 503),
+        _ => StandardCodes.Describe(kind),
+    };
+
+    protected override object ErrorBody(HttpContext context, Problem problem, string code, int status) => new
+    {
+        error = code,
+        message = problem.Message,
+        details = problem.Details ?? (problem.Errors is { Count: > 0 } errors
+            ? string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"))
+            : null),
+        requestId = RequestId(context),
+    };
+}

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.Logging;
+using Mindstack.Platform.Observability;
+
+namespace Mindstack.Platform.Http;
+
+/// <summary>
+/// The first thing every request meets: which API owns it (by port or path), its request id,
+/// one structured log line, request metrics, and — whatever goes wrong below — an answer in that
+/// API's own error shape: a thrown <see cref="Problem"/>, a malformed body, an unknown path or
+/// method, an unhandled exception. Never a bare 500 or a stack trace.
+/// </summary>
+internal sealed class ApiMiddleware(
+    RequestDelegate next,
+    ApiRegistry registry,
+    RequestMetrics metrics,
+    ILogger<ApiMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var api = Resolve(context);
+        var dialect = api?.Dialect ?? registry.PlatformDialect;
+        var requestId = RequestIds.Assign(context, dialect);
+        var apiName = api?.Mount.Name ?? "platform";
+
+        using (logger.BeginScope("{RequestId} {Api}", requestId, apiName))
+        {
+            try
+            {
+                await next(context);
+                if (!context.Response.HasStarted && IsEmptyError(context.Response))
+                {
+                    var kind = context.Response.StatusCode switch
+                    {
+                        StatusCodes.Status404NotFound => ProblemKind.RouteNotFound,
+                        StatusCodes.Status405MethodNotAllowed => ProblemKind.MethodNotAllowed,
+                        StatusCodes.Status401Unauthorized => ProblemKind.Unauthorized,
+                        StatusCodes.Status403Forbidden => ProblemKind.Forbidden,
+                        StatusCodes.Status413PayloadTooLarge => ProblemKind.PayloadTooLarge,
+                        StatusCodes.Status415UnsupportedMediaType => ProblemKind.UnsupportedMediaType,
+                        _ => ProblemKind.BadRequest,
+                    };
+                    await WriteProblemAsync(context, dialect, new Problem(kind, DefaultMessage(kind, context)));
+                }
+            }
+            catch (Exception exception) when (!context.Response.HasStarted)
+            {
+                var problem = ToProblem(exception, context);
+                if (problem.Kind == ProblemKind.Internal)
+                {
+                    logger.LogError(exception, "Unhandled exception on {Method} {Path}", context.Request.Method, context.Request.Path.Value);
+                }
+                await WriteProblemAsync(context, dialect, problem);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away mid-answer; nothing left to say to it.
+            }
+            finally
+            {
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                metrics.Record(apiName, context.Response.StatusCode, elapsed);
+                logger.LogInformation(
+                    "{Method} {Path} {Status} {DurationMs} {RequestId}",
+                    context.Request.Method,
+                    context.Request.PathBase.Add(context.Request.Path).Value,
+                    context.Response.StatusCode,
+                    Math.Round(elapsed.TotalMilliseconds, 2),
+                    requestId);
+            }
+        }
+    }
+
+    private ApiContext? Resolve(HttpContext context)
+    {
+        if (registry.ByPort(context.Connection.LocalPort) is { } own)
+        {
+            // On its own port an API is served at the root, as its document writes its paths.
+            context.Request.Path = own.BasePath.Add(context.Request.Path);
+            var ownContext = new ApiContext(own, onOwnPort: true);
+            context.Features.Set(ownContext);
+            return ownContext;
+        }
+        if (registry.ByPath(context.Request.Path) is { } mount)
+        {
+            var apiContext = new ApiContext(mount, onOwnPort: false);
+            context.Features.Set(apiContext);
+            return apiContext;
+        }
+        return null;
+    }
+
+    private static bool IsEmptyError(HttpResponse response) =>
+        response.StatusCode >= 400 && response.ContentLength is null or 0 && string.IsNullOrEmpty(response.ContentType);
+
+    private static string DefaultMessage(ProblemKind kind, HttpContext context) => kind switch
+    {
+        ProblemKind.RouteNotFound => $"No route matches {context.Request.Method} {context.Request.Path.Value}",
+        ProblemKind.MethodNotAllowed => $"Method {context.Request.Method} is not allowed on {context.Request.Path.Value}",
+        ProblemKind.Unauthorized => "Authentication required",
+        ProblemKind.Forbidden => "Forbidden",
+        ProblemKind.PayloadTooLarge => "Request body too large",
+        ProblemKind.UnsupportedMediaType => "Unsupported media type; send application/json",
+        _ => "Bad request",
+    };
+
+    internal static Problem ToProblem(Exception exception, HttpContext context) => exception switch
+    {
+        Problem problem => problem,
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+            new Problem(ProblemKind.PayloadTooLarge, "Request body too large"),
+        BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
+            new Problem(ProblemKind.UnsupportedMediaType, "Unsupported media type; send application/json"),
+        BadHttpRequestException { InnerException: JsonException } =>
+            new Problem(ProblemKind.MalformedBody, "Request body is not valid JSON"),
+        BadHttpRequestException bad when bad.Message.Contains("was not provided", StringComparison.Ordinal) =>
+            new Problem(ProblemKind.Validation, bad.Message),
+        BadHttpRequestException bad => new Problem(ProblemKind.BadRequest, bad.Message),
+        JsonException => new Problem(ProblemKind.MalformedBody, "Request body is not valid JSON"),
+        _ => new Problem(ProblemKind.Internal, "An unexpected error occurred"),
+    };
+
+    private static async Task WriteProblemAsync(HttpContext context, Dialect dialect, Problem problem)
+    {
+        context.Response.Clear();
+        context.Response.Headers[RequestIds.Header] = RequestIds.Get(context);
+        await dialect.Error(context, problem).ExecuteAsync(context);
+    }
+}
+
+/// <summary>
+/// After routing: refuses bodies larger than the endpoint's limit (its <see cref="IRequestSizeLimitMetadata"/>)
+/// or the API's (1 MB by default) with 413 before any of it is read.
+/// </summary>
+internal sealed class BodySizeLimitMiddleware(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize
+            ?? context.Dialect().MaxRequestBodyBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            throw new Problem(ProblemKind.PayloadTooLarge, $"Request body too large (limit {limit} bytes)");
+        }
+        var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false })
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+        return next(context);
+    }
+}

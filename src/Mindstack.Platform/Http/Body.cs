@@ -1,0 +1,42 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+
+namespace Mindstack.Platform.Http;
+
+/// <summary>
+/// A JSON request body read with the owning API's naming (snake_case for some, camelCase for
+/// others). Any content type is accepted, as clients such as <c>curl -d</c> send form types for
+/// JSON. A body that is empty or not JSON is a <see cref="ProblemKind.MalformedBody"/> problem,
+/// which the API's Dialect renders in its own shape.
+/// </summary>
+public sealed class Body<T> : IBindableFromHttpContext<Body<T>>, IEndpointParameterMetadataProvider
+    where T : class
+{
+    private Body(T value) => Value = value;
+
+    public T Value { get; }
+
+    public static async ValueTask<Body<T>?> BindAsync(HttpContext context, ParameterInfo parameter)
+    {
+        var dialect = context.Dialect();
+        T? value;
+        try
+        {
+            value = await JsonSerializer.DeserializeAsync<T>(context.Request.Body, dialect.Json, context.RequestAborted);
+        }
+        catch (JsonException exception)
+        {
+            var where = exception.Path is { Length: > 1 } path ? $" at {path}" : "";
+            throw new Problem(ProblemKind.MalformedBody, $"Request body is malformed{where}");
+        }
+        return value is null
+            ? throw new Problem(ProblemKind.MalformedBody, "Request body is required")
+            : new Body<T>(value);
+    }
+
+    public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder) =>
+        builder.Metadata.Add(new AcceptsMetadata(["application/json"], typeof(T)));
+}

@@ -1,0 +1,55 @@
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Mindstack.Platform.Observability;
+
+public static class ObservabilityExtensions
+{
+    public static IServiceCollection AddMindstackObservability(this IServiceCollection services)
+    {
+        services.TryAddSingleton<RequestMetrics>();
+        services.TryAddScoped<HealthService>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IHealthProbe, DatabaseHealthProbe>());
+        return services;
+    }
+
+    /// <summary><c>GET /health</c> and <c>GET /metrics/prometheus</c> on the main port.</summary>
+    public static IEndpointRouteBuilder MapMindstackObservability(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/health", async (HealthService health, CancellationToken ct) =>
+        {
+            var results = await health.CheckAllAsync(ct);
+            var healthy = results.Values.All(r => r.Healthy);
+            var body = new
+            {
+                status = healthy ? "ok" : "degraded",
+                version = HealthService.Version,
+                database = new
+                {
+                    reachable = results.TryGetValue("database", out var db) && db.Healthy,
+                    provider = db?.Data?["provider"],
+                },
+                components = results.ToDictionary(
+                    p => p.Key,
+                    p => new { healthy = p.Value.Healthy, detail = p.Value.Detail, data = p.Value.Data }),
+            };
+            return Results.Json(body, statusCode: healthy ? 200 : 503);
+        }).ExcludeFromDescription();
+
+        routes.MapGet("/metrics/prometheus", async (RequestMetrics requests, IEnumerable<IMetricsSource> sources, CancellationToken ct) =>
+        {
+            var output = new StringBuilder();
+            requests.Write(output);
+            foreach (var source in sources)
+            {
+                await source.WriteAsync(output, ct);
+            }
+            return Results.Text(output.ToString(), "text/plain; version=0.0.4; charset=utf-8");
+        }).ExcludeFromDescription();
+        return routes;
+    }
+}

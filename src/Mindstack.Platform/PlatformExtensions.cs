@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Http;
+using Mindstack.Platform.Observability;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.Platform;
+
+/// <summary>The platform core's doors, used by the server (and only the server).</summary>
+public static class PlatformExtensions
+{
+    public static IServiceCollection AddMindstackPlatform(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddMindstackStorage(configuration);
+        services.AddMindstackHttp();
+        services.AddMindstackObservability();
+        return services;
+    }
+
+    public static WebApplication UseMindstackPlatform(this WebApplication app)
+    {
+        app.UseMindstackHttp();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapMindstackPlatform(this IEndpointRouteBuilder routes)
+    {
+        routes.MapMindstackObservability();
+        routes.MapApiDocuments();
+        foreach (var contributor in routes.ServiceProvider.GetServices<IEndpointContributor>())
+        {
+            contributor.Map(routes);
+        }
+        return routes;
+    }
+
+    /// <summary>Applies pending schema migrations (both providers) before the server serves.</summary>
+    public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
+    }
+
+    public static Task MigrateDatabaseAsync(this WebApplication app, CancellationToken cancellationToken = default) =>
+        app.Services.MigrateDatabaseAsync(cancellationToken);
+}

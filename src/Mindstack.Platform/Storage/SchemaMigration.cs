@@ -1,0 +1,22 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace Mindstack.Platform.Storage;
+
+/// <summary>
+/// One versioned, hand-written schema change, expressed with EF Core's provider-neutral
+/// <see cref="MigrationBuilder"/> so the same migration produces SQLite and PostgreSQL DDL.
+/// Ids sort in the order migrations apply: <c>yyyyMMddNN_area_what</c>, e.g.
+/// <c>2026112301_accounts_initial</c>. An applied migration is never edited; a change is a new one.
+/// Subclasses are discovered in every assembly registered with
+/// <see cref="StorageServiceCollectionExtensions.AddMigrationsFrom"/>.
+/// </summary>
+public abstract class SchemaMigration
+{
+    public abstract string Id { get; }
+
+    public abstract void Up(MigrationBuilder migration, DatabaseProvider provider);
+
+    /// <summary>Columns for times: UTC everywhere (timestamptz on PostgreSQL, ISO text on SQLite).</summary>
+    protected static string? TimeType(DatabaseProvider provider) =>
+        provider == DatabaseProvider.Postgres ? "timestamp with time zone" : null;
+}

@@ -1,0 +1,61 @@
+using System.Reflection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Mindstack.Platform.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>The database context on SQLite or PostgreSQL, migrations, ids and the clock.</summary>
+    public static IServiceCollection AddMindstackStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        var settings = DatabaseSettings.FromConfiguration(configuration);
+        services.TryAddSingleton(settings);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IIdGenerator, UlidIdGenerator>();
+        services.TryAddSingleton(new MigrationAssemblies());
+        services.AddMigrationsFrom(typeof(StorageServiceCollectionExtensions).Assembly);
+        services.TryAddScoped<MigrationRunner>();
+        services.AddDbContext<MindstackDbContext>((sp, options) =>
+        {
+            var db = sp.GetRequiredService<DatabaseSettings>();
+            if (db.Provider == DatabaseProvider.Postgres)
+            {
+                options.UseNpgsql(db.ConnectionString);
+            }
+            else
+            {
+                Directory.CreateDirectory(db.DataDirectory);
+                options.UseSqlite(db.ConnectionString);
+            }
+        });
+        return services;
+    }
+
+    /// <summary>Adds entity configurations to the one database model.</summary>
+    public static IServiceCollection AddModelContributor<T>(this IServiceCollection services)
+        where T : class, IModelContributor
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelContributor, T>());
+        return services;
+    }
+
+    /// <summary>Adds every <see cref="SchemaMigration"/> in an assembly to the schema.</summary>
+    public static IServiceCollection AddMigrationsFrom(this IServiceCollection services, Assembly assembly)
+    {
+        var registry = services
+            .Where(d => d.ServiceType == typeof(MigrationAssemblies))
+            .Select(d => d.ImplementationInstance)
+            .OfType<MigrationAssemblies>()
+            .FirstOrDefault();
+        if (registry is null)
+        {
+            registry = new MigrationAssemblies();
+            services.AddSingleton(registry);
+        }
+        registry.Add(assembly);
+        return services;
+    }
+}

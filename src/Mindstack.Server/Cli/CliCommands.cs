@@ -1,0 +1,92 @@
+using Mindstack.Platform;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.Server.Cli;
+
+/// <summary>
+/// Operator commands of the server binary. They work on the same data folder or database as the
+/// server (<c>--data DIR</c>, <c>Mindstack__Database</c>), even while it runs.
+/// </summary>
+internal static class CliCommands
+{
+    private static readonly Dictionary<string, Func<CliContext, Task<int>>> Commands = new(StringComparer.Ordinal)
+    {
+        ["migrate"] = MigrateAsync,
+    };
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.ContainsKey(args[0]);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        await using var context = await CliContext.CreateAsync(args);
+        try
+        {
+            return await Commands[args[0]](context);
+        }
+        catch (CliUsageException usage)
+        {
+            await Console.Error.WriteLineAsync(usage.Message);
+            return 2;
+        }
+    }
+
+    /// <summary><c>migrate</c>: apply pending schema migrations and list them.</summary>
+    private static async Task<int> MigrateAsync(CliContext context)
+    {
+        var runner = context.Services.GetRequiredService<MigrationRunner>();
+        var applied = await runner.MigrateAsync();
+        Console.WriteLine(applied.Count == 0 ? "schema is current" : $"applied {applied.Count} migration(s): {string.Join(", ", applied)}");
+        return 0;
+    }
+}
+
+internal sealed class CliUsageException(string message) : Exception(message);
+
+/// <summary>The services a command needs, configured exactly as the server configures them.</summary>
+internal sealed class CliContext : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly AsyncServiceScope _scope;
+
+    private CliContext(WebApplication app, string[] args)
+    {
+        _app = app;
+        _scope = app.Services.CreateAsyncScope();
+        Args = args;
+    }
+
+    public string[] Args { get; }
+
+    public IServiceProvider Services => _scope.ServiceProvider;
+
+    public static async Task<CliContext> CreateAsync(string[] args)
+    {
+        // Only --data reaches configuration; the command's own options are read by the command.
+        var dataIndex = Array.IndexOf(args, "--data");
+        string[] hostArgs = dataIndex >= 0 && dataIndex + 1 < args.Length ? ["--data", args[dataIndex + 1]] : [];
+        var builder = WebApplication.CreateBuilder(hostArgs);
+        builder.Logging.ClearProviders();
+        builder.Services.AddMindstack(builder.Configuration);
+        var app = builder.Build();
+        await app.Services.MigrateDatabaseAsync();
+        return new CliContext(app, args);
+    }
+
+    /// <summary>The value of <c>--name VALUE</c>, or null.</summary>
+    public string? Option(string name)
+    {
+        var index = Array.IndexOf(Args, name);
+        return index >= 0 && index + 1 < Args.Length ? Args[index + 1] : null;
+    }
+
+    public bool Flag(string name) => Args.Contains(name, StringComparer.Ordinal);
+
+    public string Required(string name) =>
+        Option(name) ?? throw new CliUsageException($"missing {name}");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _scope.DisposeAsync();
+        await _app.DisposeAsync();
+    }
+}

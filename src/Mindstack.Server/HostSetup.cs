@@ -1,0 +1,39 @@
+using Mindstack.Platform.Http;
+
+namespace Mindstack.Server;
+
+internal static class HostSetup
+{
+    /// <summary>The URLs, extra API ports, JSON logs and graceful shutdown.</summary>
+    public static WebApplicationBuilder ConfigureMindstackHost(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var urls = (configuration["urls"] is { Length: > 0 } configured ? configured : "http://localhost:8080")
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .ToList();
+        // An API given its own port is served there at the root, on the main URL's host.
+        var first = urls[0];
+        var portColon = first.LastIndexOf(':');
+        var host = portColon > first.IndexOf("://", StringComparison.Ordinal) + 2 ? first[..portColon] : first;
+        foreach (var api in configuration.GetSection("Mindstack:Apis").GetChildren())
+        {
+            if (ApiRegistry.PortFor(configuration, api.Key) is { } port)
+            {
+                urls.Add($"{host}:{port}");
+            }
+        }
+        builder.WebHost.UseUrls([.. urls]);
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.UseUtcTimestamp = true;
+            o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Mindstack.Platform.Tests.Http;
+
+/// <summary>Every API answers what goes wrong in its own error shape, never a bare 500 or a stack trace.</summary>
+public sealed class ErrorShapeTests(ProbeFactory factory) : IClassFixture<ProbeFactory>
+{
+    public static TheoryData<string> Apis => new() { "mindpeeker", "mindra", "pluginmind", "mindswarm", "mindmesh" };
+
+    private static string BaseOf(string api) => api switch
+    {
+        "mindpeeker" => "/mindpeeker/v1",
+        "mindra" => "/mindra",
+        "pluginmind" => "/pluginmind",
+        "mindswarm" => "/mindswarm/api",
+        "mindmesh" => "/mindmesh",
+        _ => throw new ArgumentOutOfRangeException(nameof(api)),
+    };
+
+    /// <summary>Checks the API's envelope and returns (code-or-null, message) from it.</summary>
+    private static (string? Code, string Message) AssertShape(string api, JsonElement body, string requestId)
+    {
+        switch (api)
+        {
+            case "mindpeeker":
+                Assert.False(body.GetProperty("success").GetBoolean());
+                var error = body.GetProperty("error");
+                Assert.Equal(requestId, error.GetProperty("request_id").GetString());
+                Assert.True(error.TryGetProperty("timestamp", out _));
+                Assert.True(error.TryGetProperty("details", out _));
+                return (error.GetProperty("code").GetString(), error.GetProperty("message").GetString()!);
+            case "mindra":
+                Assert.Equal(requestId, body.GetProperty("requestId").GetString());
+                Assert.True(body.TryGetProperty("details", out _));
+                return (body.GetProperty("error").GetString(), body.GetProperty("message").GetString()!);
+            case "pluginmind":
+                var pm = body.GetProperty("error");
+                Assert.Equal(requestId, pm.GetProperty("correlation_id").GetString());
+                return (pm.GetProperty("code").GetString(), pm.GetProperty("message").GetString()!);
+            case "mindswarm":
+                Assert.False(body.GetProperty("success").GetBoolean());
+                return (body.GetProperty("code").GetString(), body.GetProperty("error").GetString()!);
+            case "mindmesh":
+                return (null, body.GetProperty("detail").GetString()!);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(api));
+        }
+    }
+
+    private async Task<(HttpStatusCode Status, string? Code, string Message, string Raw)> SendAsync(
+        string api, HttpMethod method, string path, string? body = null)
+    {
+        var requestId = "test-" + Guid.NewGuid().ToString("N")[..8];
+        using var response = await factory.SendRawAsync(method, BaseOf(api) + path, body,
+            h => h.Add("X-Request-ID", requestId));
+        Assert.Equal(requestId, response.Headers.GetValues("X-Request-ID").Single());
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var raw = await response.Content.ReadAsStringAsync();
+        var (code, message) = AssertShape(api, JsonDocument.Parse(raw).RootElement, requestId);
+        return (response.StatusCode, code, message, raw);
+    }
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public async Task UnknownPath_AnyApi_NotFoundInOwnShape(string api)
+    {
+        var (status, code, _, _) = await SendAsync(api, HttpMethod.Get, "/no/such/path");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal(api switch { "pluginmind" => "HTTP_EXCEPTION", "mindmesh" => null, _ => "NOT_FOUND" }, code);
+    }
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public async Task MalformedBody_AnyApi_BadRequestInOwnShape(string api)
+    {
+        var (status, code, message, _) = await SendAsync(api, HttpMethod.Post, "/__probe/echo", "{\"text\": ");
+        var (expectedStatus, expectedCode) = api switch
+        {
+            "mindpeeker" => (HttpStatusCode.BadRequest, "INVALID_REQUEST_BODY"),
+            "mindra" => (HttpStatusCode.BadRequest, "INVALID_REQUEST"),
+            "pluginmind" => (HttpStatusCode.UnprocessableEntity, "INVALID_INPUT"),
+            "mindswarm" => (HttpStatusCode.BadRequest, "VALIDATION_ERROR"),
+            _ => (HttpStatusCode.UnprocessableEntity, (string?)null),
+        };
+        Assert.Equal(expectedStatus, status);
+        Assert.Equal(expectedCode, code);
+        Assert.False(string.IsNullOrWhiteSpace(message));
+    }
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public async Task WellFormedBody_AnyApi_ReadWithApiNaming(string api)
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Post, BaseOf(api) + "/__probe/echo", "{\"text\":\"hi\"}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("hi", (await factory.ReadJsonAsync(response)).GetProperty("text").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public async Task MissingCredential_AnyApi_UnauthorizedInOwnShape(string api)
+    {
+        var (status, code, _, _) = await SendAsync(api, HttpMethod.Get, "/__probe/protected");
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal(api switch
+        {
+            "mindpeeker" => "TOKEN_INVALID",
+            "pluginmind" => "AUTHENTICATION_FAILED",
+            "mindmesh" => null,
+            _ => "UNAUTHORIZED",
+        }, code);
+    }
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public async Task UnhandledException_AnyApi_500WithoutDetails(string api)
+    {
+        var (status, _, message, raw) = await SendAsync(api, HttpMethod.Get, "/__probe/crash");
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        Assert.DoesNotContain("secret internal detail", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", raw, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(message));
+    }
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public async Task TooLargeBody_AnyApi_413InOwnShape(string api)
+    {
+        var big = "{\"text\":\"" + new string('x', 1024 * 1024 + 10) + "\"}";
+        var (status, code, _, _) = await SendAsync(api, HttpMethod.Post, "/__probe/echo", big);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        if (api == "pluginmind")
+        {
+            Assert.Equal("REQUEST_TOO_LARGE", code);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public async Task WrongMethod_AnyApi_405InOwnShape(string api)
+    {
+        var (status, _, _, _) = await SendAsync(api, HttpMethod.Delete, "/__probe/echo");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, status);
+    }
+
+    [Fact]
+    public async Task Validation_MindMesh_ListsFieldErrors()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/mindmesh/__probe/invalid");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var body = await factory.ReadJsonAsync(response);
+        Assert.Equal("Request validation failed", body.GetProperty("detail").GetString());
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal("email", error.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Validation_MindPeeker_DetailsNameTheField()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/mindpeeker/v1/__probe/invalid");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var details = (await factory.ReadJsonAsync(response)).GetProperty("error").GetProperty("details");
+        Assert.Equal("email", details.GetProperty("field").GetString());
+        Assert.Equal("Invalid email format", details.GetProperty("reason").GetString());
+    }
+}

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Mindstack.Platform.Tests.Observability;
+
+public sealed class HealthAndDocumentsTests(MindstackFactory factory) : IClassFixture<MindstackFactory>
+{
+    [Fact]
+    public async Task Health_Default_OkWithReachableDatabase()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/health");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await factory.ReadJsonAsync(response);
+        Assert.Equal("ok", body.GetProperty("status").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("version").GetString()));
+        Assert.True(body.GetProperty("database").GetProperty("reachable").GetBoolean());
+        Assert.Equal(TestDatabase.ProviderName, body.GetProperty("database").GetProperty("provider").GetString());
+    }
+
+    [Theory]
+    [InlineData("mindpeeker", "/mindpeeker/v1")]
+    [InlineData("mindra", "/mindra")]
+    [InlineData("pluginmind", "/pluginmind")]
+    [InlineData("mindswarm", "/mindswarm")]
+    [InlineData("mindmesh", "/mindmesh")]
+    public async Task OpenApi_EachApi_DocumentWithBasePathPaths(string api, string basePath)
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, $"/openapi/{api}.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = await factory.ReadJsonAsync(response);
+        Assert.StartsWith("3.", document.GetProperty("openapi").GetString());
+        Assert.False(string.IsNullOrEmpty(document.GetProperty("info").GetProperty("title").GetString()));
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            Assert.StartsWith(basePath + "/", path.Name);
+        }
+
+        using var page = await factory.SendRawAsync(HttpMethod.Get, $"/docs/{api}");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains($"/openapi/{api}.json", await page.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task OpenApi_Mindra_ListsItsHealthRoute()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/openapi/mindra.json");
+        var paths = (await factory.ReadJsonAsync(response)).GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/mindra/health", out _));
+    }
+
+    [Fact]
+    public async Task Prometheus_AfterRequests_CountsByApiAndStatus()
+    {
+        (await factory.SendRawAsync(HttpMethod.Get, "/mindra/health")).Dispose();
+        (await factory.SendRawAsync(HttpMethod.Get, "/mindmesh/missing")).Dispose();
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/metrics/prometheus");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("mindstack_http_requests_total{api=\"mindra\",status=\"200\"}", text);
+        Assert.Contains("mindstack_http_requests_total{api=\"mindmesh\",status=\"404\"}", text);
+        Assert.Contains("mindstack_http_request_duration_seconds_bucket", text);
+    }
+
+    [Theory]
+    [InlineData("/mindra/health")]
+    [InlineData("/mindmesh/health")]
+    public async Task ApiHealth_DocumentShape_HealthyWithServices(string path)
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, path);
+        var body = await factory.ReadJsonAsync(response);
+        Assert.Equal("healthy", body.GetProperty("status").GetString());
+        Assert.Equal("healthy", body.GetProperty("services").GetProperty("database").GetString());
+        Assert.Equal(JsonValueKind.String, body.GetProperty("timestamp").ValueKind);
+    }
+
+    [Fact]
+    public async Task PluginMindProbes_LiveAndReady_AnswerAsOriginal()
+    {
+        using var live = await factory.SendRawAsync(HttpMethod.Get, "/pluginmind/live");
+        Assert.Equal("live", (await factory.ReadJsonAsync(live)).GetProperty("status").GetString());
+        using var ready = await factory.SendRawAsync(HttpMethod.Get, "/pluginmind/ready");
+        var body = await factory.ReadJsonAsync(ready);
+        Assert.Equal("ready", body.GetProperty("status").GetString());
+        Assert.Equal("ok", body.GetProperty("checks").GetProperty("db").GetString());
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Mindstack.Testing;
+
+/// <summary>
+/// The real server as a separate process, from the published build (<c>MINDSTACK_PUBLISHED_DIR</c>,
+/// which <c>./test.sh</c> fills; otherwise published on first use). For tests of what only a real
+/// process shows: ports, signals, several nodes.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private static readonly SemaphoreSlim PublishGate = new(1, 1);
+    private static string? _published;
+    private readonly Process _process;
+    private readonly StringWriter _output = new();
+
+    private ServerProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+        BaseAddress = new Uri($"http://127.0.0.1:{port}");
+    }
+
+    public int Port { get; }
+
+    public Uri BaseAddress { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Starts the server on a free loopback port with its own data folder and waits for <c>/health</c>.</summary>
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, IDictionary<string, string>? environment = null,
+        string? databaseConnectionString = null)
+    {
+        var dll = Path.Combine(await PublishedDirectoryAsync(), "Mindstack.Server.dll");
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = dataDirectory,
+        };
+        foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["Mindstack__Database"] = databaseConnectionString ?? "";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
+        var server = new ServerProcess(process, port);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await server.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+        return server;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.WriteLine(line);
+        }
+    }
+
+    private async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"server exited with {_process.ExitCode}:\n{Output}");
+            }
+            try
+            {
+                using var response = await client.GetAsync("/health");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"server did not answer /health in {timeout}:\n{Output}");
+    }
+
+    /// <summary>Sends SIGTERM and waits for a graceful exit.</summary>
+    public async Task<int> StopAsync(TimeSpan? timeout = null)
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        return _process.ExitCode;
+    }
+
+    /// <summary>Ends the process at once (<c>kill -9</c>), as a crashed node.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private static async Task<string> PublishedDirectoryAsync()
+    {
+        await PublishGate.WaitAsync();
+        try
+        {
+            if (_published is not null)
+            {
+                return _published;
+            }
+            var fromEnvironment = Environment.GetEnvironmentVariable("MINDSTACK_PUBLISHED_DIR");
+            if (!string.IsNullOrEmpty(fromEnvironment) && File.Exists(Path.Combine(fromEnvironment, "Mindstack.Server.dll")))
+            {
+                return _published = fromEnvironment;
+            }
+            var root = RepositoryRoot();
+            var output = Path.Combine(Path.GetTempPath(), "mindstack-published-" + Guid.NewGuid().ToString("N")[..8]);
+            var publish = Process.Start(new ProcessStartInfo("dotnet",
+                ["publish", Path.Combine(root, "src", "Mindstack.Server"), "-c", "Release", "-o", output, "--nologo", "-v", "q"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            var log = await publish.StandardOutput.ReadToEndAsync() + await publish.StandardError.ReadToEndAsync();
+            await publish.WaitForExitAsync();
+            if (publish.ExitCode != 0)
+            {
+                throw new InvalidOperationException("dotnet publish failed:\n" + log);
+            }
+            return _published = output;
+        }
+        finally
+        {
+            PublishGate.Release();
+        }
+    }
+
+    public static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Mindstack.slnx")))
+        {
+            directory = directory.Parent;
+        }
+        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}
