@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Mindstack.Platform.Storage;
@@ -16,12 +17,17 @@ public sealed class MindstackDbContext(
     /// <summary>Which database this context talks to.</summary>
     public DatabaseProvider Provider => settings.Provider;
 
+    /// <summary>What the model is built from: EF caches one model per distinct key.</summary>
+    internal string ModelKey { get; } = settings.Provider + ":" + string.Join(",",
+        contributors.Select(c => c.GetType().FullName).Order(StringComparer.Ordinal));
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         foreach (var contributor in contributors)
         {
             contributor.Configure(modelBuilder);
         }
+        SnakeCaseNames.Apply(modelBuilder);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -42,4 +48,16 @@ public sealed class MindstackDbContext(
     private sealed class NullableUtcDateTimeConverter() : ValueConverter<DateTime?, DateTime?>(
         v => v == null ? v : v.Value.Kind == DateTimeKind.Utc ? v : v.Value.ToUniversalTime(),
         v => v == null ? v : DateTime.SpecifyKind(v.Value, DateTimeKind.Utc));
+}
+
+/// <summary>
+/// One cached model per set of contributors and provider (EF's default is one per context type,
+/// which would hand a host the model of another host built in the same process).
+/// </summary>
+internal sealed class ContributorModelCacheKeyFactory : IModelCacheKeyFactory
+{
+    public object Create(DbContext context, bool designTime) =>
+        context is MindstackDbContext mindstack
+            ? (context.GetType(), mindstack.ModelKey, designTime)
+            : (context.GetType(), designTime);
 }

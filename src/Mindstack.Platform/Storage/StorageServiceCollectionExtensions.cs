@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,6 +31,7 @@ public static class StorageServiceCollectionExtensions
                 Directory.CreateDirectory(db.DataDirectory);
                 options.UseSqlite(db.ConnectionString);
             }
+            options.ReplaceService<IModelCacheKeyFactory, ContributorModelCacheKeyFactory>();
         });
         return services;
     }
