@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Limits;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
 
@@ -16,6 +17,7 @@ public static class PlatformExtensions
         services.AddMindstackStorage(configuration);
         services.AddMindstackHttp();
         services.AddMindstackObservability();
+        services.AddMindstackLimits(configuration);
         return services;
     }
 

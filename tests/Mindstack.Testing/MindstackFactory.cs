@@ -16,9 +16,32 @@ namespace Mindstack.Testing;
 /// </summary>
 public class MindstackFactory : WebApplicationFactory<Program>
 {
-    private readonly TestDatabase _database = TestDatabase.Create();
+    private readonly TestDatabase _database;
+    private readonly bool _ownsDatabase;
     private readonly List<Action<IServiceCollection>> _services = [];
     private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
+
+    /// <summary>A server on a fresh database of its own, dropped when the factory is disposed.</summary>
+    public MindstackFactory()
+        : this(null)
+    {
+    }
+
+    /// <summary>
+    /// A server on <paramref name="sharedDatabase"/> when given: several factories on one
+    /// database (and data folder) are several nodes of one deployment. The caller creates and
+    /// disposes a shared database; null means a fresh database owned by this factory. (Not
+    /// public: a class fixture has exactly one public constructor.)
+    /// </summary>
+    protected MindstackFactory(TestDatabase? sharedDatabase)
+    {
+        _ownsDatabase = sharedDatabase is null;
+        _database = sharedDatabase ?? TestDatabase.Create();
+    }
+
+    /// <summary>One node of a deployment on a database that the caller shares between nodes, and disposes.</summary>
+    public static MindstackFactory OnSharedDatabase(TestDatabase sharedDatabase) =>
+        new(sharedDatabase ?? throw new ArgumentNullException(nameof(sharedDatabase)));
 
     public TestDatabase Database => _database;
 
@@ -79,7 +102,7 @@ public class MindstackFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsDatabase)
         {
             _database.Dispose();
         }
