@@ -17,7 +17,16 @@ public static class LimitsExtensions
     /// </summary>
     public static IServiceCollection AddMindstackLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section));
+        services.AddOptions<LimitsOptions>()
+            .Bind(configuration.GetSection(LimitsOptions.Section))
+            .Validate<DatabaseSettings>(
+                (o, db) => o.RateLimitStore != RateLimitStore.Database || db.Provider == DatabaseProvider.Postgres,
+                $"{LimitsOptions.Section}:RateLimitStore=Database needs PostgreSQL; SQLite is one node and counts in memory.")
+            .Validate(
+                o => o.IdempotencyRetention > TimeSpan.Zero && o.IdempotencyWait >= TimeSpan.Zero
+                    && o.IdempotencyLease > TimeSpan.Zero && o.PurgeInterval > TimeSpan.Zero,
+                $"{LimitsOptions.Section}: retention, lease and purge interval must be positive, the wait not negative.")
+            .ValidateOnStart();
         services.AddModelContributor<LimitsModel>();
 
         services.TryAddSingleton<MemoryRateCounterStore>();
@@ -29,9 +38,7 @@ public static class LimitsExtensions
             return store switch
             {
                 RateLimitStore.Memory => sp.GetRequiredService<MemoryRateCounterStore>(),
-                RateLimitStore.Database when provider == DatabaseProvider.Postgres => sp.GetRequiredService<DatabaseRateCounterStore>(),
-                RateLimitStore.Database => throw new InvalidOperationException(
-                    $"{LimitsOptions.Section}:RateLimitStore=Database needs PostgreSQL; SQLite is one node and counts in memory."),
+                RateLimitStore.Database => sp.GetRequiredService<DatabaseRateCounterStore>(),
                 _ => provider == DatabaseProvider.Postgres
                     ? sp.GetRequiredService<DatabaseRateCounterStore>()
                     : sp.GetRequiredService<MemoryRateCounterStore>(),

@@ -43,10 +43,11 @@ public static class RateLimitEndpoints
                 return await next(invocation);
             }
             var limitKey = key?.Invoke(context) is { Length: > 0 } selected ? selected : ClientAddress.Of(context);
+            var limiter = services.GetRequiredService<IRateLimiter>();
             RateLimitDecision decision;
             try
             {
-                decision = await services.GetRequiredService<IRateLimiter>().AcquireAsync(chosen, limitKey, context.RequestAborted);
+                decision = await limiter.AcquireAsync(chosen, limitKey, context.RequestAborted);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {

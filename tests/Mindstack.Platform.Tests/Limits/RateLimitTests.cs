@@ -167,6 +167,19 @@ public sealed class RateLimitTests(LimitsFactory factory) : IClassFixture<Limits
     }
 
     [Fact]
+    public async Task RateLimit_ConcurrentBurst_AdmitsExactlyTheLimit()
+    {
+        var key = NewKey();
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 15).Select(async _ =>
+        {
+            using var response = await GetAsync("/mindra/__limits/limited", key);
+            return response.StatusCode;
+        }));
+        Assert.Equal(3, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(12, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
     public async Task RateLimit_DefaultKey_CountsPerClientAddress()
     {
         var first = $"203.0.113.{Random.Shared.Next(1, 254)}";
