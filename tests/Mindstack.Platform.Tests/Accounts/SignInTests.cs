@@ -153,10 +153,13 @@ public sealed class SignInTests(AuthFactory factory) : IClassFixture<AuthFactory
         await factory.LoginAsync(Swarm, email, password);
     }
 
-    internal static JsonElement Payload(string jwt)
+    internal static JsonElement Payload(string jwt) => Segment(jwt.Split('.')[1]);
+
+    /// <summary>One base64url JSON segment of a JWT.</summary>
+    internal static JsonElement Segment(string base64Url)
     {
-        var payload = jwt.Split('.')[1].Replace('-', '+').Replace('_', '/');
-        payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
-        return JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(payload))).RootElement.Clone();
+        var text = base64Url.Replace('-', '+').Replace('_', '/');
+        text = text.PadRight(text.Length + (4 - text.Length % 4) % 4, '=');
+        return JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(text))).RootElement.Clone();
     }
 }
