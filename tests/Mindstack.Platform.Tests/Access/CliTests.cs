@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Tests.Accounts;
 
 namespace Mindstack.Platform.Tests.Access;
 
@@ -44,21 +44,6 @@ public sealed class CliTests
         return new CliResult(process.ExitCode, await output, await error);
     }
 
-    /// <summary>The platform's services on the same data folder and database, as another node would see them.</summary>
-    private static ServiceProvider ServicesOn(TestDatabase database)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["data"] = database.DataDirectory,
-            ["Mindstack:Database"] = database.PostgresConnectionString ?? "",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging();
-        services.AddMindstackPlatform(configuration);
-        return services.BuildServiceProvider();
-    }
-
     [Fact]
     public async Task Commands_WhileServerRuns_CreateAccountSetRoleCreateAndRevokeKey()
     {
@@ -81,7 +66,7 @@ public sealed class CliTests
         var swarmKey = await RunAsync(database, "keys", "create", "--api", "mindswarm", "--email", "ops@example.com", "--name", "bot");
         Assert.Matches(new Regex("^msk_[0-9a-f]{48}$"), swarmKey.LastLine);
 
-        await using (var services = ServicesOn(database))
+        await using (var services = PlatformServices.On(database))
         {
             await using var scope = services.CreateAsyncScope();
             var authenticator = scope.ServiceProvider.GetRequiredService<ICallerAuthenticator>();
@@ -94,7 +79,7 @@ public sealed class CliTests
 
         var revoked = await RunAsync(database, "keys", "revoke", "--id", keyId);
         Assert.True(revoked.ExitCode == 0, revoked.Output + revoked.Error);
-        await using (var services = ServicesOn(database))
+        await using (var services = PlatformServices.On(database))
         {
             await using var scope = services.CreateAsyncScope();
             var authenticator = scope.ServiceProvider.GetRequiredService<ICallerAuthenticator>();

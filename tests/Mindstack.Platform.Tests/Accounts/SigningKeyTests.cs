@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Accounts;
 
 namespace Mindstack.Platform.Tests.Accounts;
 
@@ -36,6 +38,29 @@ public sealed class SigningKeyTests(AuthFactory generated, ConfiguredKeyFactory 
         var again = await generated.LoginAsync(AuthRoutes.MindMesh, email, password);
         Assert.True(SignedWith(again.GetProperty("accessToken").GetString()!, key));
         Assert.False(SignedWith(again.GetProperty("accessToken").GetString()!, ConfiguredKeyFactory.Key));
+    }
+
+    [Fact]
+    public async Task SigningKey_TwoNodesOneDatabase_GeneratedOnceAndShared()
+    {
+        using var database = TestDatabase.Create();
+        await using var nodeA = PlatformServices.On(database);
+        await using var nodeB = PlatformServices.On(database);
+        await nodeA.MigrateDatabaseAsync();
+
+        // Both nodes reach for a key at once; exactly one is generated and both use it.
+        var issuers = await Task.WhenAll(new[] { nodeA, nodeB }.Select(node =>
+            node.GetRequiredService<IAccessTokenService>().IssueAsync("user_1", "sess_1", "mindmesh", TimeSpan.FromMinutes(5))));
+        foreach (var (token, reader) in new[] { (issuers[0], nodeB), (issuers[1], nodeA) })
+        {
+            var (status, claims) = await reader.GetRequiredService<IAccessTokenService>().ReadAsync(token.Token, "mindmesh");
+            Assert.Equal(AccessTokenStatus.Valid, status);
+            Assert.Equal("sess_1", claims!.SessionId);
+        }
+        await using var scope = nodeA.CreateAsyncScope();
+        var rows = await scope.ServiceProvider.GetRequiredService<Mindstack.Platform.Storage.MindstackDbContext>().Database
+            .SqlQueryRaw<string>("SELECT name AS \"Value\" FROM accounts_secrets").ToListAsync();
+        Assert.Equal(["jwt_signing_key"], rows);
     }
 
     private static bool SignedWith(string jwt, byte[] key)
