@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Ai;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
@@ -16,6 +17,7 @@ public static class PlatformExtensions
         services.AddMindstackStorage(configuration);
         services.AddMindstackHttp();
         services.AddMindstackObservability();
+        services.AddMindstackAi(configuration);
         return services;
     }
 
