@@ -42,7 +42,7 @@ internal static partial class Moderator
     [GeneratedRegex(@"https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|io|xyz|ru|biz|info|ly|me|co|shop|click|top)(?:/|\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Link();
 
-    [GeneratedRegex(@"\b[a-z](?<sep>[.\- ])[a-z](?:\k<sep>[a-z]){2,}\b", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b[a-z](?<sep>[.\- ])[a-z](?:\k<sep>[a-z]){2,}\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex SpelledOut();
 
     [GeneratedRegex(@"(?:\+?\d[\d\s-]{8,}\d)", RegexOptions.CultureInvariant)]
@@ -51,7 +51,10 @@ internal static partial class Moderator
     public static AiModeration Moderate(string text)
     {
         var matches = new List<AiModerationMatch>();
-        foreach (var sentence in SplitClauses(text))
+        // "s.t.u.p.i.d" and "s t u p i d": four or more single letters with one separator join up
+        // (before clauses are split at the dots).
+        var joined = SpelledOut().Replace(text, m => new string([.. m.Value.Where(char.IsLetter)]));
+        foreach (var sentence in SplitClauses(joined))
         {
             var tokens = Normalize(sentence);
             MatchTerms(tokens, matches);
@@ -259,8 +262,7 @@ internal static partial class Moderator
     {
         var tokens = new List<string>();
         var word = new StringBuilder();
-        // "s.t.u.p.i.d" and "s t u p i d": four or more single letters with one separator join up.
-        var lower = SpelledOut().Replace(text.ToLowerInvariant(), m => new string([.. m.Value.Where(char.IsLetter)]));
+        var lower = text.ToLowerInvariant();
         for (var i = 0; i <= lower.Length; i++)
         {
             var c = i < lower.Length ? lower[i] : ' ';

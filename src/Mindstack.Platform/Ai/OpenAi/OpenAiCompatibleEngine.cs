@@ -386,7 +386,7 @@ internal sealed class OpenAiCompatibleEngine(OpenAiClient client, TimeProvider c
         }
         if (responseFormat is not null)
         {
-            payload["response_format"] = responseFormat;
+            payload["response_format"] = responseFormat.DeepClone();
         }
         return payload;
     }
