@@ -18,12 +18,19 @@ internal static partial class Moderator
 {
     private sealed record Term(string Category, double Weight, bool Targeted);
 
-    private sealed record TermTable(Dictionary<string, List<Term>> Terms, List<(string Prefix, Term Term)> Prefixes, int Longest);
+    private sealed record TermTable(Dictionary<string, List<Term>> Terms, List<(string Prefix, Term Term)> Prefixes, int Longest)
+    {
+        /// <summary>Multi-word terms by first word, longest first.</summary>
+        public Dictionary<string, string[][]> PhrasesByFirstWord { get; } = Terms.Keys
+            .Where(k => k.Contains(' ', StringComparison.Ordinal))
+            .Select(k => k.Split(' '))
+            .GroupBy(w => w[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(w => w.Length).ToArray(), StringComparer.Ordinal);
+    }
 
     private static readonly TermTable Table = BuildTerms();
     private static readonly Dictionary<string, List<Term>> Terms = Table.Terms;
     private static readonly List<(string Prefix, Term Term)> Prefixes = Table.Prefixes;
-    private static readonly int LongestTerm = Table.Longest;
     private static readonly HashSet<string> Groups = Words(ModerationTerms.Groups);
     private static readonly HashSet<string> Dehumanizing = Words(ModerationTerms.Dehumanizing);
     private static readonly List<string[]> HostileCalls =
@@ -83,7 +90,8 @@ internal static partial class Moderator
             || ContainsSequence(tokens, "going", "to");
         for (var i = 0; i < tokens.Count; i++)
         {
-            for (var length = Math.Min(LongestTerm, tokens.Count - i); length >= 1; length--)
+            var phrases = Table.PhrasesByFirstWord.GetValueOrDefault(tokens[i]) ?? [];
+            foreach (var length in phrases.Where(p => IndexOfSequence(tokens, p, i, Math.Min(tokens.Count, i + p.Length)) == i).Select(p => p.Length).Append(1))
             {
                 var key = length == 1 ? tokens[i] : string.Join(' ', tokens.Skip(i).Take(length));
                 var terms = Terms.GetValueOrDefault(key) ?? (length == 1 ? PrefixMatch(key) : null);

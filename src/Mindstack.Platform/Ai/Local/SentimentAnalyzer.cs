@@ -15,6 +15,8 @@ internal static class SentimentAnalyzer
     private const double NegationScale = -0.74;
     private const double Alpha = 15;
 
+    private static readonly Dictionary<string, double> NoSymbols = [];
+
     public static AiSentiment Analyze(string text)
     {
         var sentences = Sentences.Split(text);
@@ -85,20 +87,24 @@ internal static class SentimentAnalyzer
         // Phrases first ("waste of money", "highly recommend"), longest match wins.
         for (var i = 0; i < tokens.Count; i++)
         {
-            for (var length = Math.Min(SentimentLexicon.LongestPhrase, tokens.Count - i); length >= 2; length--)
+            if (!SentimentLexicon.PhrasesByFirstWord.TryGetValue(lower[i], out var candidates))
             {
-                var phrase = string.Join(' ', lower.Skip(i).Take(length));
-                if (SentimentLexicon.Phrases.TryGetValue(phrase, out var value))
+                continue;
+            }
+            foreach (var (words, value) in candidates)
+            {
+                if (!StartsAt(lower, i, words))
                 {
-                    valences[i] = value;
-                    for (var k = i; k < i + length; k++)
-                    {
-                        consumed[k] = true;
-                    }
-                    consumed[i] = value == 0;
-                    i += length - 1;
-                    break;
+                    continue;
                 }
+                valences[i] = value;
+                for (var k = i; k < i + words.Length; k++)
+                {
+                    consumed[k] = true;
+                }
+                consumed[i] = value == 0;
+                i += words.Length - 1;
+                break;
             }
         }
 
@@ -162,7 +168,11 @@ internal static class SentimentAnalyzer
             }
         }
 
-        foreach (var (symbol, value) in SentimentLexicon.Symbols)
+        // Emoticons need punctuation or symbols; most sentences have neither beyond a final stop.
+        var symbols = sentence.Any(c => c is ':' or ';' or '<' or '>' || char.IsSurrogate(c) || c is >= '\u2600' and <= '\u27bf')
+            ? SentimentLexicon.Symbols
+            : NoSymbols;
+        foreach (var (symbol, value) in symbols)
         {
             var at = 0;
             while ((at = sentence.IndexOf(symbol, at, StringComparison.Ordinal)) >= 0)
@@ -196,6 +206,22 @@ internal static class SentimentAnalyzer
             }
         }
         return (sum, positive, negative, neutral);
+    }
+
+    private static bool StartsAt(List<string> lower, int at, string[] words)
+    {
+        if (at + words.Length > lower.Count)
+        {
+            return false;
+        }
+        for (var k = 0; k < words.Length; k++)
+        {
+            if (lower[at + k] != words[k])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     // "so" and "kind" are modifiers, not sentiment, in "so good" and "kind of slow".

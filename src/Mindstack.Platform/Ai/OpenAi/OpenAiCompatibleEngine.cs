@@ -396,7 +396,8 @@ internal sealed class OpenAiCompatibleEngine(OpenAiClient client, TimeProvider c
 
     private AiUsage Usage(AiOperation operation, string model, int? prompt, int? completion, string input, string output, TimeSpan latency, int attempts) =>
         new(operation, Provider, model, prompt ?? TextTokens.EstimateTokens(input), completion ?? TextTokens.EstimateTokens(output), latency,
-            Estimated: prompt is null || completion is null) { Attempts = attempts };
+            Estimated: prompt is null || completion is null)
+        { Attempts = attempts };
 
     /// <summary>Puts values into a schema template's <c>@0@</c>, <c>@1@</c>… holes.</summary>
     private static string Holes(string template, params object[] values)

@@ -87,6 +87,12 @@ internal static class SentimentLexicon
 
     public static int LongestPhrase { get; } = Phrases.Keys.Max(k => k.Split(' ').Length);
 
+    /// <summary>Phrases by their first word, longest first, so a lookup only tries what can match.</summary>
+    public static IReadOnlyDictionary<string, (string[] Words, double Value)[]> PhrasesByFirstWord { get; } = Phrases
+        .Select(p => (Words: p.Key.Split(' '), p.Value))
+        .GroupBy(p => p.Words[0], StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.OrderByDescending(p => p.Words.Length).ToArray(), StringComparer.Ordinal);
+
     /// <summary>Words that flip the valence of what follows within a few words.</summary>
     public static IReadOnlySet<string> Negators { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -99,13 +105,49 @@ internal static class SentimentLexicon
     /// <summary>Multipliers for the next sentiment word: above 1 intensify, below 1 dampen.</summary>
     public static IReadOnlyDictionary<string, double> Modifiers { get; } = new Dictionary<string, double>(StringComparer.Ordinal)
     {
-        ["very"] = 1.3, ["really"] = 1.3, ["extremely"] = 1.5, ["incredibly"] = 1.5, ["so"] = 1.25, ["too"] = 1.2,
-        ["super"] = 1.35, ["absolutely"] = 1.45, ["totally"] = 1.35, ["completely"] = 1.4, ["utterly"] = 1.5, ["truly"] = 1.3,
-        ["highly"] = 1.3, ["exceptionally"] = 1.5, ["remarkably"] = 1.35, ["especially"] = 1.2, ["most"] = 1.2, ["such"] = 1.2,
-        ["quite"] = 1.1, ["deeply"] = 1.35, ["seriously"] = 1.3, ["insanely"] = 1.5, ["ridiculously"] = 1.4, ["damn"] = 1.3,
-        ["slightly"] = 0.5, ["somewhat"] = 0.6, ["kinda"] = 0.6, ["kind of"] = 0.6, ["sort of"] = 0.6, ["bit"] = 0.6,
-        ["little"] = 0.7, ["fairly"] = 0.8, ["rather"] = 0.85, ["marginally"] = 0.5, ["partly"] = 0.6, ["barely"] = 0.4,
-        ["muy"] = 1.3, ["très"] = 1.3, ["sehr"] = 1.3, ["molto"] = 1.3, ["muito"] = 1.3, ["trop"] = 1.2, ["tan"] = 1.2,
+        ["very"] = 1.3,
+        ["really"] = 1.3,
+        ["extremely"] = 1.5,
+        ["incredibly"] = 1.5,
+        ["so"] = 1.25,
+        ["too"] = 1.2,
+        ["super"] = 1.35,
+        ["absolutely"] = 1.45,
+        ["totally"] = 1.35,
+        ["completely"] = 1.4,
+        ["utterly"] = 1.5,
+        ["truly"] = 1.3,
+        ["highly"] = 1.3,
+        ["exceptionally"] = 1.5,
+        ["remarkably"] = 1.35,
+        ["especially"] = 1.2,
+        ["most"] = 1.2,
+        ["such"] = 1.2,
+        ["quite"] = 1.1,
+        ["deeply"] = 1.35,
+        ["seriously"] = 1.3,
+        ["insanely"] = 1.5,
+        ["ridiculously"] = 1.4,
+        ["damn"] = 1.3,
+        ["slightly"] = 0.5,
+        ["somewhat"] = 0.6,
+        ["kinda"] = 0.6,
+        ["kind of"] = 0.6,
+        ["sort of"] = 0.6,
+        ["bit"] = 0.6,
+        ["little"] = 0.7,
+        ["fairly"] = 0.8,
+        ["rather"] = 0.85,
+        ["marginally"] = 0.5,
+        ["partly"] = 0.6,
+        ["barely"] = 0.4,
+        ["muy"] = 1.3,
+        ["très"] = 1.3,
+        ["sehr"] = 1.3,
+        ["molto"] = 1.3,
+        ["muito"] = 1.3,
+        ["trop"] = 1.2,
+        ["tan"] = 1.2,
     };
 
     /// <summary>Words after which the rest of the sentence weighs more ("good, but slow").</summary>
