@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Events;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
 
@@ -16,6 +18,8 @@ public static class PlatformExtensions
         services.AddMindstackStorage(configuration);
         services.AddMindstackHttp();
         services.AddMindstackObservability();
+        services.AddMindstackJobs(configuration);
+        services.AddMindstackEvents();
         return services;
     }
 
