@@ -40,10 +40,13 @@ internal sealed class JobWorkerService(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // When the host's shutdown timeout runs out, running handlers are told to stop.
-        await using (cancellationToken.Register(_abort.Cancel))
+        using var registration = cancellationToken.Register(_abort.Cancel);
+        await base.StopAsync(cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
         {
-            await base.StopAsync(cancellationToken);
+            // The host's shutdown timeout ran out (the registration above may not have run yet:
+            // the host's own callback can resume us first): running handlers are told to stop.
+            await _abort.CancelAsync();
         }
         if (ExecuteTask is { IsCompleted: false } running)
         {

@@ -129,6 +129,10 @@ public class WorkFactory : MindstackFactory
             s.AddSingleton(Log);
             s.AddJobHandler<RecordingJob>(RecordingJob.Name, o => o.MaxAttempts = 3);
             s.AddJobHandler<BlockingJob>(BlockingJob.Name);
+            if (Environment.GetEnvironmentVariable("MINDSTACK_TEST_LOG") is { Length: > 0 } logFile)
+            {
+                s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(new FileLoggerProvider(logFile));
+            }
         });
     }
 
@@ -171,4 +175,39 @@ public class WorkFactory : MindstackFactory
 
     public Task<JobSummary> JobInStateAsync(string id, JobState state, TimeSpan? timeout = null) =>
         Eventually.UntilAsync(async () => (await JobAsync(id))!, j => j.State == state, $"job {id} to be {state}", timeout);
+}
+
+/// <summary>
+/// Set <c>MINDSTACK_TEST_LOG=/path/file</c> to have the test servers' logs (Information and up)
+/// appended to a file, for looking into a failing test.
+/// </summary>
+internal sealed class FileLoggerProvider(string path) : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    private static readonly Lock Gate = new();
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new FileLogger(path, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class FileLogger(string path, string category) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Information;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+            lock (Gate)
+            {
+                File.AppendAllText(path, $"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)} {exception}\n");
+            }
+        }
+    }
 }
