@@ -7,6 +7,7 @@ using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
+using Mindstack.Platform.Webhooks;
 
 namespace Mindstack.Platform;
 
@@ -20,6 +21,7 @@ public static class PlatformExtensions
         services.AddMindstackObservability();
         services.AddMindstackJobs(configuration);
         services.AddMindstackEvents();
+        services.AddMindstackWebhooks(configuration);
         return services;
     }
 
