@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Billing;
 using Mindstack.Platform.Events;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
@@ -22,6 +23,7 @@ public static class PlatformExtensions
         services.AddMindstackJobs(configuration);
         services.AddMindstackEvents();
         services.AddMindstackWebhooks(configuration);
+        services.AddMindstackBilling(configuration);
         return services;
     }
 
