@@ -72,8 +72,8 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
     public async Task Delivery_ApiWithSignatureInPayload_FieldSignsTheBodyWithoutIt()
     {
         const string secret = "mindra_webhook_secret";
-        var subscription = await factory.SubscribeAsync(new NewWebhookSubscription(_account, WebhookFactory.MindraLike, _receiver.Url("/mindra"),
-            ["execution.completed"]) { Secret = secret });
+        var subscription = await factory.SubscribeAsync(
+            new NewWebhookSubscription(_account, WebhookFactory.MindraLike, _receiver.Url("/mindra"), ["execution.completed"]) { Secret = secret });
         await factory.PublishAsync(new NewEvent("execution.completed", "execution", "exec_abc123")
         {
             AccountId = _account,
