@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Storage;
 
 namespace Mindstack.MindPeeker;
 
@@ -14,6 +15,8 @@ public static class MindPeekerModule
     public static IServiceCollection AddMindPeeker(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton<MindPeekerDialect>();
+        services.AddModelContributor<MindPeekerModel>();
+        services.AddMigrationsFrom(typeof(MindPeekerModule).Assembly);
         services.AddApiDocument("mindpeeker", "MindPeeker API",
             "Remote viewing, dowsing, precognition and intuitive-analysis sessions run by AI models; credits, billing, webhooks and admin.");
         return services;
