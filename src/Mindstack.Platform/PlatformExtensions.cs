@@ -3,10 +3,14 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Billing;
+using Mindstack.Platform.Events;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
+using Mindstack.Platform.Webhooks;
 
 namespace Mindstack.Platform;
 
@@ -20,6 +24,10 @@ public static class PlatformExtensions
         services.AddMindstackObservability();
         services.AddMindstackLimits(configuration);
         services.AddMindstackAccounts(configuration);
+        services.AddMindstackJobs(configuration);
+        services.AddMindstackEvents();
+        services.AddMindstackWebhooks(configuration);
+        services.AddMindstackBilling(configuration);
         return services;
     }
 
