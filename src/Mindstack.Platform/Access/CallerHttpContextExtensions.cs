@@ -28,6 +28,23 @@ public static class CallerHttpContextExtensions
         return feature.Resolution ??= ResolveAsync(context);
     }
 
+    /// <summary>
+    /// The caller, or null when there is none or its credential is bad (for code that only wants
+    /// to know who is calling if anyone, such as a rate limiter keying by account or key; the
+    /// endpoint's own <c>RequireCaller</c> still refuses the bad credential).
+    /// </summary>
+    public static async Task<Caller?> TryGetCallerAsync(this HttpContext context)
+    {
+        try
+        {
+            return await context.GetCallerAsync();
+        }
+        catch (Problem)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The caller, or an Unauthorized problem when there is none.</summary>
     public static async Task<Caller> RequireCallerAsync(this HttpContext context) =>
         await context.GetCallerAsync() ?? throw Problem.Unauthorized("Authentication required");

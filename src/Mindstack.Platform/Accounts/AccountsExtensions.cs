@@ -17,6 +17,8 @@ public static class AccountsExtensions
     /// </summary>
     public static IServiceCollection AddMindstackAccounts(this IServiceCollection services, IConfiguration configuration)
     {
+        // A bad configured signing key stops the server at start, not at the first sign-in.
+        _ = SigningKeyProvider.Configured(configuration);
         services.AddMindstackEmail(configuration);
         services.AddMindstackAudit();
 

@@ -34,7 +34,10 @@ internal sealed class SigningKeyProvider(IConfiguration configuration, IServiceS
         }
     }
 
-    private byte[]? FromConfiguration()
+    private byte[]? FromConfiguration() => Configured(configuration);
+
+    /// <summary>The configured key, null when none is set; a malformed or short one is an error (found at start).</summary>
+    internal static byte[]? Configured(IConfiguration configuration)
     {
         var configured = configuration["Mindstack:Auth:SigningKey"];
         if (string.IsNullOrWhiteSpace(configured))

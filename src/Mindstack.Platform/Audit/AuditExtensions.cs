@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.Platform.Access;
+using Mindstack.Platform.Http;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Audit;
@@ -40,7 +41,7 @@ public static class AuditExtensions
             {
                 var caller = http.PeekCaller();
                 await audit.RecordAsync(new AuditRecord(action, caller?.AccountId, resourceType, resourceId, Success: false,
-                    Error: exception is Http.Problem problem ? problem.Message : exception.GetType().Name));
+                    Error: exception is Problem problem ? problem.Message : exception.GetType().Name));
                 throw;
             }
             var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : http.Response.StatusCode;

@@ -44,6 +44,9 @@ public sealed class CallerTests(AuthFactory factory) : IClassFixture<AuthFactory
         Assert.Equal(System.Text.Json.JsonValueKind.Null, anonymous.GetProperty("caller").ValueKind);
         using var bad = await factory.SendAsync(HttpMethod.Get, $"{AuthRoutes.MindMesh.BasePath}/__auth/anyone", bearer: "not-a-jwt");
         Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+        // Code that only asks who is calling, if anyone (a rate limiter), gets null for a bad credential.
+        var maybe = await factory.SendOkAsync(HttpMethod.Get, $"{AuthRoutes.MindMesh.BasePath}/__auth/maybe", bearer: "not-a-jwt");
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, maybe.GetProperty("caller").ValueKind);
         using var basic = await factory.SendAsync(HttpMethod.Get, $"{AuthRoutes.MindMesh.BasePath}/__auth/anyone",
             headers: h => h.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", "dXNlcjpwYXNz"));
         Assert.Equal(HttpStatusCode.Unauthorized, basic.StatusCode);

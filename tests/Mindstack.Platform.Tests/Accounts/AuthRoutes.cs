@@ -90,6 +90,8 @@ public sealed class AuthRoutes : IEndpointContributor
         // (Two parameters: a lone HttpContext would make the lambda a RequestDelegate and drop its result.)
         group.MapGet("/anyone", async (HttpContext context, CancellationToken ct) =>
             Results.Json(new { caller = await context.GetCallerAsync() is { } caller ? Describe(caller) : null }, Out));
+        group.MapGet("/maybe", async (HttpContext context, CancellationToken ct) =>
+            Results.Json(new { caller = await context.TryGetCallerAsync() is { } caller ? Describe(caller) : null }, Out));
         group.MapGet("/admin-only", (Caller caller) => Results.Json(Describe(caller), Out)).RequireRole(AccountRoles.Admin);
         group.MapGet("/moderators", (Caller caller) => Results.Json(Describe(caller), Out)).RequireRole(AccountRoles.Moderator);
         group.MapGet("/agents-write", (Caller caller) => Results.Json(Describe(caller), Out)).RequirePermission("agents:write");

@@ -63,6 +63,15 @@ public sealed class SigningKeyTests(AuthFactory generated, ConfiguredKeyFactory 
         Assert.Equal(["jwt_signing_key"], rows);
     }
 
+    [Fact]
+    public void Start_ConfiguredKeyTooShort_ServerRefusesToStart()
+    {
+        using var factory = new AuthFactory();
+        factory.WithSetting("Mindstack:Auth:SigningKey", Convert.ToBase64String(new byte[16]));
+        var failure = Assert.ThrowsAny<Exception>(() => factory.Server);
+        Assert.Contains("at least 32 bytes", failure.ToString());
+    }
+
     private static bool SignedWith(string jwt, byte[] key)
     {
         var parts = jwt.Split('.');
