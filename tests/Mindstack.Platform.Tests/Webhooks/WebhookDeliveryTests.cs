@@ -139,8 +139,8 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
         Assert.Equal(503, first.StatusCode);
         Assert.Equal("temporarily down", first.ResponseExcerpt);
         Assert.Equal("HTTP 503", first.Error);
-        var job = (await factory.JobAsync((await JobIdAsync(retrying.Id))))!;
-        Assert.Equal(JobState.Pending, job.State);
+        // The handler logs the attempt just before the worker records the failed job attempt.
+        var job = await factory.JobInStateAsync(await JobIdAsync(retrying.Id), JobState.Pending);
         Assert.InRange((job.RunAt - first.AttemptedAt).TotalSeconds, 55, 65);
 
         factory.Clock.Advance(TimeSpan.FromMinutes(2));

@@ -122,8 +122,12 @@ public sealed class WebhookGuardTests : IClassFixture<GuardedWebhookFactory>
         Assert.Null(attempt.StatusCode);
         Assert.Contains("127.0.0.1 (loopback)", attempt.Error, StringComparison.Ordinal);
         Assert.Empty(_factory.Forbidden.Requests);
-        var job = await _factory.InScopeAsync(sp => sp.GetRequiredService<JobAdmin>().DeadAsync());
-        Assert.Contains(job, j => j.Type == WebhookDeliveryJob.Name && j.Attempts == 1 && j.LastError!.Contains("refused", StringComparison.Ordinal));
+        // Refused is final: the job is dead after one attempt (a moment after the delivery says failed).
+        var jobId = await _factory.InScopeAsync(async sp =>
+            (await sp.GetRequiredService<MindstackDbContext>().Set<WebhookDeliveryRow>().FindAsync(failed.Id))!.JobId!);
+        var job = await _factory.JobInStateAsync(jobId, JobState.Dead);
+        Assert.Equal(1, job.Attempts);
+        Assert.Contains("refused", job.LastError, StringComparison.Ordinal);
     }
 
     [Theory]
