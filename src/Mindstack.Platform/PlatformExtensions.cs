@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Observability;
+using Mindstack.Platform.Realtime;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform;
@@ -16,6 +17,7 @@ public static class PlatformExtensions
         services.AddMindstackStorage(configuration);
         services.AddMindstackHttp();
         services.AddMindstackObservability();
+        services.AddMindstackRealtime(configuration);
         return services;
     }
 

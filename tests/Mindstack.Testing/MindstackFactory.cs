@@ -16,9 +16,35 @@ namespace Mindstack.Testing;
 /// </summary>
 public class MindstackFactory : WebApplicationFactory<Program>
 {
-    private readonly TestDatabase _database = TestDatabase.Create();
+    private readonly TestDatabase _database;
+    private readonly bool _ownsDatabase;
+    private readonly string _dataDirectory;
     private readonly List<Action<IServiceCollection>> _services = [];
     private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
+
+    /// <summary>A server on a fresh database of its own, dropped with the factory.</summary>
+    public MindstackFactory()
+    {
+        _database = TestDatabase.Create();
+        _ownsDatabase = true;
+        _dataDirectory = _database.DataDirectory;
+    }
+
+    /// <summary>
+    /// A server on a database that other factories share (several nodes on one PostgreSQL). The
+    /// caller owns <paramref name="sharedDatabase"/> and disposes it after every factory on it.
+    /// On PostgreSQL each node gets a data folder of its own inside the database's; on SQLite the
+    /// folder holds the database file, so it is shared.
+    /// </summary>
+    public MindstackFactory(TestDatabase sharedDatabase)
+    {
+        _database = sharedDatabase;
+        _ownsDatabase = false;
+        _dataDirectory = sharedDatabase.PostgresConnectionString is null
+            ? sharedDatabase.DataDirectory
+            : Path.Combine(sharedDatabase.DataDirectory, "node-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(_dataDirectory);
+    }
 
     public TestDatabase Database => _database;
 
@@ -39,7 +65,7 @@ public class MindstackFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.UseSetting("data", _database.DataDirectory);
+        builder.UseSetting("data", _dataDirectory);
         builder.UseSetting("Mindstack:Database", _database.PostgresConnectionString ?? "");
         foreach (var (key, value) in _settings)
         {
@@ -79,7 +105,7 @@ public class MindstackFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsDatabase)
         {
             _database.Dispose();
         }
