@@ -56,6 +56,8 @@ internal sealed class RealtimeMetrics : IMetricsSource
 
     public long Sent(string adapter) => Get(_sent, adapter).Value;
 
+    public long BackplaneReceivedCount => _backplaneIn.Value;
+
     public Task WriteAsync(StringBuilder output, CancellationToken cancellationToken)
     {
         Series(output, "mindstack_realtime_connections", "gauge", "Open realtime connections on this node, by adapter.", _open);
