@@ -69,7 +69,7 @@ internal abstract class RealtimeConnection(string id, string adapter, string api
     public bool Send(string eventName, object? data, JsonSerializerOptions? json = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
-        var message = new RealtimeMessage(Id, "", eventName, RealtimePublisher.Serialize(data, json), null);
+        var message = new RealtimeMessage("direct", "", eventName, RealtimePublisher.Serialize(data, json), null);
         if (IsClosed)
         {
             return false;

@@ -52,7 +52,7 @@ internal sealed class RealtimePublisher(RealtimeHub hub, IRealtimeBackplane back
 
     internal static string Serialize(object? data, JsonSerializerOptions? json) => data switch
     {
-        null => "null",
+        null or JsonElement { ValueKind: JsonValueKind.Undefined } => "null",
         JsonElement element => element.GetRawText(),
         _ => JsonSerializer.Serialize(data, data.GetType(), json ?? DefaultJson),
     };

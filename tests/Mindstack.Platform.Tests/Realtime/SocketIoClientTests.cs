@@ -130,9 +130,12 @@ public sealed class SocketIoClientTests(RealtimeFactory factory) : IClassFixture
             TestRealtimeAuthenticator.TokenFor(NewSubject()), nsp: "/admin");
         Assert.Equal("Admins only", (await refused.WaitForKindAsync("connect_error")).GetProperty("message").GetString());
 
+        var adminSubject = "admin-" + NewSubject();
         await using var admin = SocketIoNodeClient.Start(factory.BaseAddress, RealtimeTestRoutes.SocketIoPath,
-            TestRealtimeAuthenticator.TokenFor("admin-" + NewSubject()), nsp: "/admin");
+            TestRealtimeAuthenticator.TokenFor(adminSubject), nsp: "/admin");
         await admin.WaitForKindAsync("connect");
+        await factory.Publisher.PublishAsync("account:" + adminSubject, "audit", new { Ok = true });
+        Assert.True((await admin.WaitForEventAsync("audit")).GetProperty("args")[0].GetProperty("ok").GetBoolean());
 
         await using var unknown = SocketIoNodeClient.Start(factory.BaseAddress, RealtimeTestRoutes.SocketIoPath,
             TestRealtimeAuthenticator.TokenFor(NewSubject()), nsp: "/nowhere");

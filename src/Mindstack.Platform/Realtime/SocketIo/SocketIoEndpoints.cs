@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,9 +30,10 @@ public static class SocketIoEndpoints
         var options = new SocketIoOptions();
         configure?.Invoke(options);
         var services = routes.ServiceProvider;
+        var settings = services.GetRequiredService<IOptions<RealtimeOptions>>().Value;
         var server = new SocketIoServer(
             options,
-            services.GetRequiredService<IOptions<RealtimeOptions>>().Value,
+            settings,
             services.GetRequiredService<RealtimeHub>(),
             services.GetRequiredService<RealtimeMetrics>(),
             services.GetRequiredService<IRealtimeAuthenticator>(),
@@ -39,9 +41,15 @@ public static class SocketIoEndpoints
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SocketIoServer)));
         services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(server.CloseAll);
-        var trimmed = path.TrimEnd('/');
-        // The client asks for "<path>/?EIO=4…"; serve the path with and without the slash.
-        return routes.MapGroup(trimmed).MapMethods("{*rest}", [HttpMethods.Get, HttpMethods.Post], (RequestDelegate)server.HandleAsync)
+        // The client asks for "<path>/?EIO=4…"; routing matches it with or without the trailing slash.
+        return routes.MapMethods(path.TrimEnd('/'), [HttpMethods.Get, HttpMethods.Post], (RequestDelegate)server.HandleAsync)
+            .WithMetadata(new PayloadLimit(settings.MaxPayloadBytes))
             .ExcludeFromDescription();
+    }
+
+    /// <summary>Polling bodies are bounded by Engine.IO's <c>maxPayload</c>, not the API's JSON body limit.</summary>
+    private sealed class PayloadLimit(long bytes) : IRequestSizeLimitMetadata
+    {
+        public long? MaxRequestBodySize { get; } = bytes;
     }
 }
