@@ -1,7 +1,8 @@
 // Drives the stock socket.io-client for the .NET realtime tests.
 //
 //   node socketio-driver.js '{"url":"http://127.0.0.1:5000","path":"/x/socket.io","token":"…",
-//                             "transports":["websocket"],"upgrade":true,"namespace":"/admin"}'
+//                             "transports":["websocket"],"upgrade":true,"namespace":"/admin",
+//                             "query":{"token":"…"}}'
 //
 // Prints one JSON line per happening on stdout:
 //   {"kind":"connect","id","transport"}      {"kind":"upgrade","transport"}   {"kind":"ping","transport"}
@@ -21,7 +22,8 @@ const out = (line) => process.stdout.write(JSON.stringify(line) + "\n");
 
 const socket = io(options.url + (options.namespace || ""), {
   path: options.path,
-  auth: options.token === undefined ? undefined : { token: options.token },
+  auth: options.token == null ? undefined : { token: options.token },
+  query: options.query || undefined,
   transports: options.transports || ["polling", "websocket"],
   upgrade: options.upgrade !== false,
   reconnection: false,

@@ -91,6 +91,18 @@ public sealed class SocketIoClientTests(RealtimeFactory factory) : IClassFixture
         Assert.Equal(TestRealtimeAuthenticator.Refusal, error.GetProperty("message").GetString());
     }
 
+    [Theory]
+    [InlineData("websocket")]
+    [InlineData("polling")]
+    public async Task SocketIo_TokenInQueryInsteadOfAuth_Connects(string transport)
+    {
+        var subject = NewSubject();
+        await using var client = SocketIoNodeClient.Start(factory.BaseAddress, RealtimeTestRoutes.SocketIoPath, null,
+            transports: [transport], query: new Dictionary<string, string> { ["token"] = TestRealtimeAuthenticator.TokenFor(subject) });
+        await client.WaitForKindAsync("connect");
+        Assert.Equal(subject, (await client.EmitWithAckAsync("whoami"))[0].GetProperty("subject").GetString());
+    }
+
     [Fact]
     public async Task SocketIo_JoinAndBroadcast_ReachesOthersButNotSender()
     {

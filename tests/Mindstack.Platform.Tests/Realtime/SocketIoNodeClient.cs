@@ -19,7 +19,7 @@ internal sealed class SocketIoNodeClient : IAsyncDisposable
     private SocketIoNodeClient(Process process) => _process = process;
 
     public static SocketIoNodeClient Start(Uri server, string path, string? token, string[]? transports = null,
-        bool upgrade = true, string? nsp = null)
+        bool upgrade = true, string? nsp = null, IReadOnlyDictionary<string, string>? query = null)
     {
         var jsDirectory = Path.Combine(ServerProcess.RepositoryRoot(), "tests", "js");
         if (!Directory.Exists(Path.Combine(jsDirectory, "node_modules", "socket.io-client")))
@@ -34,6 +34,7 @@ internal sealed class SocketIoNodeClient : IAsyncDisposable
             ["transports"] = transports,
             ["upgrade"] = upgrade,
             ["namespace"] = nsp,
+            ["query"] = query,
         });
         var info = new ProcessStartInfo("node")
         {

@@ -33,6 +33,8 @@ internal sealed class EngineIoSession
     private readonly CancellationTokenSource _closed = new();
     private readonly SemaphoreSlim _readGate = new(1, 1);
     private readonly SemaphoreSlim _inbound = new(1, 1);
+    // Keeps the sessions-by-transport gauge right when a close races the upgrade's switch.
+    private readonly Lock _transportGate = new();
     private readonly CancellationTokenSource _socketAbort;
     private TaskCompletionSource? _pong;
     private volatile bool _upgrading;
@@ -118,7 +120,10 @@ internal sealed class EngineIoSession
         catch (ObjectDisposedException)
         {
         }
-        _metrics.EngineSessionClosed(TransportName(Transport));
+        lock (_transportGate)
+        {
+            _metrics.EngineSessionClosed(TransportName(Transport));
+        }
         Server.OnSessionClosed(this, reason);
     }
 
@@ -162,13 +167,22 @@ internal sealed class EngineIoSession
     {
         if (!_readGate.Wait(0))
         {
-            // Two polls at once is a broken client (or a hijacked sid): Engine.IO closes the session.
             await SocketIoServer.WriteErrorAsync(context, SocketIoServer.BadRequest);
-            Close("overlapping polls");
+            if (Transport == EngineTransport.Polling)
+            {
+                // Two polls at once is a broken client (or a hijacked sid): Engine.IO closes the session.
+                Close("overlapping polls");
+            }
             return;
         }
         try
         {
+            if (Transport != EngineTransport.Polling)
+            {
+                // Upgraded meanwhile: the WebSocket carries the session now.
+                await SocketIoServer.WriteErrorAsync(context, SocketIoServer.BadRequest);
+                return;
+            }
             if (!_upgrading && !IsClosed && !_outbox.Reader.TryPeek(out _))
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _closed.Token);
@@ -295,9 +309,7 @@ internal sealed class EngineIoSession
                         return;
                     }
                     // New polls are refused from here on; wait for the one in flight, if any, to answer.
-                    Interlocked.Exchange(ref _transport, (int)EngineTransport.WebSocket);
-                    _metrics.EngineSessionClosed("polling");
-                    _metrics.EngineSessionOpened("websocket");
+                    SwitchToWebSocket();
                     await _readGate.WaitAsync(linked.Token);
                 }
                 catch (Exception exception) when (exception is OperationCanceledException or WebSocketException)
@@ -316,17 +328,30 @@ internal sealed class EngineIoSession
             _upgrading = false;
         }
         // The read gate stays taken: the WebSocket sender is the queue's only reader for good.
-        await RunWebSocketAsync(socket, context.RequestAborted);
+        await RunWebSocketAsync(socket, context);
+    }
+
+    private void SwitchToWebSocket()
+    {
+        lock (_transportGate)
+        {
+            Volatile.Write(ref _transport, (int)EngineTransport.WebSocket);
+            if (!IsClosed)
+            {
+                _metrics.EngineSessionClosed("polling");
+                _metrics.EngineSessionOpened("websocket");
+            }
+        }
     }
 
     /// <summary>Carries the session over a WebSocket until either side closes it.</summary>
-    public async Task RunWebSocketAsync(WebSocket socket, CancellationToken requestAborted)
+    public async Task RunWebSocketAsync(WebSocket socket, HttpContext context)
     {
-        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, _socketAbort.Token);
+        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _socketAbort.Token);
         var sender = Task.Run(() => SendLoopAsync(socket, aborted.Token), CancellationToken.None);
         try
         {
-            await ReceiveLoopAsync(socket, aborted.Token);
+            await ReceiveLoopAsync(socket, context, aborted.Token);
         }
         catch (Exception exception) when (exception is OperationCanceledException or WebSocketException)
         {
@@ -369,7 +394,7 @@ internal sealed class EngineIoSession
         }
     }
 
-    private async Task ReceiveLoopAsync(WebSocket socket, CancellationToken aborted)
+    private async Task ReceiveLoopAsync(WebSocket socket, HttpContext context, CancellationToken aborted)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         var message = new ArrayBufferWriter<byte>(4096);
@@ -395,7 +420,8 @@ internal sealed class EngineIoSession
                 // Binary frames are Socket.IO attachments, refused when their packet arrived.
                 if (result.MessageType == WebSocketMessageType.Text && !IsClosed)
                 {
-                    await HandlePacketAsync(Encoding.UTF8.GetString(message.WrittenSpan), null);
+                    // The WebSocket's upgrade request lives as long as the socket: it is the request of its packets.
+                    await HandlePacketAsync(Encoding.UTF8.GetString(message.WrittenSpan), context);
                 }
                 message.ResetWrittenCount();
             }
@@ -445,7 +471,7 @@ internal sealed class EngineIoSession
     // ---- packets from the client ----
 
     /// <summary>One Engine.IO packet from either transport, in arrival order.</summary>
-    private async Task HandlePacketAsync(string packet, HttpContext? context)
+    private async Task HandlePacketAsync(string packet, HttpContext context)
     {
         if (packet.Length == 0)
         {

@@ -116,7 +116,7 @@ internal sealed class SocketIoServer
             var session = NewSession(EngineTransport.WebSocket);
             session.TryEnqueue(session.OpenPacket(offerWebSocket: false));
             session.StartHeartbeat();
-            await session.RunWebSocketAsync(socket, context.RequestAborted);
+            await session.RunWebSocketAsync(socket, context);
             return;
         }
         if (!HttpMethods.IsGet(context.Request.Method))
@@ -183,7 +183,7 @@ internal sealed class SocketIoServer
 
     // ---- Socket.IO packets ----
 
-    internal async Task OnMessageAsync(EngineIoSession session, string data, HttpContext? context)
+    internal async Task OnMessageAsync(EngineIoSession session, string data, HttpContext context)
     {
         if (!SocketIoPacket.TryDecode(data, out var packet))
         {
@@ -224,7 +224,7 @@ internal sealed class SocketIoServer
         }
     }
 
-    private async Task ConnectAsync(EngineIoSession session, SocketIoPacket packet, HttpContext? context)
+    private async Task ConnectAsync(EngineIoSession session, SocketIoPacket packet, HttpContext context)
     {
         var nsp = packet.Namespace;
         if (!_options.Namespaces.TryGetValue(nsp, out var options))
@@ -257,14 +257,14 @@ internal sealed class SocketIoServer
         }
         var token = auth.ValueKind == JsonValueKind.Object && auth.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String
             ? t.GetString()
-            : context is null ? null : RealtimeTokens.FromRequest(context.Request);
-        var api = _options.Api ?? context?.Api()?.Mount.Name ?? "mindstack";
-        var cancellation = context?.RequestAborted ?? CancellationToken.None;
+            : RealtimeTokens.FromRequest(context.Request);
+        var api = _options.Api ?? context.Api()?.Mount.Name ?? "mindstack";
+        var cancellation = context.RequestAborted;
 
         RealtimeAuthResult result;
         try
         {
-            result = await _authenticator.AuthenticateAsync(new RealtimeAuthRequest(api, token, context!), cancellation);
+            result = await _authenticator.AuthenticateAsync(new RealtimeAuthRequest(api, token, context), cancellation);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
