@@ -31,12 +31,13 @@ public class MindstackFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// A server on a database that other factories share (several nodes on one PostgreSQL). The
+    /// A server on a database that other factories share (several nodes on one PostgreSQL), for a
+    /// subclass with a public constructor taking the database (fixtures need exactly one). The
     /// caller owns <paramref name="sharedDatabase"/> and disposes it after every factory on it.
     /// On PostgreSQL each node gets a data folder of its own inside the database's; on SQLite the
     /// folder holds the database file, so it is shared.
     /// </summary>
-    public MindstackFactory(TestDatabase sharedDatabase)
+    protected MindstackFactory(TestDatabase sharedDatabase)
     {
         _database = sharedDatabase;
         _ownsDatabase = false;
