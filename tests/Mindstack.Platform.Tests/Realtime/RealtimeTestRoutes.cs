@@ -82,6 +82,11 @@ public sealed class RealtimeTestRoutes : IEndpointContributor
                 transport = socket.Transport,
             }));
             io.On("forbidden", (_, _, _) => throw Problem.Forbidden("Not allowed here"));
+            io.On("kick-me", (socket, _, _) =>
+            {
+                socket.Disconnect();
+                return ValueTask.FromResult<object?>(null);
+            });
             io.Namespace("/admin", ns => ns.OnConnect = (socket, _) =>
                 socket.Caller.SubjectId.StartsWith("admin", StringComparison.Ordinal)
                     ? ValueTask.CompletedTask

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Realtime;
+
 namespace Mindstack.Platform.Tests.Realtime;
 
 /// <summary>The stock socket.io-client (npm) against the Socket.IO adapter, over each transport.</summary>
@@ -133,6 +136,24 @@ public sealed class SocketIoClientTests(RealtimeFactory factory) : IClassFixture
         var ack = await client.EmitWithAckAsync("forbidden");
         Assert.Equal("FORBIDDEN", ack[0].GetProperty("error").GetProperty("code").GetString());
         Assert.Equal("Not allowed here", ack[0].GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task SocketIo_ServerDisconnects_ClientSeesServerDisconnectAndLeavesChannels()
+    {
+        var subject = NewSubject();
+        await using var client = SocketIoNodeClient.Start(factory.BaseAddress, RealtimeTestRoutes.SocketIoPath,
+            TestRealtimeAuthenticator.TokenFor(subject), transports: ["websocket"]);
+        await client.WaitForKindAsync("connect");
+        await client.EmitAsync("kick-me");
+        Assert.Equal("io server disconnect", (await client.WaitForKindAsync("disconnect")).GetProperty("reason").GetString());
+        var hub = factory.Services.GetRequiredService<RealtimeHub>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (hub.Deliver(new RealtimeMessage("probe", "account:" + subject, "probe", "null", null)) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the disconnected socket still receives its channel");
+            await Task.Delay(50);
+        }
     }
 
     [Fact]

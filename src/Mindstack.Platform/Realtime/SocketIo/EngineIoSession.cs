@@ -94,7 +94,7 @@ internal sealed class EngineIoSession
 
     public void DropForOverflow()
     {
-        if (Interlocked.Exchange(ref _overflowed, 1) != 0 || IsClosed)
+        if (IsClosed || Interlocked.Exchange(ref _overflowed, 1) != 0)
         {
             return;
         }

@@ -291,10 +291,14 @@ internal sealed class SocketIoServer
                 await options.OnConnect(socket, cancellation);
             }
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception)
         {
             socket.Close();
             _hub.Remove(socket);
+            if (exception is OperationCanceledException)
+            {
+                return;
+            }
             var message = exception is Problem problem ? problem.Message : "Internal error";
             if (exception is not Problem)
             {
