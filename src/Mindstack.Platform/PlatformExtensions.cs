@@ -10,6 +10,7 @@ using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Observability;
+using Mindstack.Platform.Realtime;
 using Mindstack.Platform.Storage;
 using Mindstack.Platform.Webhooks;
 
@@ -30,6 +31,7 @@ public static class PlatformExtensions
         services.AddMindstackEvents();
         services.AddMindstackWebhooks(configuration);
         services.AddMindstackBilling(configuration);
+        services.AddMindstackRealtime(configuration);
         return services;
     }
 

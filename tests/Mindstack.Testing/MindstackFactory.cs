@@ -18,25 +18,32 @@ public class MindstackFactory : WebApplicationFactory<Program>
 {
     private readonly TestDatabase _database;
     private readonly bool _ownsDatabase;
+    private readonly string _dataDirectory;
     private readonly List<Action<IServiceCollection>> _services = [];
     private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
 
-    /// <summary>A server on a fresh database of its own, dropped when the factory is disposed.</summary>
+    /// <summary>A server on a fresh database of its own, dropped with the factory.</summary>
     public MindstackFactory()
         : this(null)
     {
     }
 
     /// <summary>
-    /// A server on <paramref name="sharedDatabase"/> when given: several factories on one
-    /// database (and data folder) are several nodes of one deployment. The caller creates and
-    /// disposes a shared database; null means a fresh database owned by this factory. (Not
-    /// public: a class fixture has exactly one public constructor.)
+    /// A server on a database that other factories share (several nodes on one PostgreSQL) when
+    /// <paramref name="sharedDatabase"/> is given; null means a fresh database owned by this
+    /// factory. For subclasses (a fixture has exactly one public constructor). The caller owns a
+    /// shared database and disposes it after every factory on it. On PostgreSQL each node gets a
+    /// data folder of its own inside the database's; on SQLite the folder holds the database
+    /// file, so it is shared.
     /// </summary>
     protected MindstackFactory(TestDatabase? sharedDatabase)
     {
         _ownsDatabase = sharedDatabase is null;
         _database = sharedDatabase ?? TestDatabase.Create();
+        _dataDirectory = _ownsDatabase || _database.PostgresConnectionString is null
+            ? _database.DataDirectory
+            : Path.Combine(_database.DataDirectory, "node-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(_dataDirectory);
     }
 
     /// <summary>One node of a deployment on a database that the caller shares between nodes, and disposes.</summary>
@@ -62,7 +69,7 @@ public class MindstackFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.UseSetting("data", _database.DataDirectory);
+        builder.UseSetting("data", _dataDirectory);
         builder.UseSetting("Mindstack:Database", _database.PostgresConnectionString ?? "");
         foreach (var (key, value) in _settings)
         {

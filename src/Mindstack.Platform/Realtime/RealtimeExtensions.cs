@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Mindstack.Platform.Observability;
+using Mindstack.Platform.Realtime.Backplane;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.Platform.Realtime;
+
+public static class RealtimeExtensions
+{
+    /// <summary>
+    /// The realtime hub, the publisher, the PostgreSQL backplane (when the database is PostgreSQL),
+    /// realtime metrics and WebSocket support. Modules then serve sockets with
+    /// <c>MapJsonSocket</c> / <c>MapSocketIo</c> and publish with <see cref="IRealtimePublisher"/>.
+    /// </summary>
+    public static IServiceCollection AddMindstackRealtime(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RealtimeOptions>().Bind(configuration.GetSection(RealtimeOptions.Section));
+        services.TryAddSingleton<RealtimeMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, RealtimeMetrics>(sp => sp.GetRequiredService<RealtimeMetrics>()));
+        services.TryAddSingleton<RealtimeHub>();
+        services.TryAddSingleton<RealtimeNode>();
+        services.TryAddSingleton<IRealtimeAuthenticator, RefusingRealtimeAuthenticator>();
+        services.TryAddSingleton<PostgresBackplane>();
+        services.TryAddSingleton<IRealtimeBackplane>(sp =>
+            sp.GetRequiredService<DatabaseSettings>().Provider == DatabaseProvider.Postgres
+            && sp.GetRequiredService<IOptions<RealtimeOptions>>().Value.BackplaneEnabled
+                ? sp.GetRequiredService<PostgresBackplane>()
+                : new InProcessBackplane());
+        services.TryAddSingleton<IRealtimePublisher, RealtimePublisher>();
+        services.AddHostedService<RealtimeBackplaneService>();
+        services.AddModelContributor<RealtimeModel>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, WebSocketsStartupFilter>());
+        return services;
+    }
+
+    /// <summary>WebSocket upgrades for every path, ahead of the platform's pipeline (timers are set per socket).</summary>
+    private sealed class WebSocketsStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseWebSockets();
+            next(app);
+        };
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Mindstack.Platform.Realtime.Backplane;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.Platform.Realtime;
+
+/// <summary>
+/// Sends an event to every connection joined to a channel, on this node and on every other node
+/// (through the backplane on PostgreSQL). Each adapter frames it its own way: the plain JSON
+/// adapter as <c>{"type": eventName, "data": data}</c>, Socket.IO as an EVENT
+/// <c>[eventName, data]</c>. Delivery is best-effort and never waits for a slow connection: one
+/// whose send queue is full is closed instead.
+/// </summary>
+public interface IRealtimePublisher
+{
+    /// <summary>
+    /// Publishes <paramref name="data"/> (serialized once with <see cref="RealtimePublishOptions.Json"/>,
+    /// camelCase by default) as <paramref name="eventName"/> on <paramref name="channel"/>.
+    /// Completes when the message is queued to this node's connections and handed to the
+    /// backplane; throws (having delivered nowhere) when the backplane cannot take it.
+    /// </summary>
+    Task PublishAsync(string channel, string eventName, object? data, RealtimePublishOptions? options = null,
+        CancellationToken cancellationToken = default);
+}
+
+/// <summary>How a published event is serialized and to whom it is not sent.</summary>
+public sealed record RealtimePublishOptions
+{
+    /// <summary>The JSON options for the data (pass the API's Dialect's <c>Json</c> for its naming).</summary>
+    public JsonSerializerOptions? Json { get; init; }
+
+    /// <summary>A connection that must not receive it (the one whose action caused it).</summary>
+    public string? ExceptConnectionId { get; init; }
+}
+
+internal sealed class RealtimePublisher(RealtimeHub hub, IRealtimeBackplane backplane, IIdGenerator ids) : IRealtimePublisher
+{
+    internal static readonly JsonSerializerOptions DefaultJson = new(JsonSerializerDefaults.Web);
+
+    public async Task PublishAsync(string channel, string eventName, object? data, RealtimePublishOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        RealtimeChannels.Validate(channel);
+        ArgumentException.ThrowIfNullOrEmpty(eventName);
+        var json = Serialize(data, options?.Json);
+        var message = new RealtimeMessage(ids.New("rtm"), channel, eventName, json, options?.ExceptConnectionId);
+        // The backplane goes first: if it fails nothing was delivered anywhere and the caller may
+        // retry without this node's clients seeing the event twice.
+        await backplane.PublishAsync(message, cancellationToken);
+        hub.Deliver(message);
+    }
+
+    internal static string Serialize(object? data, JsonSerializerOptions? json) => data switch
+    {
+        null or JsonElement { ValueKind: JsonValueKind.Undefined } => "null",
+        JsonElement element => element.GetRawText(),
+        _ => JsonSerializer.Serialize(data, data.GetType(), json ?? DefaultJson),
+    };
+}
+
+/// <summary>Channel names: <c>kind:id</c> by convention (<c>account:user_1</c>, <c>run:run_9</c>).</summary>
+public static class RealtimeChannels
+{
+    public const int MaxLength = 200;
+
+    public static void Validate(string channel)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(channel);
+        if (channel.Length > MaxLength)
+        {
+            throw new ArgumentException($"A channel name is at most {MaxLength} characters.", nameof(channel));
+        }
+    }
+}
