@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Ai;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Observability;
@@ -18,6 +20,8 @@ public static class PlatformExtensions
         services.AddMindstackHttp();
         services.AddMindstackObservability();
         services.AddMindstackLimits(configuration);
+        services.AddMindstackAccounts(configuration);
+        services.AddMindstackAi(configuration);
         return services;
     }
 
