@@ -132,6 +132,54 @@ public sealed partial class AuthAndKeysTests(MindraFactory factory) : IClassFixt
         await MindraClient.ExpectError(live, HttpStatusCode.Forbidden, "FORBIDDEN");
     }
 
+    [Fact]
+    public async Task RateLimit_DeveloperTier_RefusedWithRetryAfterPastHundredPerMinute()
+    {
+        var user = await factory.RegisterUserAsync();
+        HttpResponseMessage? refused = null;
+        var allowed = 0;
+        // Windows are aligned to the minute: a run may straddle two, so allow up to two windows' worth.
+        for (var i = 0; i < 250 && refused is null; i++)
+        {
+            var response = await user.GetAsync("/v1/auth/test");
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = response;
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                allowed++;
+                response.Dispose();
+            }
+        }
+        Assert.NotNull(refused);
+        Assert.InRange(allowed, 100, 200);
+        using (refused)
+        {
+            await MindraClient.ExpectError(refused, HttpStatusCode.TooManyRequests, "RATE_LIMIT_EXCEEDED");
+            Assert.True(refused.Headers.RetryAfter is not null);
+            Assert.Equal("0", refused.Headers.GetValues("X-RateLimit-Remaining").Single());
+        }
+
+        var business = await factory.RegisterUserAsync(tier: "business");
+        using var ok = await business.GetAsync("/v1/auth/test");
+        Assert.Equal("500", ok.Headers.GetValues("X-RateLimit-Limit").Single());
+    }
+
+    [Fact]
+    public async Task OpenApi_Document_ListsEveryMindraEndpoint()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/openapi/mindra.json");
+        var paths = (await MindraClient.Expect(response, HttpStatusCode.OK)).GetProperty("paths");
+        foreach (var path in new[] { "/mindra/health", "/mindra/v1/auth/test", "/mindra/v1/orchestrate", "/mindra/v1/agents", "/mindra/v1/agents/{id}",
+            "/mindra/v1/executions", "/mindra/v1/executions/{id}", "/mindra/v1/executions/{id}/cancel", "/mindra/v1/wallet", "/mindra/v1/wallet/topup",
+            "/mindra/v1/wallet/crypto/address", "/mindra/v1/wallet/transactions", "/mindra/v1/api-keys", "/mindra/v1/api-keys/{id}" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} missing from the OpenAPI document");
+        }
+    }
+
     [GeneratedRegex("^mk_[0-9a-f]{32}$")]
     private static partial Regex LiveKey();
 }
