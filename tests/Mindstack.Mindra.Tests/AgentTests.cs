@@ -71,8 +71,13 @@ public sealed class AgentTests(MindraFactory factory) : IClassFixture<MindraFact
 
         using var duplicate = await user.PostAsync("/v1/agents", new
         {
-            id = "invoice-parser", name = "Again", description = "A second agent with the same id.", url = "https://x.example.com",
-            vertical = "analytics", capabilities = new[] { "x" }, pricing = new { basePrice = 0 },
+            id = "invoice-parser",
+            name = "Again",
+            description = "A second agent with the same id.",
+            url = "https://x.example.com",
+            vertical = "analytics",
+            capabilities = new[] { "x" },
+            pricing = new { basePrice = 0 },
         });
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
     }
