@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindPeeker;
@@ -26,6 +27,9 @@ public sealed class MindPeekerDialect(TimeProvider clock) : Dialect
 
     public override JsonSerializerOptions Json => Options;
 
+    /// <summary>Bearer JWT of audience <c>mindpeeker</c>, or <c>X-API-Key: mpk_…</c>.</summary>
+    public override ApiCredentials Credentials => ApiCredentials.MindPeeker;
+
     public override (string Code, int Status) Describe(ProblemKind kind) => kind switch
     {
         ProblemKind.BadRequest => ("INVALID_REQUEST_BODY", 400),
@@ -36,6 +40,7 @@ public sealed class MindPeekerDialect(TimeProvider clock) : Dialect
         ProblemKind.PaymentRequired => ("INSUFFICIENT_CREDITS", 402),
         ProblemKind.Forbidden => ("INSUFFICIENT_PERMISSIONS", 403),
         ProblemKind.NotFound or ProblemKind.RouteNotFound => ("NOT_FOUND", 404),
+        ProblemKind.Conflict => ("CONFLICT", 409),
         ProblemKind.UpstreamFailed => ("AI_MODEL_ERROR", 502),
         _ => StandardCodes.Describe(kind),
     };

@@ -1,8 +1,19 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Mindstack.MindPeeker.Admin;
+using Mindstack.MindPeeker.Auth;
+using Mindstack.MindPeeker.Billing;
+using Mindstack.MindPeeker.Sessions;
+using Mindstack.MindPeeker.Users;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Limits;
+using Mindstack.Platform.Storage;
 
 namespace Mindstack.MindPeeker;
 
@@ -14,6 +25,9 @@ public static class MindPeekerModule
     public static IServiceCollection AddMindPeeker(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton<MindPeekerDialect>();
+        services.TryAddScoped<MindPeekerCredits>();
+        services.AddModelContributor<MindPeekerModel>();
+        services.AddMigrationsFrom(typeof(MindPeekerModule).Assembly);
         services.AddApiDocument("mindpeeker", "MindPeeker API",
             "Remote viewing, dowsing, precognition and intuitive-analysis sessions run by AI models; credits, billing, webhooks and admin.");
         return services;
@@ -22,6 +36,32 @@ public static class MindPeekerModule
     public static RouteGroupBuilder MapMindPeeker(this IEndpointRouteBuilder routes, string basePath = DefaultBasePath)
     {
         var dialect = routes.ServiceProvider.GetRequiredService<MindPeekerDialect>();
-        return routes.MapApi(basePath, dialect);
+        var api = routes.MapApi(basePath, dialect);
+        api.AddEndpointFilter(LogClientVersion);
+
+        var open = api.MapGroup("");
+        AuthEndpoints.Map(open);
+
+        // Everything else needs a caller and is limited per account by its tier (the document's per-minute and per-day limits).
+        var signedIn = api.MapGroup("")
+            .RequireCaller()
+            .RateLimit(context => RateLimitPolicies.MindPeeker.ForTier(context.PeekCaller()?.Tier), context => context.PeekCaller()?.AccountId);
+        UserEndpoints.Map(signedIn);
+        SessionEndpoints.Map(signedIn);
+        AdminEndpoints.Map(signedIn);
+        return api;
+    }
+
+    /// <summary><c>X-Client-Version</c> is accepted on every request and logged with it.</summary>
+    private static ValueTask<object?> LogClientVersion(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var version = invocation.HttpContext.Request.Headers["X-Client-Version"].ToString();
+        if (version.Length > 0)
+        {
+            var logger = invocation.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Mindstack.MindPeeker");
+            logger.LogInformation("MindPeeker client version {ClientVersion} on {Path}", version.Length > 64 ? version[..64] : version,
+                invocation.HttpContext.Request.Path.Value);
+        }
+        return next(invocation);
     }
 }

@@ -6,8 +6,13 @@ using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Ai;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Limits;
+using Mindstack.Platform.Billing;
+using Mindstack.Platform.Events;
+using Mindstack.Platform.Http;
+using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
+using Mindstack.Platform.Webhooks;
 
 namespace Mindstack.Platform;
 
@@ -22,6 +27,10 @@ public static class PlatformExtensions
         services.AddMindstackLimits(configuration);
         services.AddMindstackAccounts(configuration);
         services.AddMindstackAi(configuration);
+        services.AddMindstackJobs(configuration);
+        services.AddMindstackEvents();
+        services.AddMindstackWebhooks(configuration);
+        services.AddMindstackBilling(configuration);
         return services;
     }
 

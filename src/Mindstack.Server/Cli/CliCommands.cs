@@ -15,6 +15,7 @@ internal static class CliCommands
         ["accounts"] = AccessCommands.AccountsAsync,
         ["keys"] = AccessCommands.KeysAsync,
         ["ai"] = AiCommand.RunAsync,
+        ["jobs"] = JobsCommand.RunAsync,
     };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.ContainsKey(args[0]);

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Mindstack.Platform;
+using Mindstack.Platform.Jobs;
+using Mindstack.Platform.Storage;
+using Npgsql;
+
+// Jobs per second through the durable queue, on the platform's own services and database:
+//   end-to-end — workers running while one producer enqueues (batches of 100 per transaction) → all done;
+//   drain      — jobs already queued, then the workers start → all done.
+// Usage: Mindstack.Bench --provider sqlite|postgres [--connection ADMIN_CONN] [--jobs N] [--workers W]
+var provider = Option("--provider") ?? "sqlite";
+var jobs = int.Parse(Option("--jobs") ?? "5000", CultureInfo.InvariantCulture);
+var workers = int.Parse(Option("--workers") ?? "2", CultureInfo.InvariantCulture);
+var admin = Option("--connection");
+
+var endToEnd = await RunAsync(preload: false);
+var drain = await RunAsync(preload: true);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"{provider,-8} workers={workers,-2} jobs={jobs,-6} end-to-end {endToEnd.Rate,8:0} jobs/s ({endToEnd.Seconds:0.00} s)   drain {drain.Rate,8:0} jobs/s ({drain.Seconds:0.00} s)"));
+return 0;
+
+async Task<(double Rate, double Seconds)> RunAsync(bool preload)
+{
+    var data = Directory.CreateTempSubdirectory("mindstack-bench-").FullName;
+    string? database = null;
+    string? connection = null;
+    if (provider == "postgres")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(admin, "--connection");
+        database = "mindstack_bench_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var create = new NpgsqlConnection(admin))
+        {
+            await create.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", create);
+            await command.ExecuteNonQueryAsync();
+        }
+        connection = new NpgsqlConnectionStringBuilder(admin) { Database = database, MaxPoolSize = 100 }.ToString();
+    }
+    try
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["data"] = data,
+            ["Mindstack:Database"] = connection ?? "",
+            ["Mindstack:Jobs:Workers"] = workers.ToString(CultureInfo.InvariantCulture),
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.AddMindstackPlatform(builder.Configuration);
+        builder.Services.AddJobHandler<NoopJob>("bench.noop");
+        using var host = builder.Build();
+        await host.Services.MigrateDatabaseAsync();
+
+        var clock = Stopwatch.StartNew();
+        if (preload)
+        {
+            await EnqueueAsync(host.Services);
+            clock.Restart();
+            await host.StartAsync();
+        }
+        else
+        {
+            await host.StartAsync();
+            clock.Restart();
+            await EnqueueAsync(host.Services);
+        }
+        while (await DoneAsync(host.Services) < jobs)
+        {
+            await Task.Delay(20);
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        await host.StopAsync();
+        return (jobs / seconds, seconds);
+    }
+    finally
+    {
+        if (database is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var drop = new NpgsqlConnection(admin);
+            await drop.OpenAsync();
+            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", drop);
+            await command.ExecuteNonQueryAsync();
+        }
+        Directory.Delete(data, recursive: true);
+    }
+}
+
+async Task EnqueueAsync(IServiceProvider services)
+{
+    for (var done = 0; done < jobs; done += 100)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var queue = scope.ServiceProvider.GetRequiredService<IJobQueue>();
+        for (var i = done; i < Math.Min(jobs, done + 100); i++)
+        {
+            queue.Enqueue<NoopJob>(new { i });
+        }
+        await scope.ServiceProvider.GetRequiredService<MindstackDbContext>().SaveChangesAsync();
+    }
+}
+
+async Task<int> DoneAsync(IServiceProvider services)
+{
+    await using var scope = services.CreateAsyncScope();
+    var counts = await scope.ServiceProvider.GetRequiredService<JobAdmin>().CountsAsync();
+    return counts.Where(c => c.Type == "bench.noop" && c.State == JobState.Done).Sum(c => c.Count);
+}
+
+string? Option(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
+
+/// <summary>A job that does nothing, so the figure is the queue's own cost.</summary>
+internal sealed class NoopJob : IJobHandler
+{
+    public Task ExecuteAsync(JobContext job, CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,126 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Mindstack.MindPeeker.Billing;
+using Mindstack.MindPeeker.Sessions;
+using Mindstack.MindPeeker.Users;
+using Mindstack.Platform.Access;
+using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Http;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.MindPeeker.Auth;
+
+internal sealed record RegisterRequest(string? Email, string? Username, string? Password, string? Tier, bool? MarketingConsent);
+
+internal sealed record LoginRequest(string? Email, string? Password);
+
+internal sealed record RefreshRequest(string? RefreshToken);
+
+/// <summary>Register, login, refresh and logout: 24-hour JWTs of audience <c>mindpeeker</c> with rotating refresh tokens.</summary>
+internal static class AuthEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var auth = api.MapGroup("/auth");
+        auth.MapPost("/register", RegisterAsync).WithSummary("Register a user; answers the user and a token");
+        auth.MapPost("/login", LoginAsync).WithSummary("Sign in with email and password");
+        auth.MapPost("/refresh", RefreshAsync).WithSummary("Exchange a refresh token for a new token (the refresh token rotates)");
+        auth.MapPost("/logout", LogoutAsync).WithSummary("Revoke the current session").RequireCaller();
+    }
+
+    private static async Task<IResult> RegisterAsync(Body<RegisterRequest> body, IAccountService accounts, ISessionService sessions,
+        MindPeekerCredits credits, MindstackDbContext db, TimeProvider clock, MindPeekerDialect dialect, CancellationToken cancellationToken)
+    {
+        var request = body.Value;
+        if (string.IsNullOrWhiteSpace(request.Email))
+        {
+            throw SessionRules.Missing("email");
+        }
+        if (string.IsNullOrEmpty(request.Password))
+        {
+            throw SessionRules.Missing("password");
+        }
+        if (string.IsNullOrWhiteSpace(request.Username))
+        {
+            throw SessionRules.Missing("username");
+        }
+        var tier = request.Tier ?? Tier.Basic;
+        if (!Tier.IsKnown(tier))
+        {
+            throw SessionRules.InvalidValue("tier", "One of basic, professional, enterprise");
+        }
+        var account = await accounts.CreateAsync(new NewAccount(request.Email, request.Password, request.Username) { Tier = tier },
+            AuthPolicies.MindPeeker, cancellationToken);
+        db.Add(new PeekerProfile
+        {
+            AccountId = account.Id,
+            MarketingConsent = request.MarketingConsent ?? false,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        await credits.EnsureMonthlyGrantAsync(account.Id, tier, cancellationToken);
+        var pair = await sessions.StartSessionAsync(account, AuthPolicies.MindPeeker, "password", cancellationToken);
+        return dialect.Ok(new
+        {
+            User = new { account.Id, account.Email, account.Username, account.Tier, account.CreatedAt },
+            Token = pair.AccessToken.Token,
+            pair.RefreshToken,
+            ExpiresIn = (long)pair.AccessToken.Lifetime.TotalSeconds,
+        }, "User registered successfully", StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> LoginAsync(Body<LoginRequest> body, ISessionService sessions, MindPeekerCredits credits,
+        MindPeekerDialect dialect, CancellationToken cancellationToken)
+    {
+        var request = body.Value;
+        if (string.IsNullOrWhiteSpace(request.Email))
+        {
+            throw SessionRules.Missing("email");
+        }
+        if (string.IsNullOrEmpty(request.Password))
+        {
+            throw SessionRules.Missing("password");
+        }
+        var outcome = await sessions.SignInWithPasswordAsync(request.Email, request.Password, null, AuthPolicies.MindPeeker, cancellationToken);
+        if (outcome.Tokens is not { } pair)
+        {
+            throw new Problem(ProblemKind.Unauthorized, "This account requires a two-factor code, which the MindPeeker API does not take",
+                "INVALID_CREDENTIALS");
+        }
+        await credits.EnsureMonthlyGrantAsync(pair.Account.Id, pair.Account.Tier, cancellationToken);
+        return dialect.Ok(new
+        {
+            User = new { pair.Account.Id, pair.Account.Email, pair.Account.Username, pair.Account.Tier },
+            Token = pair.AccessToken.Token,
+            pair.RefreshToken,
+            ExpiresIn = (long)pair.AccessToken.Lifetime.TotalSeconds,
+        }, "Login successful");
+    }
+
+    private static async Task<IResult> RefreshAsync(Body<RefreshRequest> body, ISessionService sessions, MindPeekerDialect dialect,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(body.Value.RefreshToken))
+        {
+            throw SessionRules.Missing("refresh_token");
+        }
+        var pair = await sessions.RefreshAsync(body.Value.RefreshToken, AuthPolicies.MindPeeker, cancellationToken);
+        return dialect.Ok(new
+        {
+            Token = pair.AccessToken.Token,
+            pair.RefreshToken,
+            ExpiresIn = (long)pair.AccessToken.Lifetime.TotalSeconds,
+        }, "Token refreshed successfully");
+    }
+
+    private static async Task<IResult> LogoutAsync(Caller caller, ISessionService sessions, MindPeekerDialect dialect,
+        CancellationToken cancellationToken)
+    {
+        if (caller.SessionId is { } sessionId)
+        {
+            await sessions.RevokeSessionAsync(caller.AccountId, sessionId, "logout", cancellationToken);
+        }
+        return dialect.Done("Logout successful");
+    }
+}

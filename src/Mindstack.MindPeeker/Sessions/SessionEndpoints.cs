@@ -1,0 +1,240 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Mindstack.MindPeeker.Billing;
+using Mindstack.Platform.Access;
+using Mindstack.Platform.Billing;
+using Mindstack.Platform.Http;
+using Mindstack.Platform.Limits;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.MindPeeker.Sessions;
+
+/// <summary>Sessions: create (holding credits), read, list, update, cancel (releasing held credits), analysis and its history.</summary>
+internal static class SessionEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var sessions = api.MapGroup("/sessions");
+        sessions.MapPost("", CreateAsync).WithSummary("Create a session; its credits are held until it completes").Idempotent();
+        sessions.MapGet("", ListAsync).WithSummary("List the caller's sessions with filters, sorting and paging");
+        sessions.MapGet("/{session_id}", GetAsync).WithSummary("A session's details and results");
+        sessions.MapPut("/{session_id}", UpdateAsync).WithSummary("Change a pending or processing session's parameters or metadata");
+        sessions.MapDelete("/{session_id}", CancelAsync).WithSummary("Cancel a session and refund its held credits");
+        sessions.MapGet("/{session_id}/analysis", AnalysisAsync).WithSummary("A completed session's analysis");
+        sessions.MapGet("/{session_id}/analysis/history", HistoryAsync).WithSummary("The recorded analysis stages");
+    }
+
+    private static Problem NotFound() => Problem.NotFound("Session does not exist", "SESSION_NOT_FOUND");
+
+    private static async Task<PeekSession> FindAsync(MindstackDbContext db, string accountId, string id, CancellationToken cancellationToken) =>
+        await db.Set<PeekSession>().FirstOrDefaultAsync(s => s.Id == id && s.AccountId == accountId, cancellationToken) ?? throw NotFound();
+
+    private static async Task<IResult> CreateAsync(Caller caller, Body<CreateSessionRequest> body, HttpContext http, MindstackDbContext db,
+        ICreditLedger ledger, MindPeekerCredits credits, IIdGenerator ids, TimeProvider clock, MindPeekerDialect dialect,
+        CancellationToken cancellationToken)
+    {
+        var request = body.Value;
+        var (cue, type) = SessionRules.ValidateCreate(request);
+        var parameters = SessionRules.Merge(new StoredParameters(), request.Parameters);
+        var metadata = SessionRules.MergeMetadata("{}", request.Metadata);
+        await credits.EnsureMonthlyGrantAsync(caller.AccountId, caller.Tier, cancellationToken);
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var id = ids.New("session");
+        var cost = SessionTypes.Cost(type);
+        var available = await credits.AvailableAsync(caller.AccountId, cancellationToken);
+        if (available < cost)
+        {
+            throw InsufficientCredits(cost, available);
+        }
+        LedgerMovement hold;
+        try
+        {
+            hold = await ledger.HoldAsync(caller.AccountId, MindPeekerCredits.Currency, cost, $"mindpeeker:session:{id}:hold",
+                $"{type} session {id}", cancellationToken);
+        }
+        catch (Problem problem) when (problem.Kind == ProblemKind.PaymentRequired)
+        {
+            throw InsufficientCredits(cost, await credits.AvailableAsync(caller.AccountId, cancellationToken));
+        }
+        var session = new PeekSession
+        {
+            Id = id,
+            AccountId = caller.AccountId,
+            Cue = cue,
+            SessionType = type,
+            Status = SessionStatus.Pending,
+            ParametersJson = SessionRules.Write(parameters),
+            MetadataJson = metadata,
+            ConfidenceThreshold = parameters.ConfidenceThreshold,
+            CreditsRequired = cost,
+            HoldId = hold.Id,
+            CreatedAt = now,
+            EstimatedCompletion = now.AddSeconds(parameters.Duration),
+        };
+        db.Add(session);
+        await db.SaveChangesAsync(cancellationToken);
+        return dialect.Ok(SessionViews.Created(session, WebSocketUrl(http, id)), "Session created successfully", StatusCodes.Status201Created);
+    }
+
+    private static Problem InsufficientCredits(long required, long available) =>
+        new(ProblemKind.PaymentRequired, "User has insufficient credits", "INSUFFICIENT_CREDITS",
+            details: new { credits_required = required, credits_available = available });
+
+    /// <summary>The session's socket on the host and base path the client used.</summary>
+    private static string WebSocketUrl(HttpContext http, string sessionId)
+    {
+        var scheme = http.Request.IsHttps ? "wss" : "ws";
+        return $"{scheme}://{http.Request.Host}{http.Request.PathBase}{ApiBase(http)}/ws/{sessionId}";
+    }
+
+    private static string ApiBase(HttpContext http)
+    {
+        var path = http.Request.Path.Value ?? "";
+        var at = path.LastIndexOf("/sessions", StringComparison.Ordinal);
+        return at < 0 ? "" : path[..at];
+    }
+
+    private static async Task<IResult> ListAsync(Caller caller, string? status, [FromQuery(Name = "session_type")] string? sessionType,
+        int? limit, int? offset, [FromQuery(Name = "sort_by")] string? sortBy, string? order, MindstackDbContext db, MindPeekerDialect dialect,
+        CancellationToken cancellationToken)
+    {
+        if (status is not null && !SessionStatus.Listable.Contains(status))
+        {
+            throw SessionRules.InvalidValue("status", "One of " + string.Join(", ", SessionStatus.Listable));
+        }
+        if (sessionType is not null && !SessionTypes.All.Contains(sessionType))
+        {
+            throw SessionRules.InvalidValue("session_type", "One of " + string.Join(", ", SessionTypes.All));
+        }
+        var take = limit ?? 20;
+        if (take is < 1 or > 100)
+        {
+            throw SessionRules.InvalidValue("limit", "Between 1 and 100");
+        }
+        var skip = offset ?? 0;
+        if (skip < 0)
+        {
+            throw SessionRules.InvalidValue("offset", "Zero or more");
+        }
+        sortBy ??= "created_at";
+        order ??= "desc";
+        if (order is not ("asc" or "desc"))
+        {
+            throw SessionRules.InvalidValue("order", "asc or desc");
+        }
+        var query = db.Set<PeekSession>().AsNoTracking().Where(s => s.AccountId == caller.AccountId);
+        if (status is not null)
+        {
+            query = query.Where(s => s.Status == status);
+        }
+        if (sessionType is not null)
+        {
+            query = query.Where(s => s.SessionType == sessionType);
+        }
+        var desc = order == "desc";
+        IOrderedQueryable<PeekSession> sorted = sortBy switch
+        {
+            "created_at" => desc ? query.OrderByDescending(s => s.CreatedAt) : query.OrderBy(s => s.CreatedAt),
+            "completed_at" => desc ? query.OrderByDescending(s => s.CompletedAt) : query.OrderBy(s => s.CompletedAt),
+            "confidence_score" => desc ? query.OrderByDescending(s => s.ConfidenceScore) : query.OrderBy(s => s.ConfidenceScore),
+            _ => throw SessionRules.InvalidValue("sort_by", "One of created_at, completed_at, confidence_score"),
+        };
+        sorted = desc ? sorted.ThenByDescending(s => s.Id) : sorted.ThenBy(s => s.Id);
+        var total = await query.CountAsync(cancellationToken);
+        var page = await sorted.Skip(skip).Take(take).ToListAsync(cancellationToken);
+        return dialect.Ok(new
+        {
+            Sessions = page.Select(SessionViews.Summary),
+            Pagination = new { Total = total, Limit = take, Offset = skip, HasMore = skip + page.Count < total },
+        });
+    }
+
+    private static async Task<IResult> GetAsync(Caller caller, [FromRoute(Name = "session_id")] string sessionId, MindstackDbContext db,
+        MindPeekerDialect dialect, CancellationToken cancellationToken) =>
+        dialect.Ok(SessionViews.Detail(await FindAsync(db, caller.AccountId, sessionId, cancellationToken)));
+
+    private static async Task<IResult> UpdateAsync(Caller caller, [FromRoute(Name = "session_id")] string sessionId,
+        Body<UpdateSessionRequest> body, MindstackDbContext db, MindPeekerDialect dialect, CancellationToken cancellationToken)
+    {
+        var session = await FindAsync(db, caller.AccountId, sessionId, cancellationToken);
+        if (session.IsFinished)
+        {
+            throw Problem.Conflict($"Session is {session.Status} and cannot be modified", "SESSION_ALREADY_COMPLETED");
+        }
+        var parameters = SessionRules.Merge(SessionRules.ReadParameters(session), body.Value.Parameters);
+        session.ParametersJson = SessionRules.Write(parameters);
+        session.ConfidenceThreshold = parameters.ConfidenceThreshold;
+        session.MetadataJson = SessionRules.MergeMetadata(session.MetadataJson, body.Value.Metadata);
+        await db.SaveChangesAsync(cancellationToken);
+        return dialect.Ok(SessionViews.Updated(session), "Session updated successfully");
+    }
+
+    private static async Task<IResult> CancelAsync(Caller caller, [FromRoute(Name = "session_id")] string sessionId, MindstackDbContext db,
+        ICreditLedger ledger, TimeProvider clock, MindPeekerDialect dialect, CancellationToken cancellationToken)
+    {
+        var session = await FindAsync(db, caller.AccountId, sessionId, cancellationToken);
+        if (session.IsFinished)
+        {
+            throw Problem.Conflict($"Session is {session.Status} and cannot be cancelled", "SESSION_ALREADY_COMPLETED");
+        }
+        session.Status = SessionStatus.Cancelled;
+        session.CancelledAt = clock.GetUtcNow().UtcDateTime;
+        session.CreditsUsed = 0;
+        // The status change commits first: a worker that finishes later sees the session cancelled and charges nothing.
+        await db.SaveChangesAsync(cancellationToken);
+        long refunded = 0;
+        if (session.HoldId is { } holdId)
+        {
+            var release = await ledger.ReleaseAsync(holdId, $"mindpeeker:session:{session.Id}:cancel", "User cancellation", cancellationToken);
+            refunded = Math.Abs(release.Amount);
+            session.CreditsRefunded = refunded;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return dialect.Json200(new
+        {
+            success = true,
+            message = "Session cancelled successfully",
+            refund = new { credits_refunded = refunded, refund_reason = "User cancellation" },
+        });
+    }
+
+    private static async Task<IResult> AnalysisAsync(Caller caller, [FromRoute(Name = "session_id")] string sessionId, MindstackDbContext db,
+        MindPeekerDialect dialect, CancellationToken cancellationToken)
+    {
+        var session = await FindAsync(db, caller.AccountId, sessionId, cancellationToken);
+        if (session.Status != SessionStatus.Completed || session.ResultsJson is null)
+        {
+            throw Problem.NotFound($"The session is {session.Status}; its analysis is ready when it completes", "ANALYSIS_NOT_READY");
+        }
+        return dialect.Ok(new
+        {
+            SessionId = session.Id,
+            session.AnalysisId,
+            session.Status,
+            session.CompletedAt,
+            session.ConfidenceScore,
+            BelowConfidenceThreshold = session.BelowThreshold,
+            Results = SessionViews.Json(session.ResultsJson),
+            Metadata = new
+            {
+                AnalysisDuration = session is { StartedAt: { } s, CompletedAt: { } c } ? (long)Math.Round((c - s).TotalSeconds) : 0,
+                session.ModelVersion,
+                ProcessingNodes = Stages.All.Count,
+                session.DataPointsAnalyzed,
+            },
+        });
+    }
+
+    private static async Task<IResult> HistoryAsync(Caller caller, [FromRoute(Name = "session_id")] string sessionId, MindstackDbContext db,
+        MindPeekerDialect dialect, CancellationToken cancellationToken)
+    {
+        var session = await FindAsync(db, caller.AccountId, sessionId, cancellationToken);
+        var stages = await db.Set<AnalysisStage>().AsNoTracking().Where(s => s.SessionId == session.Id).OrderBy(s => s.Sequence)
+            .ToListAsync(cancellationToken);
+        return dialect.Ok(new { AnalysisHistory = stages.Select(s => new { s.Timestamp, s.Stage, s.Confidence, s.Notes }) });
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Access;
+using Mindstack.Platform.Accounts;
+
+namespace Mindstack.MindPeeker.Tests;
+
+/// <summary>A signed-up MindPeeker user as a client holds it.</summary>
+public sealed record PeekerUser(string Id, string Email, string Token, string RefreshToken);
+
+/// <summary>The server with rate limits off (the limit test uses <see cref="LimitedMindPeekerFactory"/>), and MindPeeker intent methods.</summary>
+public class MindPeekerFactory : MindstackFactory
+{
+    public const string Base = "/mindpeeker/v1";
+
+    public MindPeekerFactory() => WithSetting("Mindstack:Limits:RateLimitsEnabled", "false");
+
+    public async Task<PeekerUser> RegisterUserAsync(string tier = "basic")
+    {
+        var name = "u" + Guid.NewGuid().ToString("N")[..12];
+        var response = await SendAsync(HttpMethod.Post, "/auth/register", null,
+            new { email = name + "@example.com", username = name, password = "securePassword123", tier, marketing_consent = true });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var data = (await ReadJsonAsync(response)).GetProperty("data");
+        return new PeekerUser(data.GetProperty("user").GetProperty("id").GetString()!, name + "@example.com",
+            data.GetProperty("token").GetString()!, data.GetProperty("refresh_token").GetString()!);
+    }
+
+    public async Task<JsonElement> CreateSessionAsync(PeekerUser user, string type = "remote_viewing", string cue = "Describe the location of the missing aircraft in the Pacific Ocean")
+    {
+        var response = await SendAsync(HttpMethod.Post, "/sessions", user.Token, new
+        {
+            cue,
+            session_type = type,
+            parameters = new { duration = 1800, confidence_threshold = 0.7, analysis_types = new[] { "visual", "spatial", "temporal" }, priority = "normal" },
+            metadata = new { case_id = "CASE_12345", tags = new[] { "aviation", "search" } },
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await ReadJsonAsync(response)).GetProperty("data");
+    }
+
+    public async Task<long> CreditsAsync(PeekerUser user)
+    {
+        var me = await ReadJsonAsync(await SendAsync(HttpMethod.Get, "/users/me", user.Token));
+        return me.GetProperty("data").GetProperty("credits").GetInt64();
+    }
+
+    /// <summary>Makes the user an admin, as an operator would with the CLI.</summary>
+    public async Task MakeAdminAsync(PeekerUser user)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IAccountService>().SetRoleAsync(user.Id, AccountRoles.Admin);
+    }
+
+    /// <summary>An <c>mpk_</c> key for the user, as <c>keys create --api mindpeeker</c> makes one.</summary>
+    public async Task<string> CreateApiKeyAsync(PeekerUser user)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var created = await scope.ServiceProvider.GetRequiredService<IApiKeyService>()
+            .CreateAsync(new NewApiKey(user.Id, ApiKeyFormat.MindPeeker, "test") { Permissions = ["read", "write"] });
+        return created.PlainKey;
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, object? body = null,
+        Action<HttpRequestHeaders>? headers = null) =>
+        SendRawAsync(method, Base + path, body is null ? null : JsonSerializer.Serialize(body), h =>
+        {
+            if (token is not null)
+            {
+                h.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+            headers?.Invoke(h);
+        });
+
+    public static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {body}");
+        Assert.False(body.GetProperty("success").GetBoolean());
+        Assert.Equal(code, body.GetProperty("error").GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("error").GetProperty("request_id").GetString()));
+    }
+}
+
+/// <summary>Rate limits on, as deployed.</summary>
+public sealed class LimitedMindPeekerFactory : MindPeekerFactory
+{
+    public LimitedMindPeekerFactory() => WithSetting("Mindstack:Limits:RateLimitsEnabled", "true");
+}
