@@ -28,6 +28,7 @@ internal sealed class RunExecutionJob(
     AgentRunner runner,
     ICreditLedger ledger,
     IEventOutbox events,
+    Orchestrator orchestrator,
     TimeProvider clock) : JobHandler<RunExecutionJob.Payload>
 {
     public const string Name = "mindra.execution.run";
@@ -35,6 +36,42 @@ internal sealed class RunExecutionJob(
     public sealed record Payload(string ExecutionId);
 
     public override async Task ExecuteAsync(Payload payload, JobContext job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync(payload, cancellationToken);
+        }
+        catch (Exception exception) when ((job.IsLastAttempt || exception is PermanentJobFailureException)
+            && exception is not OperationCanceledException)
+        {
+            // No attempt is left: the execution must not stay RUNNING with money set aside.
+            db.ChangeTracker.Clear();
+            await GiveUpAsync(payload.ExecutionId, exception.Message, cancellationToken);
+        }
+    }
+
+    private async Task GiveUpAsync(string executionId, string reason, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var error = Truncate("Execution could not be run: " + reason);
+        var changed = await db.Set<ExecutionRow>()
+            .Where(e => e.Id == executionId && (e.Status == ExecutionStatus.Pending || e.Status == ExecutionStatus.Running))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.Status, ExecutionStatus.Failed)
+                .SetProperty(e => e.Error, error)
+                .SetProperty(e => e.CompletedAt, now)
+                .SetProperty(e => e.UpdatedAt, now), ct);
+        if (changed == 0)
+        {
+            return;
+        }
+        await orchestrator.ReleaseUnspentAsync(executionId, ct);
+        var execution = await db.Set<ExecutionRow>().AsNoTracking().FirstAsync(e => e.Id == executionId, ct);
+        Publish(execution, ExecutionEvents.Failed, new JsonObject { ["status"] = ExecutionStatus.Failed, ["error"] = error });
+        await db.SaveChangesAsync(ct);
+    }
+
+    private async Task RunAsync(Payload payload, CancellationToken cancellationToken)
     {
         var execution = await db.Set<ExecutionRow>().FirstOrDefaultAsync(e => e.Id == payload.ExecutionId, cancellationToken);
         if (execution is null || ExecutionStatus.IsFinal(execution.Status))
