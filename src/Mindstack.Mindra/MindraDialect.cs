@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.Mindra;
@@ -23,6 +24,9 @@ public sealed class MindraDialect : Dialect
 
     public override JsonSerializerOptions Json => Options;
 
+    /// <summary>Only <c>Authorization: Bearer mk_…</c> (<c>mk_test_…</c> for the sandbox).</summary>
+    public override ApiCredentials Credentials => Auth.MindraCallers.Credentials;
+
     public override (string Code, int Status) Describe(ProblemKind kind) => kind switch
     {
         ProblemKind.BadRequest or ProblemKind.MalformedBody or ProblemKind.Validation => ("INVALID_REQUEST", 400),
@@ -35,6 +39,28 @@ public sealed class MindraDialect : Dialect
         ProblemKind.UpstreamFailed or ProblemKind.Unavailable => ("SERVICE_UNAVAILABLE", 503),
         _ => StandardCodes.Describe(kind),
     };
+
+    /// <summary>A success body as the document frames it (no envelope: the value itself).</summary>
+    public IResult Ok(object value, int status = StatusCodes.Status200OK) => Json200(value, status);
+
+    /// <summary>A page of a list: <c>{data, pagination: {page, limit, total, pages, hasNext, hasPrev}}</c>.</summary>
+    public IResult Page<T>(IReadOnlyList<T> items, Paging paging, int total)
+    {
+        var pages = total == 0 ? 0 : (int)Math.Ceiling(total / (double)paging.Limit);
+        return Json200(new
+        {
+            data = items,
+            pagination = new
+            {
+                page = paging.Page,
+                limit = paging.Limit,
+                total,
+                pages,
+                hasNext = paging.Page < pages,
+                hasPrev = paging.Page > 1,
+            },
+        });
+    }
 
     protected override object ErrorBody(HttpContext context, Problem problem, string code, int status) => new
     {

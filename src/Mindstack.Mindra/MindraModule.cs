@@ -1,11 +1,25 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Mindstack.Mindra.Agents;
+using Mindstack.Mindra.Auth;
+using Mindstack.Mindra.Executions;
+using Mindstack.Mindra.Keys;
+using Mindstack.Mindra.Orchestration;
+using Mindstack.Mindra.Storage;
+using Mindstack.Mindra.Wallet;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Jobs;
+using Mindstack.Platform.Limits;
 using Mindstack.Platform.Observability;
+using Mindstack.Platform.Storage;
+using Mindstack.Platform.Webhooks;
 
 namespace Mindstack.Mindra;
 
@@ -19,6 +33,32 @@ public static class MindraModule
         services.TryAddSingleton<MindraDialect>();
         services.AddApiDocument("mindra", "Mindra API",
             "AI agent orchestration: a query is routed to agents and run as an execution; wallet, API keys, idempotency and signed webhooks.");
+        services.AddOptions<MindraOptions>().Bind(configuration.GetSection(MindraOptions.Section));
+        services.AddModelContributor<MindraModel>();
+        services.AddMigrationsFrom(typeof(MindraModule).Assembly);
+        services.TryAddScoped<AgentCatalogue>();
+        services.TryAddScoped<Orchestrator>();
+        services.TryAddScoped<AgentRunner>();
+        services.TryAddScoped<BuiltInBehaviours>();
+        services.TryAddSingleton<HttpAgentClient>();
+        services.AddHttpClient(HttpAgentClient.ClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => HttpAgentClient.CreateHandler(sp.GetRequiredService<IOptions<MindraOptions>>()));
+        services.AddJobHandler<RunExecutionJob>(RunExecutionJob.Name, o => o.MaxAttempts = 3);
+        // The document's webhook payload: {event, executionId, timestamp, signature, data}; the
+        // in-body signature covers the body without it, as the document's Python check reads it.
+        services.AddWebhookApi(Orchestrator.Api, o =>
+        {
+            o.SignatureHeader = "X-Mindra-Signature";
+            o.SignatureField = "signature";
+            o.Payload = e => new JsonObject
+            {
+                ["event"] = e.Type,
+                ["executionId"] = e.AggregateId,
+                ["timestamp"] = WebhookPayloads.Timestamp(e.OccurredAt),
+                ["signature"] = "",
+                ["data"] = JsonNode.Parse(e.Data.GetRawText()),
+            };
+        });
         return services;
     }
 
@@ -27,6 +67,17 @@ public static class MindraModule
         var dialect = routes.ServiceProvider.GetRequiredService<MindraDialect>();
         var api = routes.MapApi(basePath, dialect);
         api.MapGet("/health", GetHealth).WithName("MindraHealth").WithSummary("Health check");
+
+        var v1 = api.MapGroup("/v1")
+            .WithCredentials(MindraCallers.Credentials)
+            .RequireCaller()
+            .RateLimit(context => context.PeekCaller() is { } caller ? RateLimitPolicies.Mindra.ForTier(caller.Tier) : null, MindraCallers.Scope);
+        AuthEndpoints.Map(v1);
+        AgentEndpoints.Map(v1);
+        OrchestrateEndpoints.Map(v1);
+        ExecutionEndpoints.Map(v1);
+        WalletEndpoints.Map(v1);
+        KeyEndpoints.Map(v1);
         return api;
     }
 

@@ -9,8 +9,8 @@ public sealed record ApiKeyFormat(string Api, string Prefix, int RandomBytes, st
     /// <summary>Mindra: <c>mk_</c> + 32 lowercase hex; sandbox <c>mk_test_</c> + 32 hex; named scopes.</summary>
     public static ApiKeyFormat Mindra { get; } = new("mindra", "mk_", 16, "mk_test_")
     {
-        AllowedPermissions = ["orchestrate", "agents:read", "agents:write", "executions:read"],
-        DefaultPermissions = ["orchestrate", "agents:read", "agents:write", "executions:read"],
+        AllowedPermissions = ["orchestrate", "agents:read", "agents:write", "executions:read", "wallet:read", "wallet:write", "api-keys:write"],
+        DefaultPermissions = ["orchestrate", "agents:read", "agents:write", "executions:read", "wallet:read", "wallet:write", "api-keys:write"],
     };
 
     /// <summary>MindSwarm developer apps: <c>msk_</c> + 48 lowercase hex; <c>read</c>/<c>write</c>.</summary>

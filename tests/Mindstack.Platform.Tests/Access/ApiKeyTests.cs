@@ -46,7 +46,7 @@ public sealed class ApiKeyTests(KeyFactory factory) : IClassFixture<KeyFactory>
         var listed = await factory.SendOkAsync(HttpMethod.Get, $"{Mindra.BasePath}/__auth/keys", bearer: mindraAccess);
         Assert.Equal([sandbox[..12], live[..7]], listed.EnumerateArray().Select(k => k.GetProperty("prefix").GetString()));
         Assert.True(listed[0].GetProperty("sandbox").GetBoolean());
-        Assert.Equal(["orchestrate", "agents:read", "agents:write", "executions:read"],
+        Assert.Equal(["orchestrate", "agents:read", "agents:write", "executions:read", "wallet:read", "wallet:write", "api-keys:write"],
             listed[1].GetProperty("permissions").EnumerateArray().Select(p => p.GetString()));
 
         // The database holds each key's SHA-256 and nowhere the key itself.

@@ -1,0 +1,25 @@
+namespace Mindstack.Mindra;
+
+/// <summary>Mindra's settings, from <c>Mindstack:Mindra:*</c>.</summary>
+public sealed class MindraOptions
+{
+    public const string Section = "Mindstack:Mindra";
+
+    /// <summary>
+    /// The crypto deposit address <c>GET /v1/wallet/crypto/address</c> answers with; unset means
+    /// the endpoint answers 503 SERVICE_UNAVAILABLE.
+    /// </summary>
+    public string? CryptoDepositAddress { get; set; }
+
+    /// <summary>The network of <see cref="CryptoDepositAddress"/> (e.g. <c>ethereum</c>).</summary>
+    public string CryptoNetwork { get; set; } = "ethereum";
+
+    /// <summary>The currency deposits to that address are in (e.g. <c>USDC</c>).</summary>
+    public string CryptoCurrency { get; set; } = "USDC";
+
+    /// <summary>
+    /// Lets registered agents and request webhooks use plain http and private or loopback
+    /// addresses (development and tests only; never in production).
+    /// </summary>
+    public bool AllowInsecureAgentUrls { get; set; }
+}

@@ -1,0 +1,161 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Mindstack.Mindra.Auth;
+using Mindstack.Platform.Access;
+using Mindstack.Platform.Billing;
+using Mindstack.Platform.Http;
+using Mindstack.Platform.Limits;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.Mindra.Wallet;
+
+internal sealed record WalletView(
+    string Id,
+    string Type,
+    decimal Balance,
+    decimal Held,
+    string Currency,
+    string? BlockchainAddress,
+    string? BlockchainNetwork,
+    bool IsActive,
+    bool Sandbox,
+    DateTime CreatedAt);
+
+internal sealed record TopUpRequest
+{
+    public decimal? Amount { get; init; }
+    public string? PaymentMethod { get; init; }
+    public string? PaymentMethodId { get; init; }
+}
+
+internal sealed record TopUpView(string TransactionId, decimal Amount, string Currency, string Status, decimal NewBalance, DateTime CreatedAt)
+{
+    public string? PaymentId { get; init; }
+}
+
+internal sealed record TransactionView(
+    string Id,
+    string Type,
+    decimal Amount,
+    string Currency,
+    decimal BalanceAfter,
+    string Status,
+    string? Description,
+    string Reference,
+    DateTime CreatedAt);
+
+internal static class WalletEndpoints
+{
+    public const decimal MinTopUp = 10;
+    public const decimal MaxTopUp = 10_000;
+
+    public static void Map(RouteGroupBuilder v1)
+    {
+        v1.MapGet("/wallet", Get).RequirePermission(MindraPermissions.WalletRead)
+            .WithName("MindraWallet").WithSummary("The account's wallets (a USD FIAT wallet)");
+        v1.MapPost("/wallet/topup", TopUp).RequirePermission(MindraPermissions.WalletWrite).Idempotent(MindraCallers.Scope)
+            .WithName("MindraTopUp").WithSummary("Top up the USD wallet (10 to 10,000) through the payment provider")
+            .Produces<TopUpView>();
+        v1.MapGet("/wallet/crypto/address", CryptoAddress).RequirePermission(MindraPermissions.WalletRead)
+            .WithName("MindraCryptoAddress").WithSummary("The crypto deposit address (503 when none is configured)");
+        v1.MapGet("/wallet/transactions", Transactions).RequirePermission(MindraPermissions.WalletRead)
+            .WithName("MindraTransactions").WithSummary("Wallet transactions, newest first; page, limit");
+    }
+
+    private static async Task<IResult> Get(Caller caller, ICreditLedger ledger, MindraDialect dialect, TimeProvider clock, CancellationToken ct)
+    {
+        var owner = WalletAccount.Owner(caller.AccountId, caller.Sandbox);
+        var balance = await ledger.GetBalanceAsync(owner, WalletAccount.LedgerCurrency, ct);
+        var first = await ledger.GetHistoryAsync(new LedgerHistoryQuery(owner) { Currency = WalletAccount.LedgerCurrency, Limit = 1 }, ct);
+        var created = first.Total == 0 ? clock.GetUtcNow().UtcDateTime
+            : (await ledger.GetHistoryAsync(new LedgerHistoryQuery(owner) { Currency = WalletAccount.LedgerCurrency, Offset = first.Total - 1, Limit = 1 }, ct))
+                .Items.FirstOrDefault()?.CreatedAt ?? clock.GetUtcNow().UtcDateTime;
+        return dialect.Ok(new
+        {
+            wallets = new[]
+            {
+                new WalletView("wal_" + (caller.Sandbox ? "test_" : "") + caller.AccountId, "FIAT", WalletAccount.Dollars(balance.Available),
+                    WalletAccount.Dollars(balance.Held), WalletAccount.Currency, null, null, true, caller.Sandbox, created),
+            },
+        });
+    }
+
+    private static async Task<IResult> TopUp(Body<TopUpRequest> body, Caller caller, IPayments payments, ICreditLedger ledger, IIdGenerator ids,
+        MindraDialect dialect, CancellationToken ct)
+    {
+        var request = body.Value;
+        var errors = new List<FieldError>();
+        long cents = 0;
+        if (request.Amount is not { } amount || amount < MinTopUp || amount > MaxTopUp || WalletAccount.Cents(amount) is not { } c)
+        {
+            errors.Add(new("amount", "amount must be a USD amount from 10 to 10,000 with at most 2 decimals"));
+        }
+        else
+        {
+            cents = c;
+        }
+        var method = request.PaymentMethod?.Trim().ToLowerInvariant() ?? "card";
+        if (method is not ("card" or "stripe"))
+        {
+            errors.Add(new("paymentMethod", "paymentMethod must be card"));
+        }
+        if (string.IsNullOrWhiteSpace(request.PaymentMethodId))
+        {
+            errors.Add(new("paymentMethodId", "paymentMethodId is required (sandbox: pm_card_visa)"));
+        }
+        if (errors.Count > 0)
+        {
+            throw Problem.Invalid(errors);
+        }
+        var owner = WalletAccount.Owner(caller.AccountId, caller.Sandbox);
+        var result = await payments.PurchaseAsync(new PurchaseRequest(owner, WalletAccount.LedgerCurrency, cents, cents, "usd",
+            request.PaymentMethodId!.Trim(), ids.New("topup"))
+        { Description = $"Wallet top-up {WalletAccount.Describe(cents)}" }, ct);
+        return dialect.Ok(new TopUpView(result.Movement.Id, WalletAccount.Dollars(cents), WalletAccount.Currency, "COMPLETED",
+            WalletAccount.Dollars(result.Movement.BalanceAfter), result.Movement.CreatedAt) { PaymentId = result.Payment.Id });
+    }
+
+    private static IResult CryptoAddress(Caller caller, IOptions<MindraOptions> options, MindraDialect dialect)
+    {
+        var settings = options.Value;
+        if (string.IsNullOrWhiteSpace(settings.CryptoDepositAddress))
+        {
+            throw Problem.Unavailable("Crypto deposits are not available on this server: no deposit address is configured");
+        }
+        return dialect.Ok(new
+        {
+            address = settings.CryptoDepositAddress,
+            network = settings.CryptoNetwork,
+            currency = settings.CryptoCurrency,
+            type = "CRYPTO",
+        });
+    }
+
+    private static async Task<IResult> Transactions(HttpRequest request, Caller caller, ICreditLedger ledger, MindraDialect dialect, CancellationToken ct)
+    {
+        var paging = Paging.From(request);
+        var owner = WalletAccount.Owner(caller.AccountId, caller.Sandbox);
+        var page = await ledger.GetHistoryAsync(new LedgerHistoryQuery(owner)
+        {
+            Currency = WalletAccount.LedgerCurrency,
+            Offset = paging.Offset,
+            Limit = paging.Limit,
+        }, ct);
+        var items = page.Items.Select(m => new TransactionView(m.Id, TypeOf(m.Kind), WalletAccount.Dollars(m.Amount), WalletAccount.Currency,
+            WalletAccount.Dollars(m.BalanceAfter), "COMPLETED", m.Description, m.Reference, m.CreatedAt)).ToList();
+        return dialect.Page(items, paging, page.Total);
+    }
+
+    private static string TypeOf(LedgerMovementKind kind) => kind switch
+    {
+        LedgerMovementKind.Purchase => "TOPUP",
+        LedgerMovementKind.Grant => "CREDIT",
+        LedgerMovementKind.Charge or LedgerMovementKind.Settle => "CHARGE",
+        LedgerMovementKind.Hold => "HOLD",
+        LedgerMovementKind.Release => "RELEASE",
+        LedgerMovementKind.Refund => "REFUND",
+        _ => kind.ToString().ToUpperInvariant(),
+    };
+}
