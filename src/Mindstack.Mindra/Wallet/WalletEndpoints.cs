@@ -114,7 +114,8 @@ internal static class WalletEndpoints
             request.PaymentMethodId!.Trim(), ids.New("topup"))
         { Description = $"Wallet top-up {WalletAccount.Describe(cents)}" }, ct);
         return dialect.Ok(new TopUpView(result.Movement.Id, WalletAccount.Dollars(cents), WalletAccount.Currency, "COMPLETED",
-            WalletAccount.Dollars(result.Movement.BalanceAfter), result.Movement.CreatedAt) { PaymentId = result.Payment.Id });
+            WalletAccount.Dollars(result.Movement.BalanceAfter), result.Movement.CreatedAt)
+        { PaymentId = result.Payment.Id });
     }
 
     private static IResult CryptoAddress(Caller caller, IOptions<MindraOptions> options, MindraDialect dialect)
