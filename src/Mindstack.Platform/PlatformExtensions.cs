@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Observability;
@@ -18,6 +19,7 @@ public static class PlatformExtensions
         services.AddMindstackHttp();
         services.AddMindstackObservability();
         services.AddMindstackLimits(configuration);
+        services.AddMindstackAccounts(configuration);
         return services;
     }
 

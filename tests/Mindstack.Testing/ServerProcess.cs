@@ -145,7 +145,8 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static async Task<string> PublishedDirectoryAsync()
+    /// <summary>The folder of the published server (published on first use), e.g. to run its CLI commands.</summary>
+    public static async Task<string> PublishedDirectoryAsync()
     {
         await PublishGate.WaitAsync();
         try

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Mindstack.Platform.Access;
 
 namespace Mindstack.Platform.Http;
 
@@ -28,6 +29,13 @@ public abstract class Dialect
     public abstract JsonSerializerOptions Json { get; }
 
     public virtual RateLimitHeaderStyle RateLimitHeaders => RateLimitHeaderStyle.XRateLimit;
+
+    /// <summary>
+    /// Which credentials the API reads (bearer JWT of its audience, an API key header, a cookie…),
+    /// resolved once per request into a <see cref="Access.Caller"/>. None by default: every caller
+    /// is anonymous unless an endpoint sets its own with <c>WithCredentials</c>.
+    /// </summary>
+    public virtual ApiCredentials Credentials => ApiCredentials.None;
 
     /// <summary>The API's code and status for a problem kind.</summary>
     public abstract (string Code, int Status) Describe(ProblemKind kind);

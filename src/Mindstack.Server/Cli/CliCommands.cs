@@ -12,6 +12,8 @@ internal static class CliCommands
     private static readonly Dictionary<string, Func<CliContext, Task<int>>> Commands = new(StringComparer.Ordinal)
     {
         ["migrate"] = MigrateAsync,
+        ["accounts"] = AccessCommands.AccountsAsync,
+        ["keys"] = AccessCommands.KeysAsync,
     };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.ContainsKey(args[0]);

@@ -1,0 +1,103 @@
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Mindstack.Platform.Accounts;
+
+/// <summary>A signed access token and when it stops working.</summary>
+public sealed record AccessToken(string Token, DateTime ExpiresAt, TimeSpan Lifetime);
+
+/// <summary>What a valid access token says.</summary>
+public sealed record AccessTokenClaims(string AccountId, string SessionId, string Audience, DateTime ExpiresAt);
+
+/// <summary>The outcome of reading an access token.</summary>
+public enum AccessTokenStatus
+{
+    Valid,
+    /// <summary>Signed by us for this audience, but past its <c>exp</c>.</summary>
+    Expired,
+    /// <summary>Malformed, wrongly signed, or for another audience.</summary>
+    Invalid,
+}
+
+/// <summary>
+/// HS256 JWT access tokens: <c>iss</c> = mindstack, <c>aud</c> = the API, <c>sub</c> = the
+/// account, <c>sid</c> = the session, <c>iat/nbf/exp</c> from <see cref="TimeProvider"/>.
+/// </summary>
+public interface IAccessTokenService
+{
+    Task<AccessToken> IssueAsync(string accountId, string sessionId, string audience, TimeSpan lifetime, CancellationToken cancellationToken = default);
+
+    Task<(AccessTokenStatus Status, AccessTokenClaims? Claims)> ReadAsync(string token, string audience, CancellationToken cancellationToken = default);
+}
+
+internal sealed class AccessTokenService(SigningKeyProvider keys, TimeProvider clock) : IAccessTokenService
+{
+    public const string Issuer = "mindstack";
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    public async Task<AccessToken> IssueAsync(string accountId, string sessionId, string audience, TimeSpan lifetime,
+        CancellationToken cancellationToken = default)
+    {
+        var key = await keys.GetAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        // Whole seconds, as exp is on the wire.
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
+        var expires = now + lifetime;
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = expires,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = accountId,
+                [JwtRegisteredClaimNames.Sid] = sessionId,
+            },
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
+        });
+        return new AccessToken(token, expires, lifetime);
+    }
+
+    public async Task<(AccessTokenStatus Status, AccessTokenClaims? Claims)> ReadAsync(string token, string audience,
+        CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(token) || token.Length > 4096)
+        {
+            return (AccessTokenStatus.Invalid, null);
+        }
+        var key = await keys.GetAsync(cancellationToken);
+        var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = Issuer,
+            ValidAudience = audience,
+            IssuerSigningKey = new SymmetricSecurityKey(key),
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            // Lifetime is checked below against TimeProvider, the one clock of the platform.
+            ValidateLifetime = false,
+        });
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        {
+            return (AccessTokenStatus.Invalid, null);
+        }
+        var subject = jwt.Subject;
+        var session = jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sid, out var sid) ? sid : null;
+        if (string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(session))
+        {
+            return (AccessTokenStatus.Invalid, null);
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (jwt.ValidTo <= now)
+        {
+            return (AccessTokenStatus.Expired, null);
+        }
+        if (jwt.ValidFrom > now.AddMinutes(5))
+        {
+            return (AccessTokenStatus.Invalid, null);
+        }
+        return (AccessTokenStatus.Valid, new AccessTokenClaims(subject, session, audience, jwt.ValidTo));
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Mindstack.Platform.Access;
+using Mindstack.Platform.Audit;
+using Mindstack.Platform.Email;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.Platform.Accounts;
+
+public static class AccountsExtensions
+{
+    /// <summary>
+    /// Identity and access for every API: accounts, sessions and tokens, 2FA, email flows (and
+    /// the email sender), API keys, caller authentication, and the audit trail.
+    /// </summary>
+    public static IServiceCollection AddMindstackAccounts(this IServiceCollection services, IConfiguration configuration)
+    {
+        // A bad configured signing key stops the server at start, not at the first sign-in.
+        _ = SigningKeyProvider.Configured(configuration);
+        services.AddMindstackEmail(configuration);
+        services.AddMindstackAudit();
+
+        services.AddModelContributor<AccountsModel>();
+        services.AddModelContributor<AccessModel>();
+        services.TryAddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
+        services.TryAddSingleton<SigningKeyProvider>();
+        services.TryAddSingleton<IAccessTokenService, AccessTokenService>();
+        services.TryAddScoped<AccountService>();
+        services.TryAddScoped<IAccountService>(sp => sp.GetRequiredService<AccountService>());
+        services.TryAddScoped<LoginFailures>();
+        services.TryAddScoped<TwoFactorService>();
+        services.TryAddScoped<ITwoFactorService>(sp => sp.GetRequiredService<TwoFactorService>());
+        services.TryAddScoped<SessionService>();
+        services.TryAddScoped<ISessionService>(sp => sp.GetRequiredService<SessionService>());
+        services.TryAddScoped<IAccountEmailService, AccountEmailService>();
+
+        services.TryAddScoped<IApiKeyService, ApiKeyService>();
+        services.TryAddScoped<ICallerAuthenticator, CallerAuthenticator>();
+        return services;
+    }
+}

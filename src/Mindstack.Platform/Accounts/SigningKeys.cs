@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.Platform.Accounts;
+
+/// <summary>
+/// The HS256 key that signs access tokens: <c>Mindstack:Auth:SigningKey</c> (base64, at least 32
+/// bytes) when configured; otherwise generated once and stored in <c>accounts_secrets</c>, so
+/// every node on one database signs and verifies with the same key. Never a constant.
+/// </summary>
+internal sealed class SigningKeyProvider(IConfiguration configuration, IServiceScopeFactory scopes, TimeProvider clock)
+{
+    private const string SecretName = "jwt_signing_key";
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private byte[]? _key;
+
+    public async ValueTask<byte[]> GetAsync(CancellationToken cancellationToken)
+    {
+        if (_key is { } key)
+        {
+            return key;
+        }
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return _key ??= FromConfiguration() ?? await FromDatabaseAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private byte[]? FromConfiguration() => Configured(configuration);
+
+    /// <summary>The configured key, null when none is set; a malformed or short one is an error (found at start).</summary>
+    internal static byte[]? Configured(IConfiguration configuration)
+    {
+        var configured = configuration["Mindstack:Auth:SigningKey"];
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return null;
+        }
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(configured);
+        }
+        catch (FormatException)
+        {
+            throw new InvalidOperationException("Mindstack:Auth:SigningKey must be base64.");
+        }
+        return bytes.Length >= 32
+            ? bytes
+            : throw new InvalidOperationException("Mindstack:Auth:SigningKey must decode to at least 32 bytes.");
+    }
+
+    private async Task<byte[]> FromDatabaseAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+        var stored = await db.Set<AccountsSecret>().AsNoTracking().FirstOrDefaultAsync(s => s.Name == SecretName, cancellationToken);
+        if (stored is not null)
+        {
+            return Convert.FromBase64String(stored.Value);
+        }
+        var fresh = RandomNumberGenerator.GetBytes(64);
+        db.Add(new AccountsSecret { Name = SecretName, Value = Convert.ToBase64String(fresh), CreatedAt = clock.GetUtcNow().UtcDateTime });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return fresh;
+        }
+        catch (DbUpdateException exception) when (DbErrors.IsUniqueViolation(exception))
+        {
+            // Another node generated it first: everyone uses that one.
+            await using var again = scopes.CreateAsyncScope();
+            var other = again.ServiceProvider.GetRequiredService<MindstackDbContext>();
+            var winner = await other.Set<AccountsSecret>().AsNoTracking().FirstAsync(s => s.Name == SecretName, cancellationToken);
+            return Convert.FromBase64String(winner.Value);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using Mindstack.Platform.Access;
+using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Http;
+
+namespace Mindstack.Server.Cli;
+
+/// <summary>Operator commands for accounts and API keys.</summary>
+internal static class AccessCommands
+{
+    /// <summary>The rules operator-made accounts follow: the lenient defaults, not any one API's.</summary>
+    private static readonly AuthPolicy OperatorPolicy = new() { Audience = "cli", DisplayName = "Mindstack" };
+
+    /// <summary><c>accounts create --email E --password P [--username U] [--admin]</c>: prints the new account's id.</summary>
+    public static async Task<int> AccountsAsync(CliContext context)
+    {
+        var verb = context.Args.Length > 1 ? context.Args[1] : null;
+        var accounts = context.Services.GetRequiredService<IAccountService>();
+        switch (verb)
+        {
+            case "create":
+                {
+                    var account = await Run(() => accounts.CreateAsync(
+                        new NewAccount(context.Required("--email"), context.Required("--password"), context.Option("--username"))
+                        {
+                            Role = context.Flag("--admin") ? AccountRoles.Admin : AccountRoles.User,
+                            EmailVerified = true,
+                        },
+                        OperatorPolicy));
+                    Console.WriteLine($"created account {account.Id} {account.Email} role={account.Role}");
+                    Console.WriteLine(account.Id);
+                    return 0;
+                }
+            case "set-role":
+                {
+                    var email = context.Required("--email");
+                    var role = context.Required("--role");
+                    var account = await accounts.FindByEmailAsync(email) ?? throw new CliUsageException($"no account with email {email}");
+                    await Run(() => accounts.SetRoleAsync(account.Id, role));
+                    Console.WriteLine($"{account.Id} {account.Email} role={role}");
+                    return 0;
+                }
+            default:
+                throw new CliUsageException("usage: accounts create --email E --password P [--username U] [--admin] | accounts set-role --email E --role user|moderator|admin");
+        }
+    }
+
+    /// <summary>
+    /// <c>keys create --api mindra|mindswarm|mindpeeker --email E --name N [--sandbox] [--permissions a,b]</c>
+    /// (the key is the last line printed) and <c>keys revoke --id K</c>.
+    /// </summary>
+    public static async Task<int> KeysAsync(CliContext context)
+    {
+        var verb = context.Args.Length > 1 ? context.Args[1] : null;
+        var keys = context.Services.GetRequiredService<IApiKeyService>();
+        switch (verb)
+        {
+            case "create":
+                {
+                    var api = context.Required("--api");
+                    var format = ApiKeyFormat.ForApi(api) ?? throw new CliUsageException("--api must be mindra, mindswarm or mindpeeker");
+                    var email = context.Required("--email");
+                    var account = await context.Services.GetRequiredService<IAccountService>().FindByEmailAsync(email)
+                        ?? throw new CliUsageException($"no account with email {email}");
+                    var permissions = context.Option("--permissions")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    var created = await Run(() => keys.CreateAsync(new NewApiKey(account.Id, format, context.Required("--name"))
+                    {
+                        Sandbox = context.Flag("--sandbox"),
+                        Permissions = permissions,
+                    }));
+                    Console.WriteLine($"created key {created.Key.Id} ({created.Key.Api}{(created.Key.Sandbox ? ", sandbox" : "")}) " +
+                        $"for {account.Email}, permissions: {(created.Key.Permissions.Length == 0 ? "(none)" : created.Key.Permissions)}");
+                    Console.WriteLine("The key is shown only now; store it safely:");
+                    Console.WriteLine(created.PlainKey);
+                    return 0;
+                }
+            case "revoke":
+                {
+                    var id = context.Required("--id");
+                    if (!await keys.RevokeAsync(id))
+                    {
+                        await Console.Error.WriteLineAsync($"no active key with id {id}");
+                        return 1;
+                    }
+                    Console.WriteLine($"revoked {id}");
+                    return 0;
+                }
+            default:
+                throw new CliUsageException("usage: keys create --api mindra|mindswarm|mindpeeker --email E --name N [--sandbox] [--permissions a,b] | keys revoke --id K");
+        }
+    }
+
+    /// <summary>A platform Problem is the operator's mistake: its message, exit code 2.</summary>
+    private static async Task<T> Run<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Problem problem)
+        {
+            var detail = problem.Errors is { Count: > 0 } errors ? ": " + string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")) : "";
+            throw new CliUsageException(problem.Message + (problem.Errors is { Count: > 1 } ? detail : ""));
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Access;
+using Mindstack.Platform.Http;
+using Mindstack.Platform.Tests.Accounts;
+
+namespace Mindstack.Platform.Tests.Access;
+
+/// <summary>
+/// The operator commands of the published server binary, run as processes against the data
+/// folder (and database) of a server that is running at the same time.
+/// </summary>
+public sealed class CliTests
+{
+    private sealed record CliResult(int ExitCode, string Output, string Error)
+    {
+        public string LastLine => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+    }
+
+    private static async Task<CliResult> RunAsync(TestDatabase database, params string[] args)
+    {
+        var dll = Path.Combine(await ServerProcess.PublishedDirectoryAsync(), "Mindstack.Server.dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = database.DataDirectory,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args.Concat(["--data", database.DataDirectory]))
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["Mindstack__Database"] = database.PostgresConnectionString ?? "";
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await output, await error);
+    }
+
+    [Fact]
+    public async Task Commands_WhileServerRuns_CreateAccountSetRoleCreateAndRevokeKey()
+    {
+        using var database = TestDatabase.Create();
+        await using var server = await ServerProcess.StartAsync(database.DataDirectory, databaseConnectionString: database.PostgresConnectionString);
+
+        var created = await RunAsync(database, "accounts", "create", "--email", "Ops@Example.com", "--password", "Operator123", "--username", "ops", "--admin");
+        Assert.True(created.ExitCode == 0, created.Output + created.Error);
+        Assert.Matches(new Regex("^user_[0-9A-Z]{26}$"), created.LastLine);
+
+        var role = await RunAsync(database, "accounts", "set-role", "--email", "ops@example.com", "--role", "moderator");
+        Assert.True(role.ExitCode == 0, role.Output + role.Error);
+
+        var key = await RunAsync(database, "keys", "create", "--api", "mindra", "--email", "ops@example.com", "--name", "ci",
+            "--sandbox", "--permissions", "orchestrate,agents:read");
+        Assert.True(key.ExitCode == 0, key.Output + key.Error);
+        Assert.Matches(new Regex("^mk_test_[0-9a-f]{32}$"), key.LastLine);
+        var keyId = Regex.Match(key.Output, @"key_[0-9A-Z]{26}").Value;
+
+        var swarmKey = await RunAsync(database, "keys", "create", "--api", "mindswarm", "--email", "ops@example.com", "--name", "bot");
+        Assert.Matches(new Regex("^msk_[0-9a-f]{48}$"), swarmKey.LastLine);
+
+        await using (var services = PlatformServices.On(database))
+        {
+            await using var scope = services.CreateAsyncScope();
+            var authenticator = scope.ServiceProvider.GetRequiredService<ICallerAuthenticator>();
+            var caller = await authenticator.AuthenticateTokenAsync(ApiCredentials.Mindra, key.LastLine);
+            Assert.Equal(created.LastLine, caller.AccountId);
+            Assert.Equal("moderator", caller.Role);
+            Assert.True(caller.Sandbox);
+            Assert.Equal(["orchestrate", "agents:read"], caller.Permissions);
+        }
+
+        var revoked = await RunAsync(database, "keys", "revoke", "--id", keyId);
+        Assert.True(revoked.ExitCode == 0, revoked.Output + revoked.Error);
+        await using (var services = PlatformServices.On(database))
+        {
+            await using var scope = services.CreateAsyncScope();
+            var authenticator = scope.ServiceProvider.GetRequiredService<ICallerAuthenticator>();
+            var refused = await Assert.ThrowsAsync<Problem>(() => authenticator.AuthenticateTokenAsync(ApiCredentials.Mindra, key.LastLine));
+            Assert.Equal(ProblemKind.Unauthorized, refused.Kind);
+        }
+
+        // Mistakes are the operator's: a message and exit code 2, nothing half-done.
+        var duplicate = await RunAsync(database, "accounts", "create", "--email", "OPS@example.com", "--password", "Operator123");
+        Assert.Equal(2, duplicate.ExitCode);
+        Assert.Contains("Email already registered", duplicate.Error);
+        var badApi = await RunAsync(database, "keys", "create", "--api", "mindmesh", "--email", "ops@example.com", "--name", "x");
+        Assert.Equal(2, badApi.ExitCode);
+        Assert.Equal(1, (await RunAsync(database, "keys", "revoke", "--id", "key_nope")).ExitCode);
+
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        var health = await client.GetFromJsonAsync<JsonElement>("/health");
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+        // The running server never saw a full key either.
+        Assert.DoesNotContain(key.LastLine, server.Output, StringComparison.Ordinal);
+    }
+}

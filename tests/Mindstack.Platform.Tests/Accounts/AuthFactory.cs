@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Http;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.Platform.Tests.Accounts;
+
+/// <summary>
+/// The real clock plus an offset the test moves forward: timers and delays keep working, while
+/// token expiry, lockout windows and TOTP steps can be crossed at once.
+/// </summary>
+public sealed class ShiftingClock : TimeProvider
+{
+    private long _offsetTicks;
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
+}
+
+/// <summary>The server with the <see cref="AuthRoutes"/> test group and a clock the test moves.</summary>
+public class AuthFactory : MindstackFactory
+{
+    public ShiftingClock Clock { get; } = new();
+
+    public AuthFactory() => WithServices(s =>
+    {
+        s.AddSingleton<IEndpointContributor, AuthRoutes>();
+        s.AddSingleton<TimeProvider>(Clock);
+    });
+
+    public string Outbox => Path.Combine(Database.DataDirectory, "outbox");
+
+    public static string Unique(string prefix = "u") => prefix + Guid.NewGuid().ToString("N")[..10];
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null, string? bearer = null,
+        Action<HttpRequestHeaders>? headers = null)
+    {
+        using var client = CreateClient();
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+        headers?.Invoke(request.Headers);
+        return await client.SendAsync(request);
+    }
+
+    public async Task<JsonElement> SendOkAsync(HttpMethod method, string path, object? body = null, string? bearer = null,
+        Action<HttpRequestHeaders>? headers = null)
+    {
+        using var response = await SendAsync(method, path, body, bearer, headers);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path} → {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Registers through the API's test route; returns the token answer.</summary>
+    public Task<JsonElement> RegisterAsync(AuthRoutes.Api api, string email, string password, string? username = null) =>
+        SendOkAsync(HttpMethod.Post, $"{api.BasePath}/__auth/register", new { email, password, username });
+
+    public Task<JsonElement> LoginAsync(AuthRoutes.Api api, string login, string password, string? code = null) =>
+        SendOkAsync(HttpMethod.Post, $"{api.BasePath}/__auth/login", new { login, password, code });
+
+    /// <summary>A new MindSwarm-valid account: (email, username, password, token answer).</summary>
+    public async Task<(string Email, string Username, string Password, JsonElement Tokens)> NewUserAsync(AuthRoutes.Api api)
+    {
+        var username = Unique("u");
+        var email = username + "@example.com";
+        const string password = "SecurePass123!";
+        return (email, username, password, await RegisterAsync(api, email, password, username));
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<MindstackDbContext, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<MindstackDbContext>());
+    }
+
+    public Task<int> ExecuteSqlAsync(string sql) => WithDbAsync(db => db.Database.ExecuteSqlRawAsync(sql));
+
+    /// <summary>The newest outbox email to an address (the send is synchronous, so it is there when the answer is).</summary>
+    public string ReadEmailTo(string address)
+    {
+        var files = Directory.Exists(Outbox) ? Directory.GetFiles(Outbox, "*.eml") : [];
+        var match = files
+            .Select(f => (File: f, Text: File.ReadAllText(f)))
+            .Where(f => f.Text.Contains($"To: {address}\r\n", StringComparison.OrdinalIgnoreCase))
+            .OrderByDescending(f => Path.GetFileName(f.File), StringComparer.Ordinal)
+            .FirstOrDefault();
+        Assert.True(match.File is not null, $"no email to {address} in {Outbox}");
+        return match.Text;
+    }
+
+    public int CountEmailsTo(string address) =>
+        Directory.Exists(Outbox)
+            ? Directory.GetFiles(Outbox, "*.eml").Count(f => File.ReadAllText(f).Contains($"To: {address}\r\n", StringComparison.OrdinalIgnoreCase))
+            : 0;
+
+    /// <summary>The <c>token=</c> value of the link in an email.</summary>
+    public static string TokenFromEmail(string email)
+    {
+        var match = Regex.Match(email, @"[?&]token=([A-Za-z0-9_\-]+)");
+        Assert.True(match.Success, "no token link in the email:\n" + email);
+        return match.Groups[1].Value;
+    }
+
+    public static async Task<(HttpStatusCode Status, JsonElement Body)> ReadAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+}

@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Email;
+
+namespace Mindstack.Platform.Tests.Email;
+
+/// <summary>
+/// A loopback SMTP receiver (the outside world's mail server): accepts one session, answers the
+/// plain SMTP dialogue and keeps what it was told.
+/// </summary>
+public sealed class LoopbackSmtpServer : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Task _serving;
+
+    public LoopbackSmtpServer()
+    {
+        _listener.Start();
+        _serving = ServeAsync();
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    public List<string> Commands { get; } = [];
+
+    public TaskCompletionSource<string> Data { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task ServeAsync()
+    {
+        using var client = await _listener.AcceptTcpClientAsync();
+        await using var stream = client.GetStream();
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        await using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
+        await writer.WriteLineAsync("220 loopback ESMTP test");
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            Commands.Add(line);
+            var verb = line.Split(' ')[0].ToUpperInvariant();
+            switch (verb)
+            {
+                case "EHLO":
+                    await writer.WriteLineAsync("250-loopback");
+                    await writer.WriteLineAsync("250 8BITMIME");
+                    break;
+                case "DATA":
+                    await writer.WriteLineAsync("354 end with <CRLF>.<CRLF>");
+                    var data = new StringBuilder();
+                    while (await reader.ReadLineAsync() is { } dataLine && dataLine != ".")
+                    {
+                        data.Append(dataLine).Append("\r\n");
+                    }
+                    Data.TrySetResult(data.ToString());
+                    await writer.WriteLineAsync("250 queued");
+                    break;
+                case "QUIT":
+                    await writer.WriteLineAsync("221 bye");
+                    return;
+                default:
+                    await writer.WriteLineAsync("250 OK");
+                    break;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        try
+        {
+            await _serving.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or TimeoutException or IOException)
+        {
+        }
+    }
+}
+
+public sealed class EmailSenderTests
+{
+    private static ServiceProvider Build(Dictionary<string, string?> settings, string dataDirectory)
+    {
+        settings["data"] = dataDirectory;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        Mindstack.Platform.Storage.StorageServiceCollectionExtensions.AddMindstackStorage(services, configuration);
+        services.AddMindstackEmail(configuration);
+        return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public async Task Send_NoSmtpConfigured_Rfc5322FileInOutbox()
+    {
+        using var database = TestDatabase.Create();
+        await using var services = Build(new() { ["Mindstack:Smtp:From"] = "Mindstack Ops <ops@example.org>" }, database.DataDirectory);
+        var sender = services.GetRequiredService<IEmailSender>();
+        var id = await sender.SendAsync(new EmailMessage("ada@example.com", "Grüße from Mindstack", "Line one\nLine two"));
+
+        var file = Assert.Single(Directory.GetFiles(Path.Combine(database.DataDirectory, "outbox"), "*.eml"));
+        var text = await File.ReadAllTextAsync(file);
+        Assert.Contains("From: Mindstack Ops <ops@example.org>\r\n", text);
+        Assert.Contains("To: ada@example.com\r\n", text);
+        Assert.Contains("Subject: =?utf-8?B?" + Convert.ToBase64String(Encoding.UTF8.GetBytes("Grüße from Mindstack")) + "?=\r\n", text);
+        Assert.Contains($"Message-ID: {id}\r\n", text);
+        Assert.Matches(@"^<[0-9a-f]{32}@example\.org>$", id);
+        Assert.Contains("MIME-Version: 1.0\r\n", text);
+        Assert.EndsWith("\r\n\r\nLine one\r\nLine two\r\n", text);
+        Assert.Empty(Directory.GetFiles(Path.Combine(database.DataDirectory, "outbox"), "*.tmp"));
+    }
+
+    [Fact]
+    public async Task Send_SmtpConfigured_DeliveredToTheServer()
+    {
+        using var database = TestDatabase.Create();
+        await using var smtp = new LoopbackSmtpServer();
+        await using var services = Build(new()
+        {
+            ["Mindstack:Smtp:Host"] = "127.0.0.1",
+            ["Mindstack:Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Mindstack:Smtp:UseTls"] = "false",
+            ["Mindstack:Smtp:From"] = "no-reply@mindstack.test",
+        }, database.DataDirectory);
+        var sender = services.GetRequiredService<IEmailSender>();
+        var id = await sender.SendAsync(new EmailMessage("grace@example.com", "Your sign-in link", "Open http://localhost/x?token=abc"));
+
+        var data = await smtp.Data.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains(smtp.Commands, c => c.StartsWith("MAIL FROM:<no-reply@mindstack.test>", StringComparison.Ordinal));
+        Assert.Contains(smtp.Commands, c => c.StartsWith("RCPT TO:<grace@example.com>", StringComparison.Ordinal));
+        Assert.Contains($"Message-ID: {id}", data);
+        Assert.Contains("Subject: Your sign-in link", data);
+        Assert.Contains("Date: ", data);
+        Assert.False(Directory.Exists(Path.Combine(database.DataDirectory, "outbox")));
+    }
+}
