@@ -8,11 +8,16 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Limits;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
 using Mindstack.PluginMind.Auth;
 using Mindstack.PluginMind.Edge;
+using Mindstack.PluginMind.Logs;
 using Mindstack.PluginMind.Meta;
+using Mindstack.PluginMind.Processing;
+using Mindstack.PluginMind.Usage;
+using Mindstack.PluginMind.Users;
 
 namespace Mindstack.PluginMind;
 
@@ -39,6 +44,11 @@ public static class PluginMindModule
         services.AddHttpClient(GoogleKeys.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         services.TryAddSingleton<GoogleKeys>();
         services.TryAddSingleton<GoogleTokenVerifier>();
+        services.TryAddScoped<PluginMindUsers>();
+        services.TryAddScoped<UsageMeter>();
+        services.TryAddScoped<QueryLogs>();
+        services.AddHttpClient(HttpCryptoPriceSource.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
+        services.TryAddSingleton<ICryptoPriceSource, HttpCryptoPriceSource>();
         return services;
     }
 
@@ -46,9 +56,14 @@ public static class PluginMindModule
     {
         var dialect = routes.ServiceProvider.GetRequiredService<PluginMindDialect>();
         var api = routes.MapApi(basePath, dialect);
+        // Per client address, as the original; the session-bound processing calls add a per-user limit.
+        api.RateLimit(RateLimitPolicies.PluginMind.PerAddress);
         api.MapGet("/live", () => dialect.Json200(new { status = "live" })).WithSummary("Liveness probe");
         api.MapGet("/ready", GetReady).WithSummary("Readiness probe: database connectivity and environment");
         MetaEndpoints.Map(api);
+        AuthEndpoints.Map(api);
+        UserEndpoints.Map(api);
+        QueryLogEndpoints.Map(api);
         return api;
     }
 
