@@ -195,6 +195,8 @@ internal sealed class CallerAuthenticator(
         }
         if (context is not null)
         {
+            // Counted before the path rules, so a refused request shows as the key's error.
+            CountUsage(context, key.Id);
             CheckPathRules(context, credentials.Rules, key);
         }
         if (key.LastUsedAt is null || key.LastUsedAt < now - LastUsedResolution)
@@ -203,10 +205,6 @@ internal sealed class CallerAuthenticator(
             var stale = now - LastUsedResolution;
             await db.Set<ApiKey>().Where(k => k.Id == key.Id && (k.LastUsedAt == null || k.LastUsedAt < stale))
                 .ExecuteUpdateAsync(u => u.SetProperty(k => k.LastUsedAt, now), cancellationToken);
-        }
-        if (context is not null)
-        {
-            CountUsage(context, key.Id);
         }
         return new Caller
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Tests.Accounts;
 
@@ -62,5 +63,15 @@ public sealed class PathRuleTests(AuthFactory factory) : IClassFixture<AuthFacto
         Assert.Equal("This API key is read-only", body.GetProperty("error").GetString());
 
         await factory.SendOkAsync(HttpMethod.Post, $"{Swarm.BasePath}/__auth/me", headers: h => h.Add("X-API-Key", readWrite));
+
+        // The refused write is the key's error in its usage counters.
+        var keyId = (await factory.SendOkAsync(HttpMethod.Get, $"{Swarm.BasePath}/__auth/keys", bearer: access))
+            .EnumerateArray().Single(k => k.GetProperty("name").GetString() == "reader").GetProperty("id").GetString()!;
+        await using var scope = factory.Services.CreateAsyncScope();
+        var today = DateOnly.FromDateTime(factory.Clock.GetUtcNow().UtcDateTime);
+        var usage = await scope.ServiceProvider.GetRequiredService<IApiKeyService>().GetUsageAsync(keyId, today, today);
+        var writes = Assert.Single(usage, u => u.Endpoint == "POST /mindswarm/api/__auth/me");
+        Assert.Equal((1, 1), (writes.Requests, writes.Errors));
+        Assert.Equal((1, 0), usage.Where(u => u.Endpoint == "GET /mindswarm/api/__auth/me").Select(u => (u.Requests, u.Errors)).Single());
     }
 }
