@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Ai;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Observability;
@@ -20,6 +21,7 @@ public static class PlatformExtensions
         services.AddMindstackObservability();
         services.AddMindstackLimits(configuration);
         services.AddMindstackAccounts(configuration);
+        services.AddMindstackAi(configuration);
         return services;
     }
 

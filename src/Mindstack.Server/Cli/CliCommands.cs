@@ -14,6 +14,7 @@ internal static class CliCommands
         ["migrate"] = MigrateAsync,
         ["accounts"] = AccessCommands.AccountsAsync,
         ["keys"] = AccessCommands.KeysAsync,
+        ["ai"] = AiCommand.RunAsync,
     };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.ContainsKey(args[0]);

@@ -1,0 +1,35 @@
+using Mindstack.Platform.Observability;
+
+namespace Mindstack.Platform.Ai;
+
+/// <summary>
+/// <c>ai_engine</c> in <c>/health</c>: healthy when the engine can serve (see
+/// <see cref="IAiRouting.CheckAsync"/>); its data names the provider, base URL and, for each
+/// operation, the provider and model that serve it, remote or local, and why.
+/// </summary>
+internal sealed class AiHealthProbe(IAiRouting routing) : IHealthProbe
+{
+    public string Name => "ai_engine";
+
+    public async Task<ProbeResult> CheckAsync(CancellationToken cancellationToken)
+    {
+        var health = await routing.CheckAsync(cancellationToken);
+        var operations = health.Routing.Routes.ToDictionary(
+            r => AiMetrics.Name(r.Operation),
+            r => (object?)new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["provider"] = r.Provider,
+                ["model"] = r.Model,
+                ["remote"] = r.Remote,
+                ["reason"] = r.Reason,
+            },
+            StringComparer.Ordinal);
+        var data = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["provider"] = health.Routing.Provider,
+            ["base_url"] = health.Routing.BaseUrl,
+            ["operations"] = operations,
+        };
+        return new ProbeResult(health.Healthy, health.Detail, data);
+    }
+}

@@ -1,0 +1,96 @@
+namespace Mindstack.Platform.Ai;
+
+/// <summary>
+/// <c>Mindstack:Ai</c>. Without configuration every operation runs on the built-in offline engine.
+/// With <c>Provider=openai</c>, <c>BaseUrl</c> (and usually <c>ApiKey</c>, <c>Model</c>) an
+/// OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp) serves the operations it does well;
+/// see <see cref="IAiRouting"/> for the rules.
+/// </summary>
+public sealed class AiOptions
+{
+    public const string Section = "Mindstack:Ai";
+
+    /// <summary><c>local</c> (default) or <c>openai</c> (any OpenAI-compatible server).</summary>
+    public string Provider { get; set; } = "local";
+
+    /// <summary>How usage and health name the remote provider (e.g. <c>ollama</c>); default <c>openai</c>.</summary>
+    public string? ProviderName { get; set; }
+
+    /// <summary>The folder holding <c>chat/completions</c> (e.g. <c>http://localhost:11434/v1</c>); a bare host gets <c>/v1</c>.</summary>
+    public string? BaseUrl { get; set; }
+
+    public string? ApiKey { get; set; }
+
+    /// <summary>The chat model for every remote operation without its own entry in <see cref="Models"/>.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>Per-operation models, keyed by <see cref="AiOperation"/> name (<c>Embed</c> needs one to go remote).</summary>
+    public Dictionary<string, string> Models { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Per-operation routes, <c>local</c> or <c>remote</c>, overriding the defaults.</summary>
+    public Dictionary<string, string> Routes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Time allowed for one attempt (and, when streaming, between two chunks).</summary>
+    public double TimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Retries after a 429, a 5xx, a timeout or a refused connection.</summary>
+    public int MaxRetries { get; set; } = 2;
+
+    /// <summary>The first retry's delay; each next one doubles (a <c>Retry-After</c> answer wins).</summary>
+    public int RetryBaseDelayMilliseconds { get; set; } = 500;
+
+    /// <summary>The longest delay between two attempts.</summary>
+    public double MaxRetryDelaySeconds { get; set; } = 20;
+
+    /// <summary>How long the health probe's reachability check of the remote provider is reused.</summary>
+    public double HealthCacheSeconds { get; set; } = 30;
+
+    public bool IsRemote => string.Equals(Provider, "openai", StringComparison.OrdinalIgnoreCase);
+
+    internal string RemoteProviderName => string.IsNullOrWhiteSpace(ProviderName) ? "openai" : ProviderName.Trim();
+
+    internal string? ModelFor(AiOperation operation) =>
+        Models.TryGetValue(operation.ToString(), out var model) && !string.IsNullOrWhiteSpace(model) ? model.Trim() : null;
+
+    internal string? RouteFor(AiOperation operation) =>
+        Routes.TryGetValue(operation.ToString(), out var route) && !string.IsNullOrWhiteSpace(route) ? route.Trim().ToLowerInvariant() : null;
+
+    /// <summary>Why these options cannot work, or null.</summary>
+    internal string? Problem()
+    {
+        if (!IsRemote && !string.Equals(Provider, "local", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(Provider, AiProviders.Local, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"Mindstack:Ai:Provider must be 'local' or 'openai', not '{Provider}'";
+        }
+        if (IsRemote && !Uri.TryCreate(BaseUrl, UriKind.Absolute, out _))
+        {
+            return "Mindstack:Ai:Provider=openai needs Mindstack:Ai:BaseUrl (an absolute http(s) URL)";
+        }
+        if (IsRemote && string.IsNullOrWhiteSpace(Model) && Enum.GetValues<AiOperation>().Any(o => o != AiOperation.Embed && ModelFor(o) is null))
+        {
+            return "Mindstack:Ai:Provider=openai needs Mindstack:Ai:Model (or a model for every operation in Mindstack:Ai:Models)";
+        }
+        foreach (var (operation, route) in Routes)
+        {
+            if (!Enum.TryParse<AiOperation>(operation, ignoreCase: true, out _))
+            {
+                return $"Mindstack:Ai:Routes:{operation} is not an operation ({string.Join(", ", Enum.GetNames<AiOperation>())})";
+            }
+            if (route is not ("local" or "remote" or "Local" or "Remote"))
+            {
+                return $"Mindstack:Ai:Routes:{operation} must be 'local' or 'remote'";
+            }
+        }
+        foreach (var operation in Models.Keys)
+        {
+            if (!Enum.TryParse<AiOperation>(operation, ignoreCase: true, out _))
+            {
+                return $"Mindstack:Ai:Models:{operation} is not an operation ({string.Join(", ", Enum.GetNames<AiOperation>())})";
+            }
+        }
+        return TimeoutSeconds <= 0 || MaxRetries < 0 || RetryBaseDelayMilliseconds < 0
+            ? "Mindstack:Ai:TimeoutSeconds must be positive and MaxRetries, RetryBaseDelayMilliseconds not negative"
+            : null;
+    }
+}

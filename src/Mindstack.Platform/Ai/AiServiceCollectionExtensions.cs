@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Mindstack.Platform.Ai.Local;
+using Mindstack.Platform.Observability;
+
+namespace Mindstack.Platform.Ai;
+
+public static class AiServiceCollectionExtensions
+{
+    /// <summary>
+    /// The AI engine: <see cref="IAiEngine"/>, <see cref="IAiRouting"/>, the <c>ai_engine</c> health
+    /// probe and AI metrics, configured from <c>Mindstack:Ai</c> (<see cref="AiOptions"/>). An invalid
+    /// configuration stops the server at start with the reason.
+    /// </summary>
+    public static IServiceCollection AddMindstackAi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AiOptions>()
+            .Bind(configuration.GetSection(AiOptions.Section))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiOptions>, AiOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        // Timeouts are the engine's own (per attempt, and between stream chunks), not HttpClient's.
+        services.AddHttpClient(AiRouter.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<LocalAiEngine>();
+        services.TryAddSingleton<AiRouter>();
+        services.TryAddSingleton<IAiRouting>(sp => sp.GetRequiredService<AiRouter>());
+        services.TryAddSingleton<AiMetrics>();
+        services.TryAddSingleton<IAiEngine, AiEngine>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, AiMetrics>(sp => sp.GetRequiredService<AiMetrics>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHealthProbe, AiHealthProbe>());
+        return services;
+    }
+}
+
+/// <summary>Names what is wrong with <c>Mindstack:Ai</c>, so a failed start says why.</summary>
+internal sealed class AiOptionsValidator : IValidateOptions<AiOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AiOptions options) =>
+        options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
+}
