@@ -72,7 +72,7 @@ async Task<(double Rate, double Seconds)> RunAsync(bool preload)
         }
         while (await DoneAsync(host.Services) < jobs)
         {
-            await Task.Delay(20);
+            await Task.Delay(100);
         }
         var seconds = clock.Elapsed.TotalSeconds;
         await host.StopAsync();
