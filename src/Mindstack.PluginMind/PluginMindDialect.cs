@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.PluginMind;
@@ -23,6 +24,9 @@ public sealed class PluginMindDialect : Dialect
     public override string Title => "PluginMind API";
 
     public override JsonSerializerOptions Json => Options;
+
+    /// <summary>The <c>pm_session</c> cookie (a platform session's access token).</summary>
+    public override ApiCredentials Credentials => ApiCredentials.PluginMind;
 
     public override string NewRequestId() => Guid.NewGuid().ToString();
 

@@ -1,11 +1,23 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Limits;
 using Mindstack.Platform.Observability;
+using Mindstack.Platform.Storage;
+using Mindstack.PluginMind.Auth;
+using Mindstack.PluginMind.Edge;
+using Mindstack.PluginMind.Logs;
+using Mindstack.PluginMind.Meta;
+using Mindstack.PluginMind.Processing;
+using Mindstack.PluginMind.Usage;
+using Mindstack.PluginMind.Users;
 
 namespace Mindstack.PluginMind;
 
@@ -19,6 +31,24 @@ public static class PluginMindModule
         services.TryAddSingleton<PluginMindDialect>();
         services.AddApiDocument("pluginmind", "PluginMind API",
             "Generic AI processing (document, chat, seo, crypto, custom), async jobs, query logs, usage and Google sign-in with a pm_session cookie.");
+
+        services.AddOptions<PluginMindOptions>()
+            .Bind(configuration.GetSection(PluginMindOptions.Section))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PluginMindOptions>, PluginMindOptionsValidator>());
+
+        services.AddModelContributor<PluginMindModel>();
+        services.AddMigrationsFrom(typeof(PluginMindModule).Assembly);
+
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, PluginMindEdgeStartupFilter>());
+        services.AddHttpClient(GoogleKeys.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.TryAddSingleton<GoogleKeys>();
+        services.TryAddSingleton<GoogleTokenVerifier>();
+        services.TryAddScoped<PluginMindUsers>();
+        services.TryAddScoped<UsageMeter>();
+        services.TryAddScoped<QueryLogs>();
+        services.AddHttpClient(HttpCryptoPriceSource.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
+        services.TryAddSingleton<ICryptoPriceSource, HttpCryptoPriceSource>();
         return services;
     }
 
@@ -26,19 +56,55 @@ public static class PluginMindModule
     {
         var dialect = routes.ServiceProvider.GetRequiredService<PluginMindDialect>();
         var api = routes.MapApi(basePath, dialect);
+        // Per client address, as the original; the session-bound processing calls add a per-user limit.
+        api.RateLimit(RateLimitPolicies.PluginMind.PerAddress);
         api.MapGet("/live", () => dialect.Json200(new { status = "live" })).WithSummary("Liveness probe");
         api.MapGet("/ready", GetReady).WithSummary("Readiness probe: database connectivity and environment");
+        MetaEndpoints.Map(api);
+        AuthEndpoints.Map(api);
+        UserEndpoints.Map(api);
+        QueryLogEndpoints.Map(api);
         return api;
     }
 
-    private static async Task<IResult> GetReady(HealthService health, PluginMindDialect dialect, CancellationToken ct)
+    private static async Task<IResult> GetReady(HealthService health, PluginMindDialect dialect, IOptions<PluginMindOptions> options,
+        CancellationToken ct)
     {
         var results = await health.CheckAllAsync(ct);
+        // Only the database decides readiness: the server runs with no configuration, so a
+        // missing Google client id is reported (sign-in will refuse) but does not take it out.
+        var env = string.IsNullOrWhiteSpace(options.Value.Google.ClientId) ? "google_client_id_missing" : "ok";
         if (!results.TryGetValue("database", out var db) || !db.Healthy)
         {
             throw new Problem(ProblemKind.Unavailable, "Service not ready: database unreachable",
-                details: new { checks = new { db = "error", env = "ok" } });
+                details: new { checks = new { db = "error", env } });
         }
-        return dialect.Json200(new { status = "ready", checks = new { db = "ok", env = "ok" } });
+        return dialect.Json200(new { status = "ready", checks = new { db = "ok", env } });
+    }
+}
+
+/// <summary>Refuses a development secret in Production, and nonsense limits, at start.</summary>
+internal sealed class PluginMindOptionsValidator(IHostEnvironment environment) : IValidateOptions<PluginMindOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PluginMindOptions options)
+    {
+        var failures = new List<string>();
+        if (!string.IsNullOrEmpty(options.Google.DevSecret) && environment.IsProduction())
+        {
+            failures.Add("Mindstack:PluginMind:Google:DevSecret is for development only and is refused in Production.");
+        }
+        if (!string.IsNullOrEmpty(options.Google.DevSecret) && options.Google.DevSecret.Length < 32)
+        {
+            failures.Add("Mindstack:PluginMind:Google:DevSecret must be at least 32 characters (HS256 key).");
+        }
+        if (!Uri.TryCreate(options.Google.JwksUrl, UriKind.Absolute, out _))
+        {
+            failures.Add("Mindstack:PluginMind:Google:JwksUrl must be an absolute URL.");
+        }
+        if (options.DefaultQueryLimit < 0 || options.TierQueryLimits.Values.Any(v => v < 0))
+        {
+            failures.Add("Mindstack:PluginMind query limits must not be negative.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

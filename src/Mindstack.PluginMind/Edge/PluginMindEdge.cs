@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Mindstack.Platform.Http;
+
+namespace Mindstack.PluginMind.Edge;
+
+/// <summary>
+/// What the original backend put on every answer, errors and unknown routes included: the
+/// security headers, and CORS for the configured front-end origins with credentials (the session
+/// is a cookie, so a wildcard origin is never sent). It runs in front of the platform pipeline and
+/// acts only on PluginMind's requests (its base path or its own port).
+/// </summary>
+internal sealed class PluginMindEdgeStartupFilter : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.UseMiddleware<PluginMindEdgeMiddleware>();
+        next(app);
+    };
+}
+
+internal sealed class PluginMindEdgeMiddleware(
+    RequestDelegate next,
+    ApiRegistry registry,
+    IOptions<PluginMindOptions> options,
+    IHostEnvironment environment)
+{
+    private const string AllowedMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+    private const string DefaultAllowedHeaders = "Content-Type, Authorization, X-Request-ID";
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!IsPluginMind(context))
+        {
+            return next(context);
+        }
+        var origin = context.Request.Headers.Origin.ToString();
+        var allowed = origin.Length > 0 && options.Value.AllowedOrigins.Any(o => string.Equals(o.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase));
+        var headers = context.Response.Headers;
+        context.Response.OnStarting(() =>
+        {
+            headers.XFrameOptions = "DENY";
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+            headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+            if (!environment.IsDevelopment())
+            {
+                headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+            }
+            if (allowed)
+            {
+                headers.AccessControlAllowOrigin = origin;
+                headers.AccessControlAllowCredentials = "true";
+                headers.AccessControlExposeHeaders = "X-Request-ID, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset";
+            }
+            headers.Append("Vary", "Origin");
+            return Task.CompletedTask;
+        });
+
+        // A CORS preflight is answered here; it never reaches an endpoint.
+        if (HttpMethods.IsOptions(context.Request.Method) && context.Request.Headers.AccessControlRequestMethod.Count > 0)
+        {
+            if (allowed)
+            {
+                var requested = context.Request.Headers.AccessControlRequestHeaders.ToString();
+                headers.AccessControlAllowMethods = AllowedMethods;
+                headers.AccessControlAllowHeaders = requested.Length > 0 ? requested : DefaultAllowedHeaders;
+                headers.AccessControlMaxAge = "600";
+            }
+            context.Response.StatusCode = allowed ? StatusCodes.Status204NoContent : StatusCodes.Status403Forbidden;
+            return Task.CompletedTask;
+        }
+        return next(context);
+    }
+
+    private bool IsPluginMind(HttpContext context)
+    {
+        var mount = registry.ByPort(context.Connection.LocalPort) ?? registry.ByPath(context.Request.Path);
+        return mount?.Dialect is PluginMindDialect;
+    }
+}

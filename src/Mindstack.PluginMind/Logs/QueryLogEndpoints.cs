@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Mindstack.Platform.Http;
+using Mindstack.PluginMind.Auth;
+
+namespace Mindstack.PluginMind.Logs;
+
+/// <summary><c>GET /query-logs</c>: a user reads their own processing log; an admin anyone's.</summary>
+internal static class QueryLogEndpoints
+{
+    public static void Map(RouteGroupBuilder api) =>
+        api.MapGet("/query-logs", List).WithSummary("Recent processing calls (limit, default 50; user_id for admins)");
+
+    private static async Task<IResult> List(HttpContext context, QueryLogs logs, PluginMindDialect dialect, CancellationToken ct,
+        int? limit = null, string? user_id = null)
+    {
+        var caller = await PluginMindSession.RequireAsync(context);
+        var take = limit ?? 50;
+        if (take is < 1 or > 1000)
+        {
+            throw Problem.Invalid("limit", "Input should be between 1 and 1000");
+        }
+        string? scope;
+        if (caller.IsAdmin())
+        {
+            scope = string.IsNullOrEmpty(user_id) ? null : user_id;
+        }
+        else if (string.IsNullOrEmpty(user_id) || user_id == caller.AccountId)
+        {
+            scope = caller.AccountId;
+        }
+        else
+        {
+            throw Problem.Forbidden("You may only read your own query logs");
+        }
+        var (total, rows) = await logs.ListAsync(scope, take, ct);
+        return dialect.Json200(new
+        {
+            total_logs = total,
+            logs = rows.Select(l => new
+            {
+                id = l.Id,
+                user_id = l.AccountId,
+                user_input = l.UserInput,
+                success = l.Success,
+                response_time_ms = l.ResponseTimeMs,
+                created_at = l.CreatedAt,
+                error_message = l.ErrorMessage,
+            }),
+        });
+    }
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Mindstack.PluginMind.Tests;
+
+/// <summary>
+/// The server with PluginMind configured for tests: Google sign-in against <see cref="GoogleStandIn"/>
+/// (RS256 JWKS on loopback) with the development secret also accepted, a front-end origin for
+/// CORS, and rate limits off (the in-process host has no client address to key them by).
+/// </summary>
+public class PluginMindFactory : MindstackFactory
+{
+    public const string Base = "/pluginmind";
+    public const string FrontEnd = "http://localhost:3000";
+
+    public PluginMindFactory()
+    {
+        Google = new GoogleStandIn();
+        WithSetting("Mindstack:PluginMind:Google:ClientId", GoogleStandIn.ClientId);
+        WithSetting("Mindstack:PluginMind:Google:JwksUrl", Google.JwksUrl);
+        WithSetting("Mindstack:PluginMind:Google:DevSecret", GoogleStandIn.DevSecret);
+        WithSetting("Mindstack:PluginMind:AllowedOrigins:0", FrontEnd);
+        WithSetting("Mindstack:PluginMind:AdminEmails:0", "admin@example.test");
+        WithSetting("Mindstack:Limits:RateLimitsEnabled", "false");
+    }
+
+    public GoogleStandIn Google { get; }
+
+    /// <summary>A client that keeps cookies, as a browser does.</summary>
+    public HttpClient Browser() => CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true });
+
+    /// <summary>Signs a new Google user in with an RS256 token; the client then holds <c>pm_session</c>.</summary>
+    public async Task<(HttpClient Client, JsonElement User)> SignInAsync(string? email = null, string? subject = null)
+    {
+        email ??= $"user-{Guid.NewGuid():N}@example.test";
+        subject ??= "g-" + Guid.NewGuid().ToString("N")[..16];
+        var client = Browser();
+        var response = await client.PostAsJsonAsync($"{Base}/auth/google", new { id_token = Google.IdToken(subject, email) });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await ReadJsonAsync(response);
+        return (client, body.GetProperty("user"));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Google.Dispose();
+        }
+    }
+}
