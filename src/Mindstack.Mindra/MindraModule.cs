@@ -71,7 +71,7 @@ public static class MindraModule
         var v1 = api.MapGroup("/v1")
             .WithCredentials(MindraCallers.Credentials)
             .RequireCaller()
-            .RateLimit(context => context.PeekCaller() is { } caller ? RateLimitPolicies.Mindra.ForTier(caller.Tier) : null, MindraCallers.Scope);
+            .RateLimit(context => context.PeekCaller() is { } caller ? TierPolicy(context, caller.Tier) : null, MindraCallers.Scope);
         AuthEndpoints.Map(v1);
         AgentEndpoints.Map(v1);
         OrchestrateEndpoints.Map(v1);
@@ -79,6 +79,17 @@ public static class MindraModule
         WalletEndpoints.Map(v1);
         KeyEndpoints.Map(v1);
         return api;
+    }
+
+    /// <summary>The document's tiers: developer (default), business, and enterprise with the agreed numbers from options.</summary>
+    private static RateLimitPolicy TierPolicy(HttpContext context, string? tier)
+    {
+        if (MindraTiers.Name(tier) != MindraTiers.Enterprise)
+        {
+            return RateLimitPolicies.Mindra.ForTier(tier);
+        }
+        var options = context.RequestServices.GetRequiredService<IOptions<MindraOptions>>().Value;
+        return RateLimitPolicies.Mindra.Enterprise(options.EnterpriseRequestsPerMinute, options.EnterpriseRequestsPerDay);
     }
 
     private static async Task<IResult> GetHealth(HealthService health, MindraDialect dialect, CancellationToken ct)

@@ -22,4 +22,13 @@ public sealed class MindraOptions
     /// addresses (development and tests only; never in production).
     /// </summary>
     public bool AllowInsecureAgentUrls { get; set; }
+
+    /// <summary>
+    /// The enterprise tier's agreed requests per minute (the document says "custom"); accounts get
+    /// the tier with <c>accounts set-tier --email E --tier enterprise</c>.
+    /// </summary>
+    public int EnterpriseRequestsPerMinute { get; set; } = 2_000;
+
+    /// <summary>The enterprise tier's agreed requests per day.</summary>
+    public int EnterpriseRequestsPerDay { get; set; } = 1_000_000;
 }

@@ -14,6 +14,7 @@ public sealed partial class AuthAndKeysTests(MindraFactory factory) : IClassFixt
         Assert.True(json.GetProperty("authenticated").GetBoolean());
         Assert.Equal(user.AccountId, json.GetProperty("accountId").GetString());
         Assert.Equal("production", json.GetProperty("environment").GetString());
+        Assert.Equal("developer", json.GetProperty("tier").GetString());
         Assert.Equal("100", response.Headers.GetValues("X-RateLimit-Limit").Single());
         Assert.True(int.Parse(response.Headers.GetValues("X-RateLimit-Remaining").Single(), System.Globalization.CultureInfo.InvariantCulture) < 100);
         Assert.True(response.Headers.Contains("X-RateLimit-Reset"));
@@ -165,6 +166,12 @@ public sealed partial class AuthAndKeysTests(MindraFactory factory) : IClassFixt
         var business = await factory.RegisterUserAsync(tier: "business");
         using var ok = await business.GetAsync("/v1/auth/test");
         Assert.Equal("500", ok.Headers.GetValues("X-RateLimit-Limit").Single());
+        Assert.Equal("business", (await MindraClient.Expect(ok, HttpStatusCode.OK)).GetProperty("tier").GetString());
+
+        // Enterprise is "custom" in the document: the agreed numbers come from configuration.
+        var enterprise = await factory.RegisterUserAsync(tier: "enterprise");
+        using var agreed = await enterprise.GetAsync("/v1/auth/test");
+        Assert.Equal("2000", agreed.Headers.GetValues("X-RateLimit-Limit").Single());
     }
 
     [Fact]

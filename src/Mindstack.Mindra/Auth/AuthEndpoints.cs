@@ -19,7 +19,7 @@ internal static class AuthEndpoints
         keyId = caller.ApiKeyId,
         environment = caller.Sandbox ? "sandbox" : "production",
         sandbox = caller.Sandbox,
-        tier = caller.Tier,
+        tier = MindraTiers.Name(caller.Tier),
         permissions = caller.Permissions,
     });
 }

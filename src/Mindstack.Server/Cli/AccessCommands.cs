@@ -39,8 +39,17 @@ internal static class AccessCommands
                     Console.WriteLine($"{account.Id} {account.Email} role={role}");
                     return 0;
                 }
+            case "set-tier":
+                {
+                    var email = context.Required("--email");
+                    var tier = context.Required("--tier");
+                    var account = await accounts.FindByEmailAsync(email) ?? throw new CliUsageException($"no account with email {email}");
+                    await Run(() => accounts.SetTierAsync(account.Id, tier));
+                    Console.WriteLine($"{account.Id} {account.Email} tier={tier}");
+                    return 0;
+                }
             default:
-                throw new CliUsageException("usage: accounts create --email E --password P [--username U] [--admin] | accounts set-role --email E --role user|moderator|admin");
+                throw new CliUsageException("usage: accounts create --email E --password P [--username U] [--admin] | accounts set-role --email E --role user|moderator|admin | accounts set-tier --email E --tier T");
         }
     }
 

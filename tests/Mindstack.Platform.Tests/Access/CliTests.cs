@@ -45,7 +45,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task Commands_WhileServerRuns_CreateAccountSetRoleCreateAndRevokeKey()
+    public async Task Commands_WhileServerRuns_CreateAccountSetRoleAndTierCreateAndRevokeKey()
     {
         using var database = TestDatabase.Create();
         await using var server = await ServerProcess.StartAsync(database.DataDirectory, databaseConnectionString: database.PostgresConnectionString);
@@ -56,6 +56,8 @@ public sealed class CliTests
 
         var role = await RunAsync(database, "accounts", "set-role", "--email", "ops@example.com", "--role", "moderator");
         Assert.True(role.ExitCode == 0, role.Output + role.Error);
+        var tier = await RunAsync(database, "accounts", "set-tier", "--email", "ops@example.com", "--tier", "enterprise");
+        Assert.True(tier.ExitCode == 0, tier.Output + tier.Error);
 
         var key = await RunAsync(database, "keys", "create", "--api", "mindra", "--email", "ops@example.com", "--name", "ci",
             "--sandbox", "--permissions", "orchestrate,agents:read");
@@ -73,6 +75,7 @@ public sealed class CliTests
             var caller = await authenticator.AuthenticateTokenAsync(ApiCredentials.Mindra, key.LastLine);
             Assert.Equal(created.LastLine, caller.AccountId);
             Assert.Equal("moderator", caller.Role);
+            Assert.Equal("enterprise", caller.Tier);
             Assert.True(caller.Sandbox);
             Assert.Equal(["orchestrate", "agents:read"], caller.Permissions);
         }
