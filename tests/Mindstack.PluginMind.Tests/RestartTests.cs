@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 
 namespace Mindstack.PluginMind.Tests;
 
@@ -34,5 +35,21 @@ public sealed class RestartTests
         var job = await second.WaitForJobAsync(jobId);
         Assert.Equal("completed", job.GetProperty("status").GetString());
         Assert.False(string.IsNullOrWhiteSpace(job.GetProperty("analysis").GetString()));
+    }
+
+    [Fact]
+    public async Task DeleteJob_StillQueued_GivesTheQueryBack()
+    {
+        using var database = TestDatabase.Create();
+        using var node = new PluginMindNode(database);
+        node.WithSetting("Mindstack:Jobs:Workers", "0");
+        var (client, _) = await node.SignInAsync();
+        using var response = await client.PostAsJsonAsync($"{Base}/analyze-async", new { user_input = "never run", analysis_type = "chat" });
+        var jobId = (await node.ReadJsonAsync(response)).GetProperty("job_id").GetString()!;
+        Assert.Equal(1, (await node.ReadJsonAsync(await client.GetAsync($"{Base}/me/usage"))).GetProperty("queries_used").GetInt32());
+
+        using var deleted = await client.DeleteAsync($"{Base}/jobs/{jobId}");
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal(0, (await node.ReadJsonAsync(await client.GetAsync($"{Base}/me/usage"))).GetProperty("queries_used").GetInt32());
     }
 }
