@@ -8,11 +8,13 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
 using Mindstack.PluginMind.Auth;
 using Mindstack.PluginMind.Edge;
+using Mindstack.PluginMind.Jobs;
 using Mindstack.PluginMind.Logs;
 using Mindstack.PluginMind.Meta;
 using Mindstack.PluginMind.Processing;
@@ -49,6 +51,10 @@ public static class PluginMindModule
         services.TryAddScoped<QueryLogs>();
         services.AddHttpClient(HttpCryptoPriceSource.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         services.TryAddSingleton<ICryptoPriceSource, HttpCryptoPriceSource>();
+        services.TryAddScoped<AnalysisService>();
+        services.TryAddScoped<ChargedAnalysis>();
+        services.TryAddScoped<AnalysisJobs>();
+        services.AddJobHandler<AnalysisJobHandler>(AnalysisJobHandler.Name, AnalysisJobHandler.Configure);
         return services;
     }
 
@@ -64,6 +70,9 @@ public static class PluginMindModule
         AuthEndpoints.Map(api);
         UserEndpoints.Map(api);
         QueryLogEndpoints.Map(api);
+        ProcessingEndpoints.Map(api);
+        JobEndpoints.Map(api);
+        ServiceEndpoints.Map(api);
         return api;
     }
 

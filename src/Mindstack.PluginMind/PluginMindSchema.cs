@@ -107,3 +107,12 @@ internal sealed class PluginMindInitialMigration : SchemaMigration
         migration.CreateIndex("ix_pluginmind_jobs_status", "pluginmind_jobs", "status");
     }
 }
+
+/// <summary>Jobs remember the usage month their query was reserved in, so a failed job is not charged.</summary>
+internal sealed class PluginMindJobUsageMigration : SchemaMigration
+{
+    public override string Id => "2026112402_pluginmind_job_usage";
+
+    public override void Up(MigrationBuilder migration, DatabaseProvider provider) =>
+        migration.AddColumn<string>(name: "usage_period", table: "pluginmind_jobs", maxLength: 7, nullable: true);
+}

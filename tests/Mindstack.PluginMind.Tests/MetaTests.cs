@@ -124,9 +124,19 @@ public sealed class MetaTests(PluginMindFactory factory) : IClassFixture<PluginM
     {
         using var response = await factory.SendRawAsync(HttpMethod.Get, "/openapi/pluginmind.json");
         var paths = (await factory.ReadJsonAsync(response)).GetProperty("paths");
-        foreach (var path in new[] { "/", "/health", "/live", "/ready", "/version" })
+        var expected = new (string Method, string Path)[]
         {
-            Assert.True(paths.TryGetProperty(Base + (path == "/" ? "" : path), out _) || paths.TryGetProperty(Base + path, out _), path);
+            ("post", "/process"), ("post", "/analyze"), ("post", "/analyze-async"), ("get", "/analyze-async/{job_id}"),
+            ("get", "/jobs"), ("delete", "/jobs/{job_id}"), ("get", "/query-logs"), ("get", "/me"), ("get", "/me/usage"),
+            ("get", "/users/profile"), ("get", "/profile"), ("post", "/auth/google"), ("post", "/auth/logout"),
+            ("get", "/auth/validate"), ("get", "/auth/me"), ("get", "/"), ("get", "/health"), ("get", "/live"),
+            ("get", "/ready"), ("get", "/services"), ("get", "/services/health"), ("get", "/version"),
+        };
+        foreach (var (method, path) in expected)
+        {
+            Assert.True(paths.TryGetProperty(Base + (path == "/" ? "" : path), out var item) || paths.TryGetProperty(Base + path, out item), path);
+            Assert.True(item.TryGetProperty(method, out var operation), $"{method} {path}");
+            Assert.False(string.IsNullOrEmpty(operation.GetProperty("summary").GetString()), $"{method} {path} has no summary");
         }
     }
 

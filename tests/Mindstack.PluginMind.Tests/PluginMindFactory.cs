@@ -16,6 +16,13 @@ public class PluginMindFactory : MindstackFactory
     public const string FrontEnd = "http://localhost:3000";
 
     public PluginMindFactory()
+        : this(null)
+    {
+    }
+
+    /// <summary>A node on a database the caller shares with other nodes (and disposes), or a fresh one (null).</summary>
+    protected PluginMindFactory(TestDatabase? sharedDatabase)
+        : base(sharedDatabase)
     {
         Google = new GoogleStandIn();
         WithSetting("Mindstack:PluginMind:Google:ClientId", GoogleStandIn.ClientId);
@@ -28,6 +35,9 @@ public class PluginMindFactory : MindstackFactory
 
     public GoogleStandIn Google { get; }
 
+    /// <summary>When the ID tokens <see cref="SignInAsync"/> sends expire (null: an hour from now); a factory with a moved clock moves it too.</summary>
+    protected virtual DateTime? TokenExpiry => null;
+
     /// <summary>A client that keeps cookies, as a browser does.</summary>
     public HttpClient Browser() => CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true });
 
@@ -37,10 +47,39 @@ public class PluginMindFactory : MindstackFactory
         email ??= $"user-{Guid.NewGuid():N}@example.test";
         subject ??= "g-" + Guid.NewGuid().ToString("N")[..16];
         var client = Browser();
-        var response = await client.PostAsJsonAsync($"{Base}/auth/google", new { id_token = Google.IdToken(subject, email) });
+        var response = await client.PostAsJsonAsync($"{Base}/auth/google", new { id_token = Google.IdToken(subject, email, expires: TokenExpiry) });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await ReadJsonAsync(response);
         return (client, body.GetProperty("user"));
+    }
+
+    /// <summary>The error envelope's code, after checking the status.</summary>
+    public async Task<JsonElement> ErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        var error = (await ReadJsonAsync(response)).GetProperty("error");
+        Assert.Equal(code, error.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("correlation_id").GetString()));
+        return error;
+    }
+
+    /// <summary>Polls a job until it is completed or failed (a generous deadline: the machine is busy).</summary>
+    public async Task<JsonElement> WaitForJobAsync(string jobId, TimeSpan? deadline = null)
+    {
+        using var client = CreateClient();
+        var until = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            using var response = await client.GetAsync($"{Base}/analyze-async/{jobId}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var job = await ReadJsonAsync(response);
+            if (job.GetProperty("status").GetString() is "completed" or "failed")
+            {
+                return job;
+            }
+            Assert.True(DateTime.UtcNow < until, $"job {jobId} still {job.GetProperty("status").GetString()}");
+            await Task.Delay(200);
+        }
     }
 
     protected override void Dispose(bool disposing)

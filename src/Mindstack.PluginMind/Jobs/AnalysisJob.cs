@@ -14,6 +14,10 @@ internal sealed class AnalysisJob
     public string? OptimizedPrompt { get; set; }
     public string? Analysis { get; set; }
     public string? Error { get; set; }
+    /// <summary>The usage month a signed-in user's query was reserved in; given back if the job fails or is deleted unrun.</summary>
+    public string? UsagePeriod { get; set; }
+
+    public bool IsFinal => Status is AnalysisJobStatus.Completed or AnalysisJobStatus.Failed;
 }
 
 internal static class AnalysisJobStatus

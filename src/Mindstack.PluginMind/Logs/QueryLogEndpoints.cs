@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Mindstack.Platform.Http;
 using Mindstack.PluginMind.Auth;
+using Mindstack.PluginMind.Users;
 
 namespace Mindstack.PluginMind.Logs;
 
@@ -12,8 +13,8 @@ internal static class QueryLogEndpoints
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/query-logs", List).WithSummary("Recent processing calls (limit, default 50; user_id for admins)");
 
-    private static async Task<IResult> List(HttpContext context, QueryLogs logs, PluginMindDialect dialect, CancellationToken ct,
-        int? limit = null, string? user_id = null)
+    private static async Task<IResult> List(HttpContext context, QueryLogs logs, PluginMindUsers users, PluginMindDialect dialect,
+        CancellationToken ct, int? limit = null, string? user_id = null)
     {
         var caller = await PluginMindSession.RequireAsync(context);
         var take = limit ?? 50;
@@ -25,6 +26,11 @@ internal static class QueryLogEndpoints
         if (caller.IsAdmin())
         {
             scope = string.IsNullOrEmpty(user_id) ? null : user_id;
+            if (scope is not null)
+            {
+                // An admin naming a user who does not exist is told so (404 USER_NOT_FOUND), not shown an empty log.
+                await users.GetAsync(scope, ct);
+            }
         }
         else if (string.IsNullOrEmpty(user_id) || user_id == caller.AccountId)
         {

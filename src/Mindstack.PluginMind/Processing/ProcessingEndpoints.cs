@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Mindstack.Platform.Access;
+using Mindstack.Platform.Http;
+using Mindstack.Platform.Limits;
+using Mindstack.PluginMind.Auth;
+
+namespace Mindstack.PluginMind.Processing;
+
+/// <summary>The body of the legacy <c>/analyze</c>: only the input (the type is crypto).</summary>
+internal sealed record LegacyAnalyzeRequest(string? UserInput);
+
+/// <summary><c>POST /process</c> and the legacy <c>POST /analyze</c>: a signed-in user's analysis, charged and logged.</summary>
+internal static class ProcessingEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/process", Process)
+            .WithSummary("Run a document, chat, seo, crypto or custom analysis through the AI engine (session cookie required)");
+        api.MapPost("/analyze", Analyze)
+            .WithSummary("Legacy crypto analysis: only user_input (session cookie required)");
+    }
+
+    private static async Task<IResult> Process(Body<AnalysisRequest> body, HttpContext context, ChargedAnalysis analysis,
+        PluginMindDialect dialect, CancellationToken ct)
+    {
+        var caller = await PluginMindSession.RequireAsync(context);
+        var (input, type) = body.Value.Validate();
+        await LimitPerUserAsync(context, caller);
+        var outcome = await analysis.RunAsync(caller.AccountId, caller.Tier, input, type, ct);
+        return dialect.Json200(new
+        {
+            analysis_type = outcome.AnalysisType,
+            optimized_prompt = outcome.OptimizedPrompt,
+            analysis_result = outcome.AnalysisResult,
+            system_prompt = outcome.SystemPrompt,
+            services_used = new { prompt_optimizer = outcome.PromptOptimizer, analyzer = outcome.Analyzer },
+            metadata = outcome.Metadata,
+        });
+    }
+
+    private static async Task<IResult> Analyze(Body<LegacyAnalyzeRequest> body, HttpContext context, ChargedAnalysis analysis,
+        PluginMindDialect dialect, CancellationToken ct)
+    {
+        var caller = await PluginMindSession.RequireAsync(context);
+        var (input, type) = new AnalysisRequest(body.Value.UserInput, "crypto").Validate();
+        await LimitPerUserAsync(context, caller);
+        var outcome = await analysis.RunAsync(caller.AccountId, caller.Tier, input, type, ct);
+        return dialect.Json200(new { optimized_prompt = outcome.OptimizedPrompt, analysis = outcome.AnalysisResult });
+    }
+
+    /// <summary>
+    /// The original's second bucket, per signed-in user (the group's per-address limit applies too).
+    /// Checked here rather than as a filter because the user is known only once the cookie is read.
+    /// </summary>
+    internal static async Task LimitPerUserAsync(HttpContext context, Caller caller)
+    {
+        var services = context.RequestServices;
+        if (!services.GetRequiredService<IOptions<LimitsOptions>>().Value.RateLimitsEnabled)
+        {
+            return;
+        }
+        var decision = await services.GetRequiredService<IRateLimiter>()
+            .AcquireAsync(RateLimitPolicies.PluginMind.PerUser, "user:" + caller.AccountId, context.RequestAborted);
+        RateLimitHeaders.Announce(context, decision);
+        if (!decision.Allowed)
+        {
+            throw decision.ToProblem();
+        }
+    }
+}
