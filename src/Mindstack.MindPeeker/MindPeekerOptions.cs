@@ -6,9 +6,9 @@ public sealed class MindPeekerOptions
     public const string Section = "Mindstack:MindPeeker";
 
     /// <summary>
-    /// How long after creation a session starts running (default 0). A client that opens the
+    /// How long after creation a session starts running (default 1000). A client that opens the
     /// session's <c>websocket_url</c> within this grace sees every stage live; one that connects
     /// later is sent the stages so far on connecting either way.
     /// </summary>
-    public int StartDelayMilliseconds { get; set; }
+    public int StartDelayMilliseconds { get; set; } = 1000;
 }

@@ -130,3 +130,31 @@ public sealed class RunningMindPeekerFactory : MindPeekerFactory
         WithSetting("Mindstack:Webhooks:AllowPrivateTargets", "true");
     }
 }
+
+/// <summary>
+/// The AI engine configured against a remote model that fails (a loopback server answering 500 to
+/// <c>/v1/…</c>), so sessions fail; the same server receives webhooks on other paths.
+/// </summary>
+public sealed class FailingAiMindPeekerFactory : MindPeekerFactory
+{
+    public FailingAiMindPeekerFactory()
+    {
+        Receiver = new LoopbackReceiver(r => Task.FromResult(r.Path.StartsWith("/v1/", StringComparison.Ordinal)
+            ? (500, "{\"error\":{\"message\":\"model crashed\"}}")
+            : (200, "{}")));
+        WithSetting("Mindstack:MindPeeker:StartDelayMilliseconds", "0");
+        WithSetting("Mindstack:Webhooks:AllowPrivateTargets", "true");
+        WithSetting("Mindstack:Ai:Provider", "openai");
+        WithSetting("Mindstack:Ai:BaseUrl", Receiver.Url("/v1"));
+        WithSetting("Mindstack:Ai:Model", "test-model");
+        WithSetting("Mindstack:Ai:MaxRetries", "0");
+    }
+
+    public LoopbackReceiver Receiver { get; }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Receiver.DisposeAsync();
+    }
+}

@@ -90,9 +90,24 @@ internal sealed class SessionAnalyzer(IAiEngine ai)
             reading.Findings.Add((second.Label, $"Related impressions: {string.Join(", ", reading.Keywords.Take(5))}", Round(Score(second.Label) - 0.05)));
         }
 
-        var text = $"{TypeTitle(session.SessionType)} of the cue \"{session.Cue}\". "
-            + string.Join(" ", reading.Findings.Select(f => Sentence(f.Description)))
-            + (reading.Places.Count > 0 ? $" The strongest impressions point to {reading.Places[0].Name}." : "");
+        // The reading in sentences (not the cue again), for the engine to summarize.
+        var sentences = new List<string>
+        {
+            $"The {TypeTitle(session.SessionType).ToLowerInvariant()} session reads the cue as a question of {reading.Category}"
+                + (reading.Keywords.Count > 0 ? $", centred on {string.Join(", ", reading.Keywords.Take(3))}." : "."),
+        };
+        if (reading.Places.FirstOrDefault() is { } named)
+        {
+            sentences.Add($"The strongest impressions point to the {named.Name} area, around {Coordinate(named.Latitude)}, "
+                + $"{Coordinate(named.Longitude)}, within about {named.RadiusKm} km.");
+            sentences.Add($"The surroundings appear as {named.Terrain.ToLowerInvariant()}.");
+        }
+        if (reading.Dates.Count > 0)
+        {
+            sentences.Add($"The time references are {string.Join(", ", reading.Dates)}.");
+        }
+        sentences.Add($"{reading.Findings.Count} findings were retained after cross-validation.");
+        var text = string.Join(" ", sentences);
         var summary = await ai.SummarizeAsync(text, 3, cancellationToken: cancellationToken);
         Count(reading, summary.Usage);
         reading.Summary = summary.Value.Text;
@@ -203,8 +218,6 @@ internal sealed class SessionAnalyzer(IAiEngine ai)
         SessionTypes.Precognition => "Precognition",
         _ => "Intuitive analysis",
     };
-
-    private static string Sentence(string text) => text.EndsWith('.') ? text : text + ".";
 
     private static string Coordinate(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 
