@@ -60,6 +60,21 @@ public sealed class BillingAndWebhookTests(MindPeekerFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task Purchase_RetriedWithIdempotencyKey_ChargedOnce()
+    {
+        var user = await factory.RegisterUserAsync();
+        var key = Guid.NewGuid().ToString("N");
+        var body = new { credit_package = "basic_100", payment_method_id = "pm_card_visa" };
+        var first = await factory.ReadJsonAsync(await factory.SendAsync(HttpMethod.Post, "/billing/credits/purchase", user.Token, body,
+            h => h.Add("X-Idempotency-Key", key)));
+        var again = await factory.SendAsync(HttpMethod.Post, "/billing/credits/purchase", user.Token, body, h => h.Add("X-Idempotency-Key", key));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(first.GetProperty("data").GetProperty("transaction_id").GetString(),
+            (await factory.ReadJsonAsync(again)).GetProperty("data").GetProperty("transaction_id").GetString());
+        Assert.Equal(200, await factory.CreditsAsync(user));
+    }
+
+    [Fact]
     public async Task Purchase_BadRequests_422WithDocumentCodes()
     {
         var user = await factory.RegisterUserAsync();
