@@ -10,10 +10,13 @@ using Mindstack.MindPeeker.Auth;
 using Mindstack.MindPeeker.Billing;
 using Mindstack.MindPeeker.Sessions;
 using Mindstack.MindPeeker.Users;
+using Mindstack.MindPeeker.Webhooks;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Storage;
+using Mindstack.Platform.Webhooks;
 
 namespace Mindstack.MindPeeker;
 
@@ -26,6 +29,16 @@ public static class MindPeekerModule
     {
         services.TryAddSingleton<MindPeekerDialect>();
         services.TryAddScoped<MindPeekerCredits>();
+        services.TryAddScoped<SessionAnalyzer>();
+        services.AddOptions<MindPeekerOptions>().Bind(configuration.GetSection(MindPeekerOptions.Section));
+        services.AddJobHandler<RunSessionJob>(RunSessionJob.Name, o =>
+        {
+            o.MaxAttempts = 3;
+            o.Backoff = JobBackoff.Schedule(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10));
+            o.Timeout = TimeSpan.FromMinutes(5);
+        });
+        // Deliveries: {id, event, timestamp, data}, signed in X-MindPeeker-Signature (sha256=<hex HMAC of the raw body>).
+        services.AddWebhookApi("mindpeeker", o => o.SignatureHeader = WebhookEndpoints.SignatureHeader);
         services.AddModelContributor<MindPeekerModel>();
         services.AddMigrationsFrom(typeof(MindPeekerModule).Assembly);
         services.AddApiDocument("mindpeeker", "MindPeeker API",
@@ -48,7 +61,11 @@ public static class MindPeekerModule
             .RateLimit(context => RateLimitPolicies.MindPeeker.ForTier(context.PeekCaller()?.Tier), context => context.PeekCaller()?.AccountId);
         UserEndpoints.Map(signedIn);
         SessionEndpoints.Map(signedIn);
+        BillingEndpoints.Map(signedIn);
+        WebhookEndpoints.Map(signedIn);
         AdminEndpoints.Map(signedIn);
+        // The socket authenticates itself (a browser cannot set headers on an upgrade: ?token= works too).
+        SessionSocket.Map(api);
         return api;
     }
 

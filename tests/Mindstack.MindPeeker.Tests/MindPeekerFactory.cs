@@ -8,12 +8,20 @@ namespace Mindstack.MindPeeker.Tests;
 /// <summary>A signed-up MindPeeker user as a client holds it.</summary>
 public sealed record PeekerUser(string Id, string Email, string Token, string RefreshToken);
 
-/// <summary>The server with rate limits off (the limit test uses <see cref="LimitedMindPeekerFactory"/>), and MindPeeker intent methods.</summary>
+/// <summary>
+/// The server with rate limits off (the limit test uses <see cref="LimitedMindPeekerFactory"/>), and
+/// MindPeeker intent methods. Sessions here wait an hour before they start, so tests of pending
+/// sessions see them pending; <see cref="RunningMindPeekerFactory"/> runs them.
+/// </summary>
 public class MindPeekerFactory : MindstackFactory
 {
     public const string Base = "/mindpeeker/v1";
 
-    public MindPeekerFactory() => WithSetting("Mindstack:Limits:RateLimitsEnabled", "false");
+    public MindPeekerFactory()
+    {
+        WithSetting("Mindstack:Limits:RateLimitsEnabled", "false");
+        WithSetting("Mindstack:MindPeeker:StartDelayMilliseconds", "3600000");
+    }
 
     public async Task<PeekerUser> RegisterUserAsync(string tier = "basic")
     {
@@ -72,6 +80,25 @@ public class MindPeekerFactory : MindstackFactory
             headers?.Invoke(h);
         });
 
+    /// <summary>Polls the session (generously) until it reaches a final status; returns its details.</summary>
+    public async Task<JsonElement> WaitForFinishAsync(PeekerUser user, string sessionId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            var detail = (await ReadJsonAsync(await SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", user.Token))).GetProperty("data");
+            if (detail.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
+            {
+                return detail;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"session {sessionId} still {detail.GetProperty("status").GetString()}");
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task<JsonElement> BillingAsync(PeekerUser user) =>
+        (await ReadJsonAsync(await SendAsync(HttpMethod.Get, "/billing", user.Token))).GetProperty("data");
+
     public static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -86,4 +113,48 @@ public class MindPeekerFactory : MindstackFactory
 public sealed class LimitedMindPeekerFactory : MindPeekerFactory
 {
     public LimitedMindPeekerFactory() => WithSetting("Mindstack:Limits:RateLimitsEnabled", "true");
+}
+
+/// <summary>
+/// Sessions run (after a short start grace, so a socket opened right after creating one sees every
+/// stage) on a real Kestrel port, so real WebSocket clients can connect to the returned
+/// <c>websocket_url</c>; webhooks may target loopback.
+/// </summary>
+public sealed class RunningMindPeekerFactory : MindPeekerFactory
+{
+    public RunningMindPeekerFactory()
+    {
+        UseKestrel(0);
+        WithSetting("urls", "http://127.0.0.1:0");
+        WithSetting("Mindstack:MindPeeker:StartDelayMilliseconds", "1500");
+        WithSetting("Mindstack:Webhooks:AllowPrivateTargets", "true");
+    }
+}
+
+/// <summary>
+/// The AI engine configured against a remote model that fails (a loopback server answering 500 to
+/// <c>/v1/…</c>), so sessions fail; the same server receives webhooks on other paths.
+/// </summary>
+public sealed class FailingAiMindPeekerFactory : MindPeekerFactory
+{
+    public FailingAiMindPeekerFactory()
+    {
+        Receiver = new LoopbackReceiver(r => Task.FromResult(r.Path.StartsWith("/v1/", StringComparison.Ordinal)
+            ? (500, "{\"error\":{\"message\":\"model crashed\"}}")
+            : (200, "{}")));
+        WithSetting("Mindstack:MindPeeker:StartDelayMilliseconds", "0");
+        WithSetting("Mindstack:Webhooks:AllowPrivateTargets", "true");
+        WithSetting("Mindstack:Ai:Provider", "openai");
+        WithSetting("Mindstack:Ai:BaseUrl", Receiver.Url("/v1"));
+        WithSetting("Mindstack:Ai:Model", "test-model");
+        WithSetting("Mindstack:Ai:MaxRetries", "0");
+    }
+
+    public LoopbackReceiver Receiver { get; }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Receiver.DisposeAsync();
+    }
 }

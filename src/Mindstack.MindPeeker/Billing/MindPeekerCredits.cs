@@ -11,7 +11,7 @@ namespace Mindstack.MindPeeker.Billing;
 /// grant of the account's tier, given once per calendar month (UTC) under a reference that makes
 /// it idempotent, and the balance.
 /// </summary>
-internal sealed class MindPeekerCredits(ICreditLedger ledger, MindstackDbContext db, TimeProvider clock)
+internal sealed class MindPeekerCredits(ICreditLedger ledger, MindstackDbContext db, IIdGenerator ids, TimeProvider clock)
 {
     public const string Currency = "mp_credits";
 
@@ -36,9 +36,28 @@ internal sealed class MindPeekerCredits(ICreditLedger ledger, MindstackDbContext
             return;
         }
         var tier = Tier.Of(tierName);
-        await ledger.GrantAsync(accountId, Currency, tier.IncludedCredits, $"mindpeeker:grant:{accountId}:{month}",
-            $"{tier.Name} plan: {tier.IncludedCredits} included credits for {month}", cancellationToken);
+        var description = $"{tier.Name} plan: {tier.IncludedCredits} included credits for {month}";
+        var grant = await ledger.GrantAsync(accountId, Currency, tier.IncludedCredits, $"mindpeeker:grant:{accountId}:{month}", description,
+            cancellationToken);
         profile.LastCreditGrantMonth = month;
+        // The billing history shows where credits came from; a replayed grant was recorded by the request that made it.
+        CreditPurchase? record = grant.Replayed ? null : new CreditPurchase
+        {
+            Id = ids.New("txn"),
+            AccountId = accountId,
+            Type = BillingEndpoints.GrantType,
+            Package = tier.Name,
+            Credits = tier.IncludedCredits,
+            AmountCents = 0,
+            Currency = "USD",
+            Status = "completed",
+            Description = description,
+            CreatedAt = now,
+        };
+        if (record is not null)
+        {
+            db.Add(record);
+        }
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -47,6 +66,11 @@ internal sealed class MindPeekerCredits(ICreditLedger ledger, MindstackDbContext
         {
             // A concurrent first request made the profile; the grant's reference kept it single.
             db.ChangeTracker.Clear();
+            if (record is not null)
+            {
+                db.Add(record);
+                await db.SaveChangesAsync(cancellationToken);
+            }
         }
     }
 

@@ -3,11 +3,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Mindstack.MindPeeker.Billing;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Billing;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Limits;
+using Mindstack.Platform.Realtime;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.MindPeeker.Sessions;
@@ -33,8 +36,8 @@ internal static class SessionEndpoints
         await db.Set<PeekSession>().FirstOrDefaultAsync(s => s.Id == id && s.AccountId == accountId, cancellationToken) ?? throw NotFound();
 
     private static async Task<IResult> CreateAsync(Caller caller, Body<CreateSessionRequest> body, HttpContext http, MindstackDbContext db,
-        ICreditLedger ledger, MindPeekerCredits credits, IIdGenerator ids, TimeProvider clock, MindPeekerDialect dialect,
-        CancellationToken cancellationToken)
+        ICreditLedger ledger, MindPeekerCredits credits, IJobQueue jobs, IOptions<MindPeekerOptions> options, IIdGenerator ids,
+        TimeProvider clock, MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
         var request = body.Value;
         var (cue, type) = SessionRules.ValidateCreate(request);
@@ -42,7 +45,6 @@ internal static class SessionEndpoints
         var metadata = SessionRules.MergeMetadata("{}", request.Metadata);
         await credits.EnsureMonthlyGrantAsync(caller.AccountId, caller.Tier, cancellationToken);
 
-        var now = clock.GetUtcNow().UtcDateTime;
         var id = ids.New("session");
         var cost = SessionTypes.Cost(type);
         var available = await credits.AvailableAsync(caller.AccountId, cancellationToken);
@@ -50,6 +52,12 @@ internal static class SessionEndpoints
         {
             throw InsufficientCredits(cost, available);
         }
+        var startDelay = TimeSpan.FromMilliseconds(Math.Max(0, options.Value.StartDelayMilliseconds));
+        var typical = await TypicalRunTimeAsync(db, type, cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+
+        // The hold, the session and its job commit together: no session without its charge or its run.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         LedgerMovement hold;
         try
         {
@@ -58,6 +66,7 @@ internal static class SessionEndpoints
         }
         catch (Problem problem) when (problem.Kind == ProblemKind.PaymentRequired)
         {
+            await transaction.RollbackAsync(CancellationToken.None);
             throw InsufficientCredits(cost, await credits.AvailableAsync(caller.AccountId, cancellationToken));
         }
         var session = new PeekSession
@@ -73,11 +82,34 @@ internal static class SessionEndpoints
             CreditsRequired = cost,
             HoldId = hold.Id,
             CreatedAt = now,
-            EstimatedCompletion = now.AddSeconds(parameters.Duration),
+            EstimatedCompletion = now + startDelay + typical,
         };
         db.Add(session);
+        jobs.Enqueue<RunSessionJob>(new RunSessionJob.Payload(id), new JobOptions
+        {
+            Delay = startDelay > TimeSpan.Zero ? startDelay : null,
+            Priority = parameters.Priority switch { "urgent" => 3, "high" => 2, "normal" => 1, _ => 0 },
+        });
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return dialect.Ok(SessionViews.Created(session, WebSocketUrl(http, id)), "Session created successfully", StatusCodes.Status201Created);
+    }
+
+    /// <summary>
+    /// How long sessions of the type took lately (creation to completion, mean of the last 20), or
+    /// 30 seconds before any completed.
+    /// </summary>
+    private static async Task<TimeSpan> TypicalRunTimeAsync(MindstackDbContext db, string type, CancellationToken cancellationToken)
+    {
+        var recent = await db.Set<PeekSession>().AsNoTracking()
+            .Where(s => s.SessionType == type && s.Status == SessionStatus.Completed && s.CompletedAt != null)
+            .OrderByDescending(s => s.CompletedAt)
+            .Take(20)
+            .Select(s => new { s.CreatedAt, s.CompletedAt })
+            .ToListAsync(cancellationToken);
+        return recent.Count == 0
+            ? TimeSpan.FromSeconds(30)
+            : TimeSpan.FromSeconds(Math.Ceiling(recent.Average(r => Math.Max(0, (r.CompletedAt!.Value - r.CreatedAt).TotalSeconds))));
     }
 
     private static Problem InsufficientCredits(long required, long available) =>
@@ -174,25 +206,42 @@ internal static class SessionEndpoints
     }
 
     private static async Task<IResult> CancelAsync(Caller caller, [FromRoute(Name = "session_id")] string sessionId, MindstackDbContext db,
-        ICreditLedger ledger, TimeProvider clock, MindPeekerDialect dialect, CancellationToken cancellationToken)
+        ICreditLedger ledger, IRealtimePublisher realtime, TimeProvider clock, MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
         var session = await FindAsync(db, caller.AccountId, sessionId, cancellationToken);
-        if (session.IsFinished)
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Conditional, so a run finishing at the same moment either completes (and the cancel is a
+        // 409) or finds the session cancelled and charges nothing.
+        var changed = await db.Set<PeekSession>()
+            .Where(s => s.Id == session.Id && (s.Status == SessionStatus.Pending || s.Status == SessionStatus.Processing))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Status, SessionStatus.Cancelled)
+                .SetProperty(x => x.CancelledAt, now)
+                .SetProperty(x => x.CreditsUsed, 0L)
+                .SetProperty(x => x.CreditsRefunded, session.CreditsRequired), cancellationToken);
+        if (changed == 0)
         {
-            throw Problem.Conflict($"Session is {session.Status} and cannot be cancelled", "SESSION_ALREADY_COMPLETED");
+            await transaction.RollbackAsync(CancellationToken.None);
+            var status = await db.Set<PeekSession>().Where(s => s.Id == session.Id).Select(s => s.Status).FirstAsync(cancellationToken);
+            throw Problem.Conflict($"Session is {status} and cannot be cancelled", "SESSION_ALREADY_COMPLETED");
         }
-        session.Status = SessionStatus.Cancelled;
-        session.CancelledAt = clock.GetUtcNow().UtcDateTime;
-        session.CreditsUsed = 0;
-        // The status change commits first: a worker that finishes later sees the session cancelled and charges nothing.
-        await db.SaveChangesAsync(cancellationToken);
         long refunded = 0;
         if (session.HoldId is { } holdId)
         {
             var release = await ledger.ReleaseAsync(holdId, $"mindpeeker:session:{session.Id}:cancel", "User cancellation", cancellationToken);
             refunded = Math.Abs(release.Amount);
-            session.CreditsRefunded = refunded;
-            await db.SaveChangesAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        try
+        {
+            await realtime.PublishAsync(SessionFrames.Channel(session.Id), SessionFrames.Cancelled,
+                new { SessionId = session.Id, Status = SessionStatus.Cancelled, CreditsRefunded = refunded, CancelledAt = now },
+                new RealtimePublishOptions { Json = dialect.Json }, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Best effort: the cancel is done; a socket connecting later is told the status.
         }
         return dialect.Json200(new
         {

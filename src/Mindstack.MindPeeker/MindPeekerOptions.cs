@@ -1,0 +1,14 @@
+namespace Mindstack.MindPeeker;
+
+/// <summary>The module's settings, <c>Mindstack:MindPeeker:*</c>.</summary>
+public sealed class MindPeekerOptions
+{
+    public const string Section = "Mindstack:MindPeeker";
+
+    /// <summary>
+    /// How long after creation a session starts running (default 1000). A client that opens the
+    /// session's <c>websocket_url</c> within this grace sees every stage live; one that connects
+    /// later is sent the stages so far on connecting either way.
+    /// </summary>
+    public int StartDelayMilliseconds { get; set; } = 1000;
+}
