@@ -51,6 +51,7 @@ public sealed class JobAdmin(MindstackDbContext db, TimeProvider clock)
     /// <summary>
     /// Runs a dead (or waiting) job again now, with a fresh set of attempts. A job that is running
     /// or done is a <see cref="ProblemKind.Conflict"/>; an unknown id is <see cref="ProblemKind.NotFound"/>.
+    /// Returns the job as the retry left it (pending, no attempts), even if a worker has taken it since.
     /// </summary>
     public async Task<JobSummary> RetryAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -64,7 +65,13 @@ public sealed class JobAdmin(MindstackDbContext db, TimeProvider clock)
                 .SetProperty(j => j.CompletedAt, (DateTime?)null)
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), cancellationToken);
         var job = await FindAsync(id, cancellationToken) ?? throw Problem.NotFound($"No job '{id}'");
-        return updated == 1 ? job : throw Problem.Conflict($"Job '{id}' is {JobStates.ToText(job.State)}; only dead or pending jobs can be retried");
+        if (updated != 1)
+        {
+            throw Problem.Conflict($"Job '{id}' is {JobStates.ToText(job.State)}; only dead or pending jobs can be retried");
+        }
+        // A worker may already have taken it between the update and the read: answer with the job
+        // as the retry left it, which is what the operator asked for.
+        return job with { State = JobState.Pending, Attempts = 0, RunAt = now, CompletedAt = null, LeaseOwner = null };
     }
 
     private static JobSummary Summary(QueuedJob j) =>
