@@ -4,11 +4,13 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Mindstack.MindPeeker.Admin;
 using Mindstack.MindPeeker.Auth;
 using Mindstack.MindPeeker.Billing;
 using Mindstack.MindPeeker.Sessions;
+using Mindstack.MindPeeker.Usage;
 using Mindstack.MindPeeker.Users;
 using Mindstack.MindPeeker.Webhooks;
 using Mindstack.Platform.Access;
@@ -30,6 +32,8 @@ public static class MindPeekerModule
         services.TryAddSingleton<MindPeekerDialect>();
         services.TryAddScoped<MindPeekerCredits>();
         services.TryAddScoped<SessionAnalyzer>();
+        services.TryAddSingleton<ApiCallCounter>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ApiCallFlusher>());
         services.AddOptions<MindPeekerOptions>().Bind(configuration.GetSection(MindPeekerOptions.Section));
         services.AddJobHandler<RunSessionJob>(RunSessionJob.Name, o =>
         {
@@ -58,6 +62,7 @@ public static class MindPeekerModule
         // Everything else needs a caller and is limited per account by its tier (the document's per-minute and per-day limits).
         var signedIn = api.MapGroup("")
             .RequireCaller()
+            .AddEndpointFilter(ApiCallCounter.CountFilter)
             .RateLimit(context => RateLimitPolicies.MindPeeker.ForTier(context.PeekCaller()?.Tier), context => context.PeekCaller()?.AccountId);
         UserEndpoints.Map(signedIn);
         SessionEndpoints.Map(signedIn);

@@ -11,4 +11,10 @@ public sealed class MindPeekerOptions
     /// later is sent the stages so far on connecting either way.
     /// </summary>
     public int StartDelayMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// How often each node adds its counted API calls to <c>mindpeeker_usage_months</c> (default 5
+    /// seconds; also on shutdown). A crash loses at most this long's counts.
+    /// </summary>
+    public int UsageFlushSeconds { get; set; } = 5;
 }

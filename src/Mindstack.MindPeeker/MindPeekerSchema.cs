@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Mindstack.MindPeeker.Billing;
 using Mindstack.MindPeeker.Sessions;
+using Mindstack.MindPeeker.Usage;
 using Mindstack.MindPeeker.Users;
 using Mindstack.Platform.Storage;
 
@@ -35,6 +36,11 @@ internal sealed class MindPeekerModel : IModelContributor
             e.ToTable("mindpeeker_purchases");
             e.HasKey(p => p.Id);
             e.HasIndex(p => new { p.AccountId, p.CreatedAt });
+        });
+        modelBuilder.Entity<UsageMonth>(e =>
+        {
+            e.ToTable("mindpeeker_usage_months");
+            e.HasKey(u => new { u.AccountId, u.Month });
         });
     }
 }
@@ -126,4 +132,21 @@ internal sealed class MindPeekerInitialMigration : SchemaMigration
             constraints: t => t.PrimaryKey("pk_mindpeeker_purchases", x => x.id));
         migration.CreateIndex("ix_mindpeeker_purchases_account_id_created_at", "mindpeeker_purchases", ["account_id", "created_at"]);
     }
+}
+
+/// <summary>API calls per account and calendar month (UTC); nodes add their counts with an upsert on the key.</summary>
+internal sealed class MindPeekerUsageMonthsMigration : SchemaMigration
+{
+    public override string Id => "2026112410_mindpeeker_usage_months";
+
+    public override void Up(MigrationBuilder migration, DatabaseProvider provider) =>
+        migration.CreateTable(
+            name: "mindpeeker_usage_months",
+            columns: t => new
+            {
+                account_id = t.Column<string>(maxLength: 64),
+                month = t.Column<string>(maxLength: 7),
+                api_calls = t.Column<long>(),
+            },
+            constraints: t => t.PrimaryKey("pk_mindpeeker_usage_months", x => new { x.account_id, x.month }));
 }

@@ -60,6 +60,19 @@ public sealed class BillingAndWebhookTests(MindPeekerFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task Billing_PaidWithSandboxCard_PaymentMethodWithExpiry()
+    {
+        var user = await factory.RegisterUserAsync();
+        Assert.Equal(HttpStatusCode.OK, (await factory.SendAsync(HttpMethod.Post, "/billing/credits/purchase", user.Token,
+            new { credit_package = "basic_100", payment_method_id = "pm_card_mastercard" })).StatusCode);
+        var card = (await factory.BillingAsync(user)).GetProperty("payment_method");
+        Assert.Equal("card", card.GetProperty("type").GetString());
+        Assert.Equal("mastercard", card.GetProperty("brand").GetString());
+        Assert.Equal("4444", card.GetProperty("last_four").GetString());
+        Assert.Equal("12/34", card.GetProperty("expiry").GetString());
+    }
+
+    [Fact]
     public async Task Purchase_RetriedWithIdempotencyKey_ChargedOnce()
     {
         var user = await factory.RegisterUserAsync();

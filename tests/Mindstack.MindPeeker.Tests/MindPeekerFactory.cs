@@ -18,6 +18,13 @@ public class MindPeekerFactory : MindstackFactory
     public const string Base = "/mindpeeker/v1";
 
     public MindPeekerFactory()
+        : this(null)
+    {
+    }
+
+    /// <summary>A node on a database other nodes share (null: a fresh one of its own).</summary>
+    protected MindPeekerFactory(TestDatabase? sharedDatabase)
+        : base(sharedDatabase)
     {
         WithSetting("Mindstack:Limits:RateLimitsEnabled", "false");
         WithSetting("Mindstack:MindPeeker:StartDelayMilliseconds", "3600000");

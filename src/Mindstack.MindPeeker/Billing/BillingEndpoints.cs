@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Mindstack.MindPeeker.Sessions;
+using Mindstack.MindPeeker.Usage;
 using Mindstack.MindPeeker.Users;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
@@ -38,7 +39,7 @@ internal static class BillingEndpoints
     private static DateTime MonthStart(DateTime at) => new(at.Year, at.Month, 1, 0, 0, 0, DateTimeKind.Utc);
 
     private static async Task<IResult> GetAsync(Caller caller, IAccountService accounts, MindPeekerCredits credits, ICreditLedger ledger,
-        IPayments payments, MindstackDbContext db, TimeProvider clock, MindPeekerDialect dialect, CancellationToken cancellationToken)
+        IPayments payments, ApiCallCounter apiCalls, MindstackDbContext db, TimeProvider clock, MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
         var account = await accounts.FindAsync(caller.AccountId, cancellationToken) ?? throw Problem.NotFound("User not found", "NOT_FOUND");
         await credits.EnsureMonthlyGrantAsync(account.Id, account.Tier, cancellationToken);
@@ -57,13 +58,23 @@ internal static class BillingEndpoints
             .SumAsync(p => p.Credits, cancellationToken);
         var balance = await ledger.GetBalanceAsync(account.Id, MindPeekerCredits.Currency, cancellationToken);
         var card = (await payments.ListAsync(account.Id, 20, cancellationToken)).FirstOrDefault(p => p.Status == "succeeded" && p.CardLast4 is not null);
+        // The card on file is the last one that paid; its expiry is the provider's to tell.
+        var cardDetails = card is null ? null : await payments.DescribePaymentMethodAsync(card.PaymentMethodId, cancellationToken);
+
+        // Flushed counts from every node, plus this node's not yet flushed (this request included).
+        var monthKeys = new[] { ApiCallCounter.MonthOf(month), ApiCallCounter.MonthOf(lastMonth) };
+        var calls = await db.Set<UsageMonth>().AsNoTracking()
+            .Where(u => u.AccountId == account.Id && monthKeys.Contains(u.Month))
+            .ToDictionaryAsync(u => u.Month, u => u.ApiCalls, cancellationToken);
 
         object Usage(DateTime from, DateTime to)
         {
             var window = sessions.Where(s => s.CreatedAt >= from && s.CreatedAt < to).ToList();
+            var key = ApiCallCounter.MonthOf(from);
             return new
             {
                 Sessions = window.Count,
+                ApiCalls = calls.GetValueOrDefault(key) + apiCalls.Pending(account.Id, key),
                 CreditsUsed = window.Sum(s => s.CreditsUsed ?? 0),
                 StorageGb = Math.Round(window.Sum(s => (double)s.Bytes) / 1_000_000_000, 6),
             };
@@ -95,7 +106,7 @@ internal static class BillingEndpoints
                 Type = "card",
                 Brand = card.CardBrand,
                 LastFour = card.CardLast4,
-                Expiry = (string?)null,
+                Expiry = cardDetails?.Expiry,
             },
             NextBillingDate = MindPeekerCredits.NextReset(now),
             CreditPackages = CreditPackage.All.Select(p => new { p.Id, p.Credits, Price = Dollars(p.PriceCents), Currency = "USD", p.Description }),

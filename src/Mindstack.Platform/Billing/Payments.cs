@@ -21,6 +21,20 @@ public interface IPaymentProvider
     string Name { get; }
 
     Task<PaymentOutcome> ChargeAsync(PaymentCharge charge, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The payment method as the provider knows it (a card's brand, last four digits and expiry), or
+    /// null when it does not know the id. Providers that cannot look one up keep this default.
+    /// </summary>
+    Task<PaymentMethodDetails?> DescribePaymentMethodAsync(string paymentMethodId, CancellationToken cancellationToken) =>
+        Task.FromResult<PaymentMethodDetails?>(null);
+}
+
+/// <summary>A payment method as its provider describes it: no secrets, only what may be shown to its owner.</summary>
+public sealed record PaymentMethodDetails(string Id, string Type, string? CardBrand, string? CardLast4, int? ExpiryMonth, int? ExpiryYear)
+{
+    /// <summary>The card's expiry as <c>MM/YY</c> (e.g. <c>12/34</c>); null when the provider reports none.</summary>
+    public string? Expiry => ExpiryMonth is { } month && ExpiryYear is { } year ? $"{month:00}/{year % 100:00}" : null;
 }
 
 /// <summary>
@@ -28,7 +42,8 @@ public interface IPaymentProvider
 /// <c>pm_card_visa</c>, <c>pm_card_mastercard</c>, <c>pm_card_amex</c> succeed;
 /// <c>pm_card_declined</c>, <c>pm_card_chargeDeclined</c> and
 /// <c>pm_card_chargeDeclinedInsufficientFunds</c> are declined; anything else is not a sandbox
-/// payment method (a validation problem on <c>payment_method_id</c>).
+/// payment method (a validation problem on <c>payment_method_id</c>). Like Stripe's test cards,
+/// every sandbox card expires <c>12/34</c>.
 /// </summary>
 internal sealed class SandboxPaymentProvider(IIdGenerator ids) : IPaymentProvider
 {
@@ -51,6 +66,19 @@ internal sealed class SandboxPaymentProvider(IIdGenerator ids) : IPaymentProvide
         });
 
     private PaymentOutcome Paid(string brand, string last4) => new(true, ids.New("sandbox_pay"), brand, last4, null, null);
+
+    public Task<PaymentMethodDetails?> DescribePaymentMethodAsync(string paymentMethodId, CancellationToken cancellationToken) =>
+        Task.FromResult(paymentMethodId switch
+        {
+            "pm_card_visa" => Card(paymentMethodId, "visa", "4242"),
+            "pm_card_mastercard" => Card(paymentMethodId, "mastercard", "4444"),
+            "pm_card_amex" => Card(paymentMethodId, "amex", "8431"),
+            "pm_card_declined" or "pm_card_chargeDeclined" => Card(paymentMethodId, "visa", "0002"),
+            "pm_card_chargeDeclinedInsufficientFunds" => Card(paymentMethodId, "visa", "9995"),
+            _ => null,
+        });
+
+    private static PaymentMethodDetails Card(string id, string brand, string last4) => new(id, "card", brand, last4, 12, 2034);
 }
 
 /// <summary>A payment as recorded.</summary>
@@ -104,6 +132,12 @@ public interface IPayments
 
     /// <summary>An owner's payments, newest first (declined ones included).</summary>
     Task<IReadOnlyList<PaymentRecord>> ListAsync(string ownerId, int limit = 50, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A payment method as the configured provider describes it (brand, last four, expiry), or null
+    /// when the provider does not know it or cannot describe payment methods.
+    /// </summary>
+    Task<PaymentMethodDetails?> DescribePaymentMethodAsync(string paymentMethodId, CancellationToken cancellationToken = default);
 }
 
 internal sealed class Payments(
@@ -184,6 +218,11 @@ internal sealed class Payments(
             .OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id)
             .Take(Math.Clamp(limit, 1, 500)).ToListAsync(cancellationToken))
         .Select(View).ToList();
+
+    public Task<PaymentMethodDetails?> DescribePaymentMethodAsync(string paymentMethodId, CancellationToken cancellationToken = default) =>
+        providers.FirstOrDefault(p => string.Equals(p.Name, settings.PaymentProvider, StringComparison.OrdinalIgnoreCase)) is { } provider
+            ? provider.DescribePaymentMethodAsync(paymentMethodId, cancellationToken)
+            : Task.FromResult<PaymentMethodDetails?>(null);
 
     private async Task<PurchaseResult?> ReplayAsync(string reference, CancellationToken cancellationToken)
     {
