@@ -2,8 +2,17 @@ using System.Text.RegularExpressions;
 
 namespace Mindstack.MindPeeker.Sessions;
 
-/// <summary>A named place with its approximate centre and how far from it the place extends.</summary>
-internal sealed record Place(string Name, double Latitude, double Longitude, int RadiusKm, string Terrain);
+/// <summary>
+/// A named place with its approximate centre and how far from it the place extends; for a body of
+/// water its mean depth in meters (public figures), null for land.
+/// </summary>
+internal sealed record Place(string Name, double Latitude, double Longitude, int RadiusKm, string Terrain, int? MeanDepthMeters = null, bool Water = false)
+{
+    /// <summary>The depth line of the analysis: the water's mean depth, the surface for land; null for water of unknown depth.</summary>
+    public string? Depth => MeanDepthMeters is { } meters
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Approximately {meters:N0} meters (mean depth of the {Name})")
+        : Water ? null : "Surface level (on land)";
+}
 
 /// <summary>
 /// The places a session's coordinates can be given for: oceans, seas, continents, countries,
@@ -15,17 +24,17 @@ internal static class Places
 {
     private static readonly Place[] Known =
     [
-        new("Pacific Ocean", 0.0, -160.0, 4000, "Open ocean, deep abyssal plain"),
-        new("Atlantic Ocean", 14.6, -28.7, 3500, "Open ocean over the Mid-Atlantic Ridge"),
-        new("Indian Ocean", -20.0, 80.0, 3500, "Open ocean, deep basin"),
-        new("Arctic Ocean", 82.0, 0.0, 1500, "Sea ice over a shallow shelf"),
-        new("Southern Ocean", -60.0, 90.0, 3000, "Cold open ocean near the ice shelves"),
-        new("Mediterranean Sea", 35.0, 18.0, 1200, "Enclosed sea, coastal shelves"),
-        new("Caribbean Sea", 15.0, -75.0, 900, "Warm shallow sea with reefs"),
-        new("North Sea", 56.0, 3.0, 400, "Shallow continental-shelf sea"),
-        new("Baltic Sea", 58.0, 20.0, 500, "Brackish shallow sea"),
-        new("Gulf of Mexico", 25.0, -90.0, 700, "Warm gulf over a continental shelf"),
-        new("Bermuda Triangle", 25.0, -71.0, 600, "Open ocean, deep trench to the south"),
+        new("Pacific Ocean", 0.0, -160.0, 4000, "Open ocean, deep abyssal plain", 4000, Water: true),
+        new("Atlantic Ocean", 14.6, -28.7, 3500, "Open ocean over the Mid-Atlantic Ridge", 3646, Water: true),
+        new("Indian Ocean", -20.0, 80.0, 3500, "Open ocean, deep basin", 3741, Water: true),
+        new("Arctic Ocean", 82.0, 0.0, 1500, "Sea ice over a shallow shelf", 1205, Water: true),
+        new("Southern Ocean", -60.0, 90.0, 3000, "Cold open ocean near the ice shelves", 3270, Water: true),
+        new("Mediterranean Sea", 35.0, 18.0, 1200, "Enclosed sea, coastal shelves", 1500, Water: true),
+        new("Caribbean Sea", 15.0, -75.0, 900, "Warm shallow sea with reefs", 2200, Water: true),
+        new("North Sea", 56.0, 3.0, 400, "Shallow continental-shelf sea", 95, Water: true),
+        new("Baltic Sea", 58.0, 20.0, 500, "Brackish shallow sea", 55, Water: true),
+        new("Gulf of Mexico", 25.0, -90.0, 700, "Warm gulf over a continental shelf", 1615, Water: true),
+        new("Bermuda Triangle", 25.0, -71.0, 600, "Open ocean, deep trench to the south", Water: true),
         new("Sahara", 23.0, 13.0, 1500, "Sand and rock desert"),
         new("Amazon", -3.5, -62.0, 1200, "Dense tropical rainforest"),
         new("Himalayas", 28.0, 84.0, 800, "High mountains and glaciers"),

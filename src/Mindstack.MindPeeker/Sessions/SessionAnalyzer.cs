@@ -156,6 +156,10 @@ internal sealed class SessionAnalyzer(IAiEngine ai)
             {
                 spatial["coordinates"] = Coordinates(place);
                 spatial["terrain"] = place.Terrain;
+                if (place.Depth is { } depth)
+                {
+                    spatial["depth"] = depth;
+                }
             }
             detailed["spatial_data"] = spatial;
         }
