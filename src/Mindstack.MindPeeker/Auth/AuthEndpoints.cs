@@ -82,7 +82,17 @@ internal static class AuthEndpoints
         {
             throw SessionRules.Missing("password");
         }
-        var outcome = await sessions.SignInWithPasswordAsync(request.Email, request.Password, null, AuthPolicies.MindPeeker, cancellationToken);
+        SignInOutcome outcome;
+        try
+        {
+            outcome = await sessions.SignInWithPasswordAsync(request.Email, request.Password, null, AuthPolicies.MindPeeker, cancellationToken);
+        }
+        catch (Problem problem) when (problem.Code == "INVALID_CREDENTIALS")
+        {
+            // The document's details; the reason never tells whether the email exists.
+            throw new Problem(ProblemKind.Unauthorized, "The provided credentials are invalid", "INVALID_CREDENTIALS",
+                details: new { Field = "password", Reason = "The email and password do not match an account" });
+        }
         if (outcome.Tokens is not { } pair)
         {
             throw new Problem(ProblemKind.Unauthorized, "This account requires a two-factor code, which the MindPeeker API does not take",
