@@ -82,6 +82,25 @@ public sealed class UsageTests(MindPeekerFactory factory) : IClassFixture<MindPe
     }
 
     [Fact]
+    public async Task Billing_NodeStopped_ItsCountsFlushedOnShutdown()
+    {
+        using var database = TestDatabase.Create();
+        await using var survivor = new MindPeekerNode(database);
+        var user = await survivor.RegisterUserAsync();
+        var key = await survivor.CreateApiKeyAsync(user);
+        var stopping = new MindPeekerNode(database);
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await stopping.SendAsync(HttpMethod.Get, "/users/me", null, headers: h => h.Add("X-API-Key", key))).StatusCode);
+        }
+        await stopping.DisposeAsync();
+
+        var billing = (await survivor.ReadJsonAsync(await survivor.SendAsync(HttpMethod.Get, "/billing", null, headers: h => h.Add("X-API-Key", key))))
+            .GetProperty("data");
+        Assert.Equal(6 + 1, ApiCalls(billing, "current_month"));
+    }
+
+    [Fact]
     public async Task Billing_NextMonth_LastMonthHoldsTheCalls()
     {
         await using var server = new ShiftedClockMindPeekerFactory();
