@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Mindstack.Platform.Events;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Realtime.Backplane;
 using Mindstack.Platform.Storage;
@@ -34,6 +35,7 @@ public static class RealtimeExtensions
         services.TryAddSingleton<IRealtimePublisher, RealtimePublisher>();
         services.AddHostedService<RealtimeBackplaneService>();
         services.AddModelContributor<RealtimeModel>();
+        services.AddEventSubscriber<RealtimeEventForwarder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, WebSocketsStartupFilter>());
         return services;
     }
