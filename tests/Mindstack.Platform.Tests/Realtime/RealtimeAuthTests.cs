@@ -34,11 +34,15 @@ public sealed class AccountSocketRoutes : IEndpointContributor
 public sealed class AccountRealtimeFactory : RealtimeFactory
 {
     public AccountRealtimeFactory()
-        : base(testAuthenticator: false) => WithServices(s =>
+        : base(testAuthenticator: false)
+    {
+        WithSetting("Mindstack:Realtime:ProbeApi", "mindpeeker");
+        WithServices(s =>
         {
             s.AddSingleton<IEndpointContributor, AuthRoutes>();
             s.AddSingleton<IEndpointContributor, AccountSocketRoutes>();
         });
+    }
 
     /// <summary>Registers a MindPeeker account through the test auth routes: (account id, access token).</summary>
     public async Task<(string AccountId, string Token)> NewAccountAsync()
@@ -149,5 +153,32 @@ public sealed class RealtimeAuthTests(AccountRealtimeFactory factory) : IClassFi
         await using var client = SocketIoNodeClient.Start(factory.BaseAddress, AccountSocketRoutes.SocketIoPath, token, transports: ["polling"]);
         var error = await client.WaitForKindAsync("connect_error");
         Assert.Equal("Session has been revoked", error.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task ProbeRoutes_EventPostedWithToken_ReachesTheCallersProbeSocket()
+    {
+        var (_, token) = await factory.NewAccountAsync();
+        using var socket = await factory.ConnectJsonAsync("/realtime-probe/ws", bearer: token);
+        using var client = factory.Http();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/realtime-probe/events")
+        {
+            Content = JsonContent.Create(new { type = "probe.ping", data = new { n = 7 }, channels = new[] { "probe:x" } }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var frame = await JsonFrames.ReceiveAsync(socket);
+        Assert.Equal("probe.ping", frame.GetProperty("type").GetString());
+        Assert.Equal(7, frame.GetProperty("data").GetProperty("n").GetInt32());
+    }
+
+    [Fact]
+    public async Task ProbeRoutes_EventWithoutCredential_Refused401()
+    {
+        using var client = factory.Http();
+        using var response = await client.PostAsJsonAsync("/realtime-probe/events", new { type = "probe.ping" });
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 }
