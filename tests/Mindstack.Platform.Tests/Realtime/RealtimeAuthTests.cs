@@ -21,6 +21,9 @@ public sealed class AccountSocketRoutes : IEndpointContributor
     public void Map(IEndpointRouteBuilder routes)
     {
         routes.MapJsonSocket(JsonPath);
+        // Inside MindMesh's and MindSwarm's paths: their Dialects' credentials apply.
+        routes.MapJsonSocket("/mindmesh/__rt/ws");
+        routes.MapSocketIo("/mindswarm/api/__rt/socket.io");
         routes.MapSocketIo(SocketIoPath, io => io.On("whoami", (socket, _, _) => ValueTask.FromResult<object?>(new
         {
             subject = socket.Caller.SubjectId,
@@ -45,11 +48,11 @@ public sealed class AccountRealtimeFactory : RealtimeFactory
     }
 
     /// <summary>Registers a MindPeeker account through the test auth routes: (account id, access token).</summary>
-    public async Task<(string AccountId, string Token)> NewAccountAsync()
+    public async Task<(string AccountId, string Token)> NewAccountAsync(string basePath = "/mindpeeker/v1")
     {
         using var client = Http();
         var name = AuthFactory.Unique("rt");
-        using var response = await client.PostAsJsonAsync("/mindpeeker/v1/__auth/register",
+        using var response = await client.PostAsJsonAsync($"{basePath}/__auth/register",
             new { email = name + "@example.com", password = "SecurePass123!", username = name });
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(response.IsSuccessStatusCode, body.ToString());
@@ -180,5 +183,45 @@ public sealed class RealtimeAuthTests(AccountRealtimeFactory factory) : IClassFi
         using var client = factory.Http();
         using var response = await client.PostAsJsonAsync("/realtime-probe/events", new { type = "probe.ping" });
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task MindMeshSocket_MindMeshToken_Connects_MindPeekerTokenRefused()
+    {
+        var (accountId, token) = await factory.NewAccountAsync("/mindmesh");
+        using var socket = await factory.ConnectJsonAsync($"/mindmesh/__rt/ws?token={token}");
+        await factory.Publisher.PublishAsync("account:" + accountId, "run.update", new { Status = "running" });
+        Assert.Equal("run.update", (await JsonFrames.ReceiveAsync(socket)).GetProperty("type").GetString());
+
+        // A token of another API's audience is no MindMesh credential; the refusal is MindMesh's {detail}.
+        var (_, other) = await factory.NewAccountAsync();
+        using var client = factory.Http();
+        using var refused = await client.SendAsync(JsonSocketTests.UpgradeRequest($"/mindmesh/__rt/ws?token={other}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("detail", out _));
+    }
+
+    [Fact]
+    public async Task MindSwarmSocketIo_JwtAndMskKey_BothConnect()
+    {
+        var (accountId, token) = await factory.NewAccountAsync("/mindswarm/api");
+        await using (var client = SocketIoNodeClient.Start(factory.BaseAddress, "/mindswarm/api/__rt/socket.io", token))
+        {
+            await client.WaitForKindAsync("connect");
+        }
+        using var http = factory.Http();
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/mindswarm/api/__auth/keys")
+        {
+            Content = JsonContent.Create(new { name = "rt", permissions = new[] { "read" } }),
+        };
+        create.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var created = await http.SendAsync(create);
+        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        Assert.StartsWith("msk_", key, StringComparison.Ordinal);
+        await using var keyed = SocketIoNodeClient.Start(factory.BaseAddress, "/mindswarm/api/__rt/socket.io", key, transports: ["websocket"]);
+        await keyed.WaitForKindAsync("connect");
+        await factory.Publisher.PublishAsync("account:" + accountId, "notification", new { Text = "via key" });
+        var received = await keyed.WaitForEventAsync("notification");
+        Assert.Equal("via key", received.GetProperty("args")[0].GetProperty("text").GetString());
     }
 }
