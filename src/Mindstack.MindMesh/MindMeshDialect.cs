@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindMesh;
@@ -23,6 +24,9 @@ public sealed class MindMeshDialect : Dialect
     public override string Title => "MindMesh API";
 
     public override JsonSerializerOptions Json => Options;
+
+    /// <summary>A bearer JWT of the <c>mindmesh</c> audience (its WebSocket passes the same token as <c>?token=</c>).</summary>
+    public override ApiCredentials Credentials => ApiCredentials.MindMesh;
 
     public override (string Code, int Status) Describe(ProblemKind kind) => kind switch
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindSwarm;
@@ -23,6 +24,9 @@ public sealed class MindSwarmDialect : Dialect
     public override string Title => "MindSwarm API";
 
     public override JsonSerializerOptions Json => Options;
+
+    /// <summary>A bearer JWT (<c>Authorization: Bearer</c>) or a developer app key (<c>X-API-Key: msk_…</c>) with the document's path denylist and read/write permissions.</summary>
+    public override ApiCredentials Credentials => ApiCredentials.MindSwarm;
 
     public override RateLimitHeaderStyle RateLimitHeaders => RateLimitHeaderStyle.IetfDraft;
 

@@ -49,9 +49,13 @@ public sealed class ServerProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts the server on a free loopback port with its own data folder and waits for <c>/health</c>.</summary>
+    /// <summary>
+    /// Starts the server on a free loopback port with its own data folder and waits for <c>/health</c>
+    /// (up to <paramref name="startTimeout"/>, default 3 minutes: a cold start on a loaded machine is
+    /// slow). A start that fails or times out ends its process before throwing.
+    /// </summary>
     public static async Task<ServerProcess> StartAsync(string dataDirectory, IDictionary<string, string>? environment = null,
-        string? databaseConnectionString = null)
+        string? databaseConnectionString = null, TimeSpan? startTimeout = null)
     {
         var dll = Path.Combine(await PublishedDirectoryAsync(), "Mindstack.Server.dll");
         var port = FreePort();
@@ -77,7 +81,15 @@ public sealed class ServerProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await server.WaitHealthyAsync(startTimeout ?? TimeSpan.FromMinutes(3));
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
         return server;
     }
 
@@ -95,7 +107,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private async Task WaitHealthyAsync(TimeSpan timeout)
     {
-        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        // Each probe may take long (a busy machine, a first request's JIT): only the overall deadline fails the start.
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
@@ -103,16 +116,19 @@ public sealed class ServerProcess : IAsyncDisposable
             {
                 throw new InvalidOperationException($"server exited with {_process.ExitCode}:\n{Output}");
             }
+            var left = deadline - DateTime.UtcNow;
+            using var probe = new CancellationTokenSource(left > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : left);
             try
             {
-                using var response = await client.GetAsync("/health");
+                using var response = await client.GetAsync("/health", probe.Token);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
             {
+                // Not listening yet, or too slow this time: ask again until the deadline.
             }
             await Task.Delay(200);
         }

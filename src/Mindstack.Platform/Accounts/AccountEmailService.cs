@@ -40,7 +40,7 @@ internal sealed class AccountEmailService(
     TimeProvider clock,
     AccountService accounts,
     SessionService sessions,
-    IEmailSender email,
+    IEmailQueue email,
     IAuditLog audit,
     Microsoft.AspNetCore.Identity.IPasswordHasher<Account> hasher) : IAccountEmailService
 {
@@ -61,8 +61,8 @@ internal sealed class AccountEmailService(
         {
             return;
         }
-        var token = await IssueAsync(MagicLink, account?.Id, account?.Email ?? address, policy, policy.MagicLinkLifetime, cancellationToken);
-        await email.SendAsync(new EmailMessage(account?.Email ?? address, $"Your {policy.DisplayName} sign-in link",
+        var token = Issue(MagicLink, account?.Id, account?.Email ?? address, policy, policy.MagicLinkLifetime);
+        email.Enqueue(new EmailMessage(account?.Email ?? address, $"Your {policy.DisplayName} sign-in link",
             $"""
             Hello,
 
@@ -71,7 +71,9 @@ internal sealed class AccountEmailService(
             {linkFor(token)}
 
             The link works once and expires in {Describe(policy.MagicLinkLifetime)}. If you did not ask for it, ignore this email.
-            """), cancellationToken);
+            """));
+        // One commit: the single-use token and the job that emails it.
+        await db.SaveChangesAsync(cancellationToken);
         await audit.RecordAsync(new AuditRecord("auth.magic_link_sent", account?.Id, "account", account?.Id) { Api = policy.Audience },
             cancellationToken);
     }
@@ -99,8 +101,8 @@ internal sealed class AccountEmailService(
         {
             throw Problem.BadRequest("Email is already verified", "EMAIL_ALREADY_VERIFIED");
         }
-        var token = await IssueAsync(VerifyEmail, account.Id, account.Email, policy, policy.EmailVerificationLifetime, cancellationToken);
-        await email.SendAsync(new EmailMessage(account.Email, $"Verify your {policy.DisplayName} email address",
+        var token = Issue(VerifyEmail, account.Id, account.Email, policy, policy.EmailVerificationLifetime);
+        email.Enqueue(new EmailMessage(account.Email, $"Verify your {policy.DisplayName} email address",
             $"""
             Hello,
 
@@ -109,7 +111,9 @@ internal sealed class AccountEmailService(
             {linkFor(token)}
 
             The link expires in {Describe(policy.EmailVerificationLifetime)}.
-            """), cancellationToken);
+            """));
+        // One commit: the single-use token and the job that emails it.
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     public async Task<Account> VerifyEmailAsync(string token, AuthPolicy policy, CancellationToken cancellationToken = default)
@@ -135,8 +139,8 @@ internal sealed class AccountEmailService(
         {
             return;
         }
-        var token = await IssueAsync(ResetPassword, account.Id, account.Email, policy, policy.PasswordResetLifetime, cancellationToken);
-        await email.SendAsync(new EmailMessage(account.Email, $"Reset your {policy.DisplayName} password",
+        var token = Issue(ResetPassword, account.Id, account.Email, policy, policy.PasswordResetLifetime);
+        email.Enqueue(new EmailMessage(account.Email, $"Reset your {policy.DisplayName} password",
             $"""
             Hello,
 
@@ -145,7 +149,9 @@ internal sealed class AccountEmailService(
             {linkFor(token)}
 
             The link works once and expires in {Describe(policy.PasswordResetLifetime)}. If you did not ask for it, ignore this email; your password stays as it is.
-            """), cancellationToken);
+            """));
+        // One commit: the single-use token and the job that emails it.
+        await db.SaveChangesAsync(cancellationToken);
         await audit.RecordAsync(new AuditRecord("auth.password_reset_requested", account.Id, "account", account.Id) { Api = policy.Audience },
             cancellationToken);
     }
@@ -163,8 +169,8 @@ internal sealed class AccountEmailService(
         return account;
     }
 
-    private async Task<string> IssueAsync(string purpose, string? accountId, string address, AuthPolicy policy, TimeSpan lifetime,
-        CancellationToken cancellationToken)
+    /// <summary>Adds a new single-use token to the context (saved with the email's job by the caller); returns it.</summary>
+    private string Issue(string purpose, string? accountId, string address, AuthPolicy policy, TimeSpan lifetime)
     {
         var token = Secrets.NewToken();
         var now = clock.GetUtcNow().UtcDateTime;
@@ -179,7 +185,6 @@ internal sealed class AccountEmailService(
             CreatedAt = now,
             ExpiresAt = now + lifetime,
         });
-        await db.SaveChangesAsync(cancellationToken);
         return token;
     }
 

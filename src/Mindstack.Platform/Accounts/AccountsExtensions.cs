@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Audit;
 using Mindstack.Platform.Email;
+using Mindstack.Platform.Realtime;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Accounts;
@@ -38,6 +39,8 @@ public static class AccountsExtensions
 
         services.TryAddScoped<IApiKeyService, ApiKeyService>();
         services.TryAddScoped<ICallerAuthenticator, CallerAuthenticator>();
+        // Ahead of the realtime area's refusing default: sockets authenticate like requests.
+        services.TryAddSingleton<IRealtimeAuthenticator, CallerRealtimeAuthenticator>();
         return services;
     }
 }

@@ -43,14 +43,7 @@ public sealed record PasswordPolicy(int MinLength, bool RequireUpper, bool Requi
     }
 
     /// <summary>Throws a Validation problem on <c>password</c> if the password breaks a rule.</summary>
-    public void Enforce(string? password, string field = "password")
-    {
-        var problems = Check(password);
-        if (problems.Count > 0)
-        {
-            throw Problem.Invalid(problems.Select(p => new FieldError(field, p)).ToList(), problems[0]);
-        }
-    }
+    public void Enforce(string? password, string field = "password") => PolicyRules.Enforce(Check(password), field);
 }
 
 /// <summary>
@@ -87,14 +80,8 @@ public sealed record UsernamePolicy(int MinLength, int MaxLength, string ExtraCh
         return problems;
     }
 
-    public void Enforce(string? username, string field = "username")
-    {
-        var problems = Check(username);
-        if (problems.Count > 0)
-        {
-            throw Problem.Invalid(problems.Select(p => new FieldError(field, p)).ToList(), problems[0]);
-        }
-    }
+    /// <summary>Throws a Validation problem on <c>username</c> if the name breaks a rule.</summary>
+    public void Enforce(string? username, string field = "username") => PolicyRules.Enforce(Check(username), field);
 
     /// <summary>
     /// A username this policy allows, made from free text (an email's local part), leaving
@@ -109,6 +96,18 @@ public sealed record UsernamePolicy(int MinLength, int MaxLength, string ExtraCh
         }
         var room = Math.Max(MinLength, MaxLength - reserve);
         return name.Length > room ? name[..room] : name;
+    }
+}
+
+internal static class PolicyRules
+{
+    /// <summary>One field error per broken rule; the first is the problem's message.</summary>
+    public static void Enforce(IReadOnlyList<string> problems, string field)
+    {
+        if (problems.Count > 0)
+        {
+            throw Problem.Invalid(problems.Select(p => new FieldError(field, p)).ToList(), problems[0]);
+        }
     }
 }
 
@@ -150,55 +149,33 @@ public sealed record AuthPolicy
 public static class AuthPolicies
 {
     /// <summary>15-minute access, 7-day refresh, 3 sessions, reuse ends every session, strict passwords.</summary>
-    public static AuthPolicy MindSwarm { get; } = new()
+    public static AuthPolicy MindSwarm { get; } = Preset("mindswarm", "MindSwarm", TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), "free") with
     {
-        Audience = "mindswarm",
-        DisplayName = "MindSwarm",
-        AccessTokenLifetime = TimeSpan.FromMinutes(15),
-        RefreshTokenLifetime = TimeSpan.FromDays(7),
         MaxSessions = 3,
         ReuseRevokesAllSessions = true,
         Password = PasswordPolicy.MindSwarm,
         Username = UsernamePolicy.MindSwarm,
         FailedLogins = LoginThrottle.MindSwarm,
-        DefaultTier = "free",
     };
 
     /// <summary>15-minute access tokens, 7-day refresh tokens.</summary>
-    public static AuthPolicy MindMesh { get; } = new()
-    {
-        Audience = "mindmesh",
-        DisplayName = "MindMesh",
-        AccessTokenLifetime = TimeSpan.FromMinutes(15),
-        RefreshTokenLifetime = TimeSpan.FromDays(7),
-        DefaultTier = "free",
-    };
+    public static AuthPolicy MindMesh { get; } = Preset("mindmesh", "MindMesh", TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), "free");
 
     /// <summary>24-hour access tokens (<c>expires_in: 86400</c>), basic tier.</summary>
-    public static AuthPolicy MindPeeker { get; } = new()
-    {
-        Audience = "mindpeeker",
-        DisplayName = "MindPeeker",
-        AccessTokenLifetime = TimeSpan.FromHours(24),
-        RefreshTokenLifetime = TimeSpan.FromDays(30),
-        DefaultTier = "basic",
-    };
+    public static AuthPolicy MindPeeker { get; } = Preset("mindpeeker", "MindPeeker", TimeSpan.FromHours(24), TimeSpan.FromDays(30), "basic");
 
     /// <summary>The 24-hour <c>pm_session</c> cookie token, free tier.</summary>
-    public static AuthPolicy PluginMind { get; } = new()
-    {
-        Audience = "pluginmind",
-        DisplayName = "PluginMind",
-        AccessTokenLifetime = TimeSpan.FromHours(24),
-        RefreshTokenLifetime = TimeSpan.FromHours(24),
-        DefaultTier = "free",
-    };
+    public static AuthPolicy PluginMind { get; } = Preset("pluginmind", "PluginMind", TimeSpan.FromHours(24), TimeSpan.FromHours(24), "free");
 
-    /// <summary>Mindra's dashboard accounts (its API is used with keys), developer tier.</summary>
-    public static AuthPolicy Mindra { get; } = new()
+    /// <summary>Mindra's dashboard accounts (its API is used with keys), developer tier, default lifetimes.</summary>
+    public static AuthPolicy Mindra { get; } = new() { Audience = "mindra", DisplayName = "Mindra", DefaultTier = "developer" };
+
+    private static AuthPolicy Preset(string audience, string displayName, TimeSpan access, TimeSpan refresh, string tier) => new()
     {
-        Audience = "mindra",
-        DisplayName = "Mindra",
-        DefaultTier = "developer",
+        Audience = audience,
+        DisplayName = displayName,
+        AccessTokenLifetime = access,
+        RefreshTokenLifetime = refresh,
+        DefaultTier = tier,
     };
 }

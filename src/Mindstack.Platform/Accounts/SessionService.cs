@@ -66,44 +66,57 @@ internal sealed class SessionService(
         }
         var account = await accounts.FindByLoginAsync(login, cancellationToken);
         var loginKey = account is null ? "login:" + AccountService.Normalize(login) : "account:" + account.Id;
-        await failures.EnsureAllowedAsync(loginKey, policy.FailedLogins, cancellationToken);
-
-        if (account is null || !accounts.VerifyPassword(account, password))
+        // Insert-then-count: this attempt holds a place among the failures until it is known not to be one.
+        var attempt = await failures.BeginAsync(loginKey, policy.FailedLogins, cancellationToken);
+        var failed = false;
+        try
         {
-            if (account is null)
+            if (account is null || !accounts.VerifyPassword(account, password))
             {
-                accounts.SpendVerificationTime(password);
-            }
-            await failures.RecordAsync(loginKey, policy.FailedLogins, cancellationToken);
-            await audit.RecordAsync(new AuditRecord("auth.sign_in_failed", account?.Id, "account", account?.Id, Success: false,
-                Error: "invalid credentials")
-            { Api = policy.Audience }, cancellationToken);
-            throw Problem.Unauthorized("Invalid email or password", "INVALID_CREDENTIALS");
-        }
-        if (!AccountStatus.CanAuthenticate(account.Status))
-        {
-            await audit.RecordAsync(new AuditRecord("auth.sign_in_failed", account.Id, "account", account.Id, Success: false,
-                Error: "account " + account.Status)
-            { Api = policy.Audience }, cancellationToken);
-            throw Problem.Forbidden("Account unavailable", "ACCOUNT_" + account.Status.ToUpperInvariant());
-        }
-        if (account.TwoFactorEnabled)
-        {
-            if (string.IsNullOrWhiteSpace(twoFactorCode))
-            {
-                return new SignInOutcome(account, null);
-            }
-            if (!await twoFactor.VerifyCodeAsync(account, twoFactorCode, policy, cancellationToken))
-            {
-                await failures.RecordAsync(loginKey, policy.FailedLogins, cancellationToken);
-                await audit.RecordAsync(new AuditRecord("auth.sign_in_failed", account.Id, "account", account.Id, Success: false,
-                    Error: "invalid two-factor code")
+                if (account is null)
+                {
+                    accounts.SpendVerificationTime(password);
+                }
+                failed = true;
+                await failures.FailedAsync(loginKey, policy.FailedLogins, cancellationToken);
+                await audit.RecordAsync(new AuditRecord("auth.sign_in_failed", account?.Id, "account", account?.Id, Success: false,
+                    Error: "invalid credentials")
                 { Api = policy.Audience }, cancellationToken);
-                throw Problem.Unauthorized("Invalid two-factor code", "INVALID_2FA_CODE");
+                throw Problem.Unauthorized("Invalid email or password", "INVALID_CREDENTIALS");
+            }
+            if (!AccountStatus.CanAuthenticate(account.Status))
+            {
+                await audit.RecordAsync(new AuditRecord("auth.sign_in_failed", account.Id, "account", account.Id, Success: false,
+                    Error: "account " + account.Status)
+                { Api = policy.Audience }, cancellationToken);
+                throw Problem.Forbidden("Account unavailable", "ACCOUNT_" + account.Status.ToUpperInvariant());
+            }
+            if (account.TwoFactorEnabled)
+            {
+                if (string.IsNullOrWhiteSpace(twoFactorCode))
+                {
+                    return new SignInOutcome(account, null);
+                }
+                if (!await twoFactor.VerifyCodeAsync(account, twoFactorCode, policy, cancellationToken))
+                {
+                    failed = true;
+                    await failures.FailedAsync(loginKey, policy.FailedLogins, cancellationToken);
+                    await audit.RecordAsync(new AuditRecord("auth.sign_in_failed", account.Id, "account", account.Id, Success: false,
+                        Error: "invalid two-factor code")
+                    { Api = policy.Audience }, cancellationToken);
+                    throw Problem.Unauthorized("Invalid two-factor code", "INVALID_2FA_CODE");
+                }
+            }
+            var pair = await StartSessionAsync(account, policy, "password", cancellationToken);
+            return new SignInOutcome(account, pair);
+        }
+        finally
+        {
+            if (!failed)
+            {
+                await failures.ForgetAsync(attempt, CancellationToken.None);
             }
         }
-        var pair = await StartSessionAsync(account, policy, "password", cancellationToken);
-        return new SignInOutcome(account, pair);
     }
 
     public async Task<TokenPair> StartSessionAsync(Account account, AuthPolicy policy, string method, CancellationToken cancellationToken = default)

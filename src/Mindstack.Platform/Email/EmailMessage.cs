@@ -4,9 +4,9 @@ namespace Mindstack.Platform.Email;
 public sealed record EmailMessage(string To, string Subject, string TextBody);
 
 /// <summary>
-/// Sends email. The platform sends through exactly this call, so a later step can move sending
-/// onto the job queue without touching the callers. Implementations: SMTP when
-/// <c>Mindstack:Smtp:Host</c> is set, otherwise an outbox folder of <c>.eml</c> files.
+/// Sends email, now. Implementations: SMTP when <c>Mindstack:Smtp:Host</c> is set, otherwise an
+/// outbox folder of <c>.eml</c> files. Request code sends through <see cref="IEmailQueue"/>
+/// instead (in its transaction, with retries); the queue's job calls this.
 /// </summary>
 public interface IEmailSender
 {

@@ -17,7 +17,15 @@ public sealed record DomainEvent(
     string AggregateType,
     string AggregateId,
     JsonElement Data,
-    DateTime OccurredAt);
+    DateTime OccurredAt)
+{
+    /// <summary>
+    /// The realtime channels it goes to, resolved when it was published (the event's own
+    /// <see cref="NewEvent.Channels"/> plus <c>account:{AccountId}</c> unless it opted out); empty
+    /// when it goes to none.
+    /// </summary>
+    public IReadOnlyList<string> Channels { get; init; } = [];
+}
 
 /// <summary>An event to publish. <see cref="Data"/> is serialized with <see cref="Json"/> (default: camelCase web options).</summary>
 public sealed record NewEvent(string Type, string AggregateType, string AggregateId)
@@ -35,6 +43,20 @@ public sealed record NewEvent(string Type, string AggregateType, string Aggregat
 
     /// <summary>When it happened (default: now).</summary>
     public DateTime? OccurredAt { get; init; }
+
+    /// <summary>
+    /// Realtime channels it is published to once dispatched, besides the account's own (e.g.
+    /// <c>run:run_9</c>, <c>conversation:c_1</c>). Realtime clients receive it as the event
+    /// <see cref="Type"/> with <see cref="Data"/> as written here.
+    /// </summary>
+    public IReadOnlyList<string>? Channels { get; init; }
+
+    /// <summary>
+    /// Whether it also goes to the account's channel <c>account:{AccountId}</c> (default true;
+    /// ignored without an <see cref="AccountId"/>). False keeps an event off realtime entirely
+    /// unless <see cref="Channels"/> names some.
+    /// </summary>
+    public bool ToAccountChannel { get; init; } = true;
 }
 
 /// <summary>

@@ -205,7 +205,10 @@ internal sealed class EventDispatcher(
     {
         using var document = JsonDocument.Parse(row.Data);
         return new DomainEvent(row.Id, row.Sequence, row.Type, row.Api, row.AccountId, row.AggregateType, row.AggregateId,
-            document.RootElement.Clone(), row.OccurredAt);
+            document.RootElement.Clone(), row.OccurredAt)
+        {
+            Channels = OutboxChannels.Read(row.Channels),
+        };
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mindstack.Platform.Jobs;
+using Mindstack.Platform.Realtime;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Events;
@@ -39,11 +40,31 @@ internal sealed class EventOutbox(MindstackDbContext db, IIdGenerator ids, TimeP
             AggregateType = newEvent.AggregateType,
             AggregateId = newEvent.AggregateId,
             Data = data,
+            Channels = OutboxChannels.Write(ResolveChannels(newEvent)),
             OccurredAt = newEvent.OccurredAt?.ToUniversalTime() ?? clock.GetUtcNow().UtcDateTime,
             State = OutboxStates.Pending,
         };
         db.Add(row);
         signals.Mark(db, NewWork.Events);
         return row.Id;
+    }
+
+    /// <summary>The event's channels plus the account's, each once, checked now so a bad name fails the caller, not the dispatch.</summary>
+    private static List<string> ResolveChannels(NewEvent newEvent)
+    {
+        var channels = new List<string>();
+        if (newEvent.ToAccountChannel && !string.IsNullOrEmpty(newEvent.AccountId))
+        {
+            channels.Add(RealtimeChannels.Account(newEvent.AccountId));
+        }
+        foreach (var channel in newEvent.Channels ?? [])
+        {
+            RealtimeChannels.Validate(channel);
+            if (!channels.Contains(channel, StringComparer.Ordinal))
+            {
+                channels.Add(channel);
+            }
+        }
+        return channels;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Mindstack.Platform.Storage;
@@ -17,12 +18,23 @@ internal sealed class OutboxEvent
     public required string AggregateType { get; set; }
     public required string AggregateId { get; set; }
     public required string Data { get; set; }
+    /// <summary>The realtime channels as a JSON array; null (rows written before it existed) or empty for none.</summary>
+    public string? Channels { get; set; }
     public DateTime OccurredAt { get; set; }
     public required string State { get; set; }
     public int Attempts { get; set; }
     public DateTime? NextAttemptAt { get; set; }
     public string? LastError { get; set; }
     public DateTime? DispatchedAt { get; set; }
+}
+
+internal static class OutboxChannels
+{
+    public static string? Write(IReadOnlyList<string> channels) =>
+        channels.Count == 0 ? null : JsonSerializer.Serialize(channels);
+
+    public static IReadOnlyList<string> Read(string? channels) =>
+        string.IsNullOrEmpty(channels) ? [] : JsonSerializer.Deserialize<string[]>(channels) ?? [];
 }
 
 internal static class OutboxStates
@@ -77,4 +89,13 @@ internal sealed class EventsInitialMigration : SchemaMigration
         migration.CreateIndex("ix_events_outbox_state_sequence", "events_outbox", ["state", "sequence"]);
         migration.CreateIndex("ix_events_outbox_aggregate_type_aggregate_id_sequence", "events_outbox", ["aggregate_type", "aggregate_id", "sequence"]);
     }
+}
+
+/// <summary>Adds the realtime channels an event goes to, resolved when it was published.</summary>
+internal sealed class EventsChannelsMigration : SchemaMigration
+{
+    public override string Id => "2026112420_events_channels";
+
+    public override void Up(MigrationBuilder migration, DatabaseProvider provider) =>
+        migration.AddColumn<string>(name: "channels", table: "events_outbox", nullable: true);
 }

@@ -1,18 +1,19 @@
 using Microsoft.AspNetCore.Http;
+using Mindstack.Platform.Http;
 
 namespace Mindstack.Platform.Realtime;
 
 /// <summary>
-/// Turns the raw token a realtime client presents into a caller, or refuses it. The accounts
-/// area plugs its token validation in by registering an implementation; until one is registered
-/// every realtime connection is refused.
+/// Turns the raw token a realtime client presents into a caller, or refuses it. The default
+/// (registered by the accounts area) checks the token with the API's credentials and joins
+/// <c>account:{accountId}</c>; a socket may set its own in its options.
 /// </summary>
 public interface IRealtimeAuthenticator
 {
     /// <summary>
     /// Validates <see cref="RealtimeAuthRequest.Token"/> for <see cref="RealtimeAuthRequest.Api"/>.
     /// Returns <see cref="RealtimeAuthResult.Success"/> with the subject and the channels it joins
-    /// at once, or <see cref="RealtimeAuthResult.Refuse"/> with a message safe to show the client.
+    /// at once, or <c>RealtimeAuthResult.Refuse</c> with a message safe to show the client.
     /// A missing token arrives as null and must be refused unless the API allows anonymous sockets.
     /// </summary>
     ValueTask<RealtimeAuthResult> AuthenticateAsync(RealtimeAuthRequest request, CancellationToken cancellationToken);
@@ -38,10 +39,11 @@ public sealed record RealtimeCaller(string SubjectId, IReadOnlyList<string> Chan
 /// <summary>The outcome of <see cref="IRealtimeAuthenticator.AuthenticateAsync"/>.</summary>
 public sealed class RealtimeAuthResult
 {
-    private RealtimeAuthResult(RealtimeCaller? caller, string? error)
+    private RealtimeAuthResult(RealtimeCaller? caller, string? error, Problem? problem)
     {
         Caller = caller;
         Error = error;
+        Problem = problem;
     }
 
     /// <summary>The caller, when accepted.</summary>
@@ -50,11 +52,22 @@ public sealed class RealtimeAuthResult
     /// <summary>Why the token was refused, when refused.</summary>
     public string? Error { get; }
 
+    /// <summary>
+    /// The refusal as a Problem, when the authenticator has one (e.g. TokenExpired): the JSON socket
+    /// answers it in the API's error shape; Socket.IO sends its code in <c>connect_error</c>'s data.
+    /// </summary>
+    public Problem? Problem { get; }
+
     public bool Succeeded => Caller is not null;
 
-    public static RealtimeAuthResult Success(RealtimeCaller caller) => new(caller ?? throw new ArgumentNullException(nameof(caller)), null);
+    public static RealtimeAuthResult Success(RealtimeCaller caller) => new(caller ?? throw new ArgumentNullException(nameof(caller)), null, null);
 
-    public static RealtimeAuthResult Refuse(string message) => new(null, message);
+    /// <summary>Refuses with a message safe to show the client (answered as Unauthorized).</summary>
+    public static RealtimeAuthResult Refuse(string message) => new(null, message, null);
+
+    /// <summary>Refuses with a Problem, rendered by the API's Dialect.</summary>
+    public static RealtimeAuthResult Refuse(Problem problem) =>
+        new(null, (problem ?? throw new ArgumentNullException(nameof(problem))).Message, problem);
 }
 
 /// <summary>The default until an area registers a real authenticator: nobody gets in.</summary>

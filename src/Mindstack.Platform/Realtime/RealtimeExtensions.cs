@@ -4,6 +4,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Mindstack.Platform.Events;
+using Mindstack.Platform.Http;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Realtime.Backplane;
 using Mindstack.Platform.Storage;
@@ -34,6 +36,11 @@ public static class RealtimeExtensions
         services.TryAddSingleton<IRealtimePublisher, RealtimePublisher>();
         services.AddHostedService<RealtimeBackplaneService>();
         services.AddModelContributor<RealtimeModel>();
+        services.AddEventSubscriber<RealtimeEventForwarder>();
+        if (configuration[$"{RealtimeOptions.Section}:ProbeApi"] is { Length: > 0 } probeApi)
+        {
+            services.AddSingleton<IEndpointContributor>(new RealtimeProbeRoutes(probeApi));
+        }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, WebSocketsStartupFilter>());
         return services;
     }

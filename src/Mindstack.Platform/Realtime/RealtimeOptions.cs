@@ -47,6 +47,12 @@ public sealed class RealtimeOptions
     /// <summary>Minutes a by-reference payload (too big for NOTIFY) is kept before it is purged.</summary>
     public int PayloadRetentionMinutes { get; set; } = 10;
 
+    /// <summary>
+    /// The API whose credentials the operator probe routes (<c>/realtime-probe/ws</c>,
+    /// <c>/realtime-probe/socket.io</c>, <c>POST /realtime-probe/events</c>) read; empty (default) mounts none.
+    /// </summary>
+    public string ProbeApi { get; set; } = "";
+
     internal TimeSpan PingInterval => TimeSpan.FromMilliseconds(Math.Max(1, PingIntervalMs));
 
     internal TimeSpan PingTimeout => TimeSpan.FromMilliseconds(Math.Max(1, PingTimeoutMs));

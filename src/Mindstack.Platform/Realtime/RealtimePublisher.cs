@@ -63,6 +63,13 @@ public static class RealtimeChannels
 {
     public const int MaxLength = 200;
 
+    /// <summary>The channel every connection of an account joins, and every event of the account goes to: <c>account:{accountId}</c>.</summary>
+    public static string Account(string accountId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accountId);
+        return "account:" + accountId;
+    }
+
     public static void Validate(string channel)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(channel);

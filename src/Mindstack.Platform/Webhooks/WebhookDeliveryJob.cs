@@ -17,6 +17,10 @@ internal sealed class WebhookDeliveryFailedException(string message) : Exception
 /// Delivers one webhook: signs the event with the subscription's current secret in the API's shape,
 /// POSTs it through the SSRF guard, logs the attempt. Non-2xx, timeouts and connection failures are
 /// retried on <see cref="RetryDelays"/> for up to about three days; a refused target fails at once.
+/// Deliveries of one aggregate to one subscription go out in event order: a delivery whose earlier
+/// sibling is still pending or retrying waits (its job is put back until about when the earlier one
+/// runs again, without spending an attempt) and goes once that one has succeeded or given up.
+/// Manual redeliveries do not wait.
 /// </summary>
 internal sealed class WebhookDeliveryJob(
     MindstackDbContext db,
@@ -24,6 +28,7 @@ internal sealed class WebhookDeliveryJob(
     IOptionsMonitor<WebhookApiOptions> apis,
     IIdGenerator ids,
     TimeProvider clock,
+    IJobQueue jobs,
     ILogger<WebhookDeliveryJob> logger) : JobHandler<WebhookDeliveryPayload>
 {
     public const string Name = "webhooks.deliver";
@@ -35,6 +40,9 @@ internal sealed class WebhookDeliveryJob(
         TimeSpan.FromHours(1), TimeSpan.FromHours(2), TimeSpan.FromHours(4), TimeSpan.FromHours(8),
         TimeSpan.FromHours(12), TimeSpan.FromHours(12), TimeSpan.FromHours(12), TimeSpan.FromHours(12), TimeSpan.FromHours(8),
     ];
+
+    private static readonly TimeSpan MinWait = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(30);
 
     public override async Task ExecuteAsync(WebhookDeliveryPayload payload, JobContext job, CancellationToken cancellationToken)
     {
@@ -51,6 +59,15 @@ internal sealed class WebhookDeliveryJob(
             delivery.Status = DeliveryStatuses.Cancelled;
             delivery.LastError = subscription is null ? "subscription deleted" : "subscription inactive";
             delivery.CompletedAt = now;
+            return;
+        }
+
+        if (delivery.RedeliveryOf is null && await EarlierSiblingRunAtAsync(delivery, cancellationToken) is { } siblingRunAt)
+        {
+            // Wait for the earlier delivery of this aggregate: check again just after its next run.
+            var wait = siblingRunAt - now + TimeSpan.FromSeconds(1);
+            wait = wait < MinWait ? MinWait : wait > MaxWait ? MaxWait : wait;
+            delivery.JobId = jobs.Enqueue<WebhookDeliveryJob>(payload, new JobOptions { Delay = wait });
             return;
         }
 
@@ -102,5 +119,33 @@ internal sealed class WebhookDeliveryJob(
         throw result.Refused
             ? new PermanentJobFailureException(result.Error!)
             : new WebhookDeliveryFailedException(result.Error!);
+    }
+
+    /// <summary>
+    /// When the earliest unfinished earlier delivery of the same aggregate to the same subscription
+    /// runs next (its job's run time; now if unknown), or null when there is none. Delivery ids are
+    /// increasing in dispatch order, and events are dispatched in order per aggregate.
+    /// </summary>
+    private async Task<DateTime?> EarlierSiblingRunAtAsync(WebhookDeliveryRow delivery, CancellationToken cancellationToken)
+    {
+        var sibling = await db.Set<WebhookDeliveryRow>().AsNoTracking()
+            .Where(d => d.SubscriptionId == delivery.SubscriptionId
+                && d.AggregateType == delivery.AggregateType
+                && d.AggregateId == delivery.AggregateId
+                && d.RedeliveryOf == null
+                && (d.Status == DeliveryStatuses.Pending || d.Status == DeliveryStatuses.Retrying)
+                && string.Compare(d.Id, delivery.Id) < 0)
+            .OrderBy(d => d.Id)
+            .Select(d => new { d.JobId })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (sibling is null)
+        {
+            return null;
+        }
+        var runAt = sibling.JobId is null ? null : await db.Set<QueuedJob>().AsNoTracking()
+            .Where(j => j.Id == sibling.JobId && j.State == JobState.Pending)
+            .Select(j => (DateTime?)j.RunAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        return runAt ?? clock.GetUtcNow().UtcDateTime;
     }
 }

@@ -88,17 +88,28 @@ public class AuthFactory : MindstackFactory
 
     public Task<int> ExecuteSqlAsync(string sql) => WithDbAsync(db => db.Database.ExecuteSqlRawAsync(sql));
 
-    /// <summary>The newest outbox email to an address (the send is synchronous, so it is there when the answer is).</summary>
-    public string ReadEmailTo(string address)
+    /// <summary>
+    /// The newest outbox email to an address, once at least <paramref name="count"/> have arrived
+    /// (emails are sent by a job after the answer, so this polls with a generous deadline).
+    /// </summary>
+    public async Task<string> ReadEmailToAsync(string address, int count = 1)
     {
-        var files = Directory.Exists(Outbox) ? Directory.GetFiles(Outbox, "*.eml") : [];
-        var match = files
-            .Select(f => (File: f, Text: File.ReadAllText(f)))
-            .Where(f => f.Text.Contains($"To: {address}\r\n", StringComparison.OrdinalIgnoreCase))
-            .OrderByDescending(f => Path.GetFileName(f.File), StringComparer.Ordinal)
-            .FirstOrDefault();
-        Assert.True(match.File is not null, $"no email to {address} in {Outbox}");
-        return match.Text;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var files = Directory.Exists(Outbox) ? Directory.GetFiles(Outbox, "*.eml") : [];
+            var matches = files
+                .Select(f => (File: f, Text: File.ReadAllText(f)))
+                .Where(f => f.Text.Contains($"To: {address}\r\n", StringComparison.OrdinalIgnoreCase))
+                .OrderByDescending(f => Path.GetFileName(f.File), StringComparer.Ordinal)
+                .ToList();
+            if (matches.Count >= count)
+            {
+                return matches[0].Text;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"{matches.Count} of {count} emails to {address} in {Outbox} after 30 s");
+            await Task.Delay(50);
+        }
     }
 
     public int CountEmailsTo(string address) =>

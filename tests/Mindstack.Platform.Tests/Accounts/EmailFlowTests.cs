@@ -13,7 +13,7 @@ public sealed class EmailFlowTests(AuthFactory factory) : IClassFixture<AuthFact
     {
         var email = AuthFactory.Unique("new.person") + "@example.com";
         await factory.SendOkAsync(HttpMethod.Post, $"{Swarm.BasePath}/__auth/magic-link", new { email });
-        var message = factory.ReadEmailTo(email);
+        var message = await factory.ReadEmailToAsync(email);
 
         // An RFC 5322 message with the headers a mail client needs.
         var headers = message[..message.IndexOf("\r\n\r\n", StringComparison.Ordinal)];
@@ -40,13 +40,13 @@ public sealed class EmailFlowTests(AuthFactory factory) : IClassFixture<AuthFact
     {
         var (email, _, _, registered) = await factory.NewUserAsync(Swarm);
         await factory.SendOkAsync(HttpMethod.Post, $"{Swarm.BasePath}/__auth/magic-link", new { email });
-        var token = AuthFactory.TokenFromEmail(factory.ReadEmailTo(email));
+        var token = AuthFactory.TokenFromEmail(await factory.ReadEmailToAsync(email));
         factory.Clock.Advance(TimeSpan.FromMinutes(16));
         using var late = await factory.SendAsync(HttpMethod.Get, $"{Swarm.BasePath}/__auth/magic-link/verify?token={token}");
         Assert.Equal(HttpStatusCode.BadRequest, late.StatusCode);
 
         await factory.SendOkAsync(HttpMethod.Post, $"{Swarm.BasePath}/__auth/magic-link", new { email });
-        var fresh = AuthFactory.TokenFromEmail(factory.ReadEmailTo(email));
+        var fresh = AuthFactory.TokenFromEmail(await factory.ReadEmailToAsync(email, count: 2));
         var tokens = await factory.SendOkAsync(HttpMethod.Get, $"{Swarm.BasePath}/__auth/magic-link/verify?token={fresh}");
         Assert.Equal(registered.GetProperty("accountId").GetString(), tokens.GetProperty("accountId").GetString());
     }
@@ -56,7 +56,7 @@ public sealed class EmailFlowTests(AuthFactory factory) : IClassFixture<AuthFact
     {
         var (email, _, password, tokens) = await factory.NewUserAsync(Swarm);
         await factory.SendOkAsync(HttpMethod.Post, $"{Swarm.BasePath}/__auth/forgot-password", new { email });
-        var message = factory.ReadEmailTo(email);
+        var message = await factory.ReadEmailToAsync(email);
         Assert.Contains("Subject: Reset your MindSwarm password", message);
         var token = AuthFactory.TokenFromEmail(message);
 
@@ -89,7 +89,7 @@ public sealed class EmailFlowTests(AuthFactory factory) : IClassFixture<AuthFact
         var access = tokens.GetProperty("accessToken").GetString();
         Assert.False((await factory.SendOkAsync(HttpMethod.Get, $"{Swarm.BasePath}/__auth/me", bearer: access)).GetProperty("emailVerified").GetBoolean());
         await factory.SendOkAsync(HttpMethod.Post, $"{Swarm.BasePath}/__auth/resend-verification", bearer: access);
-        var token = AuthFactory.TokenFromEmail(factory.ReadEmailTo(email));
+        var token = AuthFactory.TokenFromEmail(await factory.ReadEmailToAsync(email));
         var verified = await factory.SendOkAsync(HttpMethod.Get, $"{Swarm.BasePath}/__auth/verify-email?token={token}");
         Assert.True(verified.GetProperty("emailVerified").GetBoolean());
         Assert.True((await factory.SendOkAsync(HttpMethod.Get, $"{Swarm.BasePath}/__auth/me", bearer: access)).GetProperty("emailVerified").GetBoolean());

@@ -153,6 +153,30 @@ public sealed class SignInTests(AuthFactory factory) : IClassFixture<AuthFactory
         await factory.LoginAsync(Swarm, email, password);
     }
 
+    [Fact]
+    public async Task Login_ConcurrentAttemptsAtTheLimit_NoMoreThanTheLimitCheckAPassword()
+    {
+        var (email, _, _, registered) = await factory.NewUserAsync(Swarm);
+        var accountId = registered.GetProperty("accountId").GetString();
+        for (var i = 0; i < 9; i++)
+        {
+            using var failed = await factory.SendAsync(HttpMethod.Post, $"{Swarm.BasePath}/__auth/login", new { login = email, password = "WrongPass123!" });
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        // One place is left: of twelve wrong attempts at once, at most one may get to a password check.
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
+        {
+            using var response = await factory.SendAsync(HttpMethod.Post, $"{Swarm.BasePath}/__auth/login", new { login = email, password = "WrongPass123!" });
+            return response.StatusCode;
+        }));
+        Assert.InRange(statuses.Count(s => s == HttpStatusCode.Unauthorized), 0, 1);
+        Assert.Equal(12, statuses.Count(s => s is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests));
+        var rows = await factory.WithDbAsync(db => db.Database.SqlQueryRaw<int>(
+            "SELECT CAST(COUNT(*) AS INTEGER) AS \"Value\" FROM accounts_login_failures WHERE login_key = {0}", "account:" + accountId).SingleAsync());
+        Assert.InRange(rows, 9, 10);
+    }
+
     internal static JsonElement Payload(string jwt) => Segment(jwt.Split('.')[1]);
 
     /// <summary>One base64url JSON segment of a JWT.</summary>

@@ -42,7 +42,8 @@ public sealed class TwoNodeCluster : IAsyncDisposable
 
     public Dictionary<string, ServerProcess> Nodes { get; } = new(StringComparer.Ordinal);
 
-    public static async Task<TwoNodeCluster> StartAsync()
+    /// <summary>Starts node-a then node-b; <paramref name="nodeEnvironment"/> adds settings per node name.</summary>
+    public static async Task<TwoNodeCluster> StartAsync(Func<string, IReadOnlyDictionary<string, string>>? nodeEnvironment = null)
     {
         var database = TestDatabase.Create();
         var producerData = Directory.CreateTempSubdirectory("mindstack-producer-").FullName;
@@ -63,8 +64,8 @@ public sealed class TwoNodeCluster : IAsyncDisposable
         try
         {
             // One after the other: two cold starts at once on a small machine can miss the health probe's deadline.
-            await cluster.StartNodeAsync("node-a");
-            await cluster.StartNodeAsync("node-b");
+            await cluster.StartNodeAsync("node-a", nodeEnvironment?.Invoke("node-a"));
+            await cluster.StartNodeAsync("node-b", nodeEnvironment?.Invoke("node-b"));
         }
         catch
         {
@@ -74,62 +75,34 @@ public sealed class TwoNodeCluster : IAsyncDisposable
         return cluster;
     }
 
-    private async Task StartNodeAsync(string name)
+    private async Task StartNodeAsync(string name, IReadOnlyDictionary<string, string>? extra)
     {
+        var environment = new Dictionary<string, string>
+        {
+            ["Mindstack__Jobs__NodeId"] = name,
+            ["Mindstack__Jobs__LeaseSeconds"] = "3",
+            ["Mindstack__Jobs__PollMilliseconds"] = "200",
+            ["Mindstack__Webhooks__AllowPrivateTargets"] = "true",
+            // The node runs in its data folder, away from appsettings.json: keep it from logging every query.
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
         for (var attempt = 1; ; attempt++)
         {
             var folder = Directory.CreateTempSubdirectory($"mindstack-{name}-").FullName;
             _folders.Add(folder);
             try
             {
-                Nodes[name] = await ServerProcess.StartAsync(folder, new Dictionary<string, string>
-                {
-                    ["Mindstack__Jobs__NodeId"] = name,
-                    ["Mindstack__Jobs__LeaseSeconds"] = "3",
-                    ["Mindstack__Jobs__PollMilliseconds"] = "200",
-                    ["Mindstack__Webhooks__AllowPrivateTargets"] = "true",
-                    // The node runs in its data folder, away from appsettings.json: keep it from logging every query.
-                    ["Logging__LogLevel__Default"] = "Warning",
-                }, Database.PostgresConnectionString);
+                // A failed start ends its own process (ServerProcess), so a retry starts clean.
+                Nodes[name] = await ServerProcess.StartAsync(folder, environment, Database.PostgresConnectionString);
                 return;
             }
             catch (Exception) when (attempt < 2)
             {
                 // A start that missed the health deadline on a busy machine gets one more try.
-                EndProcessStartedIn(folder);
-            }
-            catch
-            {
-                EndProcessStartedIn(folder);
-                throw;
-            }
-        }
-    }
-
-    /// <summary>
-    /// A node whose start failed is not ended by <see cref="ServerProcess"/>; it is found by its own,
-    /// unique data folder on its command line and ended by its id.
-    /// </summary>
-    private static void EndProcessStartedIn(string folder)
-    {
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid))
-            {
-                continue;
-            }
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains("Mindstack.Server.dll", StringComparison.Ordinal) && commandLine.Contains(folder, StringComparison.Ordinal))
-                {
-                    using var process = System.Diagnostics.Process.GetProcessById(pid);
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
-            {
-                // The process is gone already, or not ours to read.
             }
         }
     }

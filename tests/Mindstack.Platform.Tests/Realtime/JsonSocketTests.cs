@@ -204,7 +204,7 @@ public sealed class JsonSocketTests(RealtimeFactory factory) : IClassFixture<Rea
     }
 
     /// <summary>A WebSocket handshake request, to read the HTTP answer to a refused upgrade.</summary>
-    private static HttpRequestMessage UpgradeRequest(string pathAndQuery)
+    internal static HttpRequestMessage UpgradeRequest(string pathAndQuery)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
         request.Headers.Connection.Add("Upgrade");

@@ -13,12 +13,15 @@ namespace Mindstack.Platform.Tests.Realtime;
 /// </summary>
 public class RealtimeFactory : MindstackFactory
 {
-    public RealtimeFactory() => Configure();
+    public RealtimeFactory() => Configure(testAuthenticator: true);
 
     /// <summary>One node of several on a shared database (see <see cref="RealtimeNodeFactory"/>).</summary>
-    protected RealtimeFactory(TestDatabase sharedDatabase) : base(sharedDatabase) => Configure();
+    protected RealtimeFactory(TestDatabase sharedDatabase) : base(sharedDatabase) => Configure(testAuthenticator: true);
 
-    private void Configure()
+    /// <summary>Without the test authenticator: sockets authenticate with the platform's default (accounts' tokens).</summary>
+    protected RealtimeFactory(bool testAuthenticator) => Configure(testAuthenticator);
+
+    private void Configure(bool testAuthenticator)
     {
         UseKestrel(0);
         WithSetting("urls", "http://127.0.0.1:0");
@@ -27,7 +30,10 @@ public class RealtimeFactory : MindstackFactory
         WithSetting("Mindstack:Realtime:PingTimeoutMs", "10000");
         WithServices(services =>
         {
-            services.AddSingleton<IRealtimeAuthenticator, TestRealtimeAuthenticator>();
+            if (testAuthenticator)
+            {
+                services.AddSingleton<IRealtimeAuthenticator, TestRealtimeAuthenticator>();
+            }
             services.AddSingleton<IEndpointContributor, RealtimeTestRoutes>();
         });
     }

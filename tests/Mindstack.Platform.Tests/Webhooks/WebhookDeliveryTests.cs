@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Events;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
+using Mindstack.Platform.Tests.Jobs;
 using Mindstack.Platform.Webhooks;
 
 namespace Mindstack.Platform.Tests.Webhooks;
@@ -150,6 +152,35 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
         Assert.Equal(2, _receiver.Requests.Count);
         Assert.All(_receiver.Requests, r => Assert.Equal(eventId, r.Header("X-Mindstack-Event-Id")));
         Assert.Equal(["1", "2"], _receiver.Requests.Select(r => r.Header("X-Mindstack-Attempt")));
+    }
+
+    [Fact]
+    public async Task Delivery_EarlierEventOfAggregateRetrying_LaterOneWaitsForIt()
+    {
+        var calls = 0;
+        _receiver.Respond = async (context, _) =>
+        {
+            context.Response.StatusCode = Interlocked.Increment(ref calls) == 1 ? 503 : 204;
+            await context.Response.WriteAsync("");
+        };
+        var subscription = await factory.SubscribeAsync(new(_account, WebhookFactory.Api, _receiver.Url("/ordered"), ["*"]));
+        var first = await factory.PublishAsync(new NewEvent("run.update", "run", "run_ordered") { AccountId = _account, Api = WebhookFactory.Api, Data = new { step = 1 } });
+        var second = await factory.PublishAsync(new NewEvent("run.update", "run", "run_ordered") { AccountId = _account, Api = WebhookFactory.Api, Data = new { step = 2 } });
+
+        var deliveries = await Eventually.UntilAsync(() => factory.DeliveriesAsync(subscription),
+            list => list.Count == 2 && list.Single(d => d.EventId == first).Status == "retrying", "the first delivery to fail");
+        var waiting = deliveries.Single(d => d.EventId == second);
+        // The later delivery's job ran, found the earlier one retrying, and put itself back.
+        await Eventually.UntilAsync(() => factory.InScopeAsync(sp => sp.GetRequiredService<Mindstack.Platform.Storage.MindstackDbContext>().Set<QueuedJob>()
+                .CountAsync(j => j.Type == WebhookDeliveryJob.Name && j.Payload.Contains(waiting.Id))),
+            n => n >= 2, "the later delivery to wait");
+        Assert.Single(_receiver.Requests);
+
+        factory.Clock.Advance(TimeSpan.FromMinutes(2));
+        await Eventually.UntilAsync(() => factory.DeliveriesAsync(subscription),
+            list => list.Count == 2 && list.All(d => d.Status == "succeeded"), "both deliveries to succeed");
+        Assert.Equal([first, first, second], _receiver.Requests.Select(r => r.Header("X-Mindstack-Event-Id")));
+        Assert.Equal(1, (await factory.DeliveriesAsync(subscription)).Single(d => d.EventId == second).Attempts);
     }
 
     [Fact]

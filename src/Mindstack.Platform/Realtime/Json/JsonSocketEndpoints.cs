@@ -80,7 +80,7 @@ public static class JsonSocketEndpoints
         var result = await authenticator.AuthenticateAsync(new RealtimeAuthRequest(api, token, context), context.RequestAborted);
         if (result.Caller is not { } caller)
         {
-            throw Problem.Unauthorized(result.Error ?? "Authentication required");
+            throw result.Problem ?? Problem.Unauthorized(result.Error ?? "Authentication required");
         }
         var channels = options.Channels is null
             ? caller.Channels

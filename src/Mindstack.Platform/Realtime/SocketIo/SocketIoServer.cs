@@ -274,7 +274,7 @@ internal sealed class SocketIoServer
         }
         if (result.Caller is not { } caller)
         {
-            session.TryEnqueue(SocketIoPacket.EncodeConnectError(nsp, result.Error ?? "Authentication required"));
+            session.TryEnqueue(SocketIoPacket.EncodeConnectError(nsp, result.Error ?? "Authentication required", RefusalData(context, result.Problem)));
             return;
         }
 
@@ -381,6 +381,17 @@ internal sealed class SocketIoServer
 
     /// <summary>20 URL-safe random characters, as Engine.IO's own ids.</summary>
     internal static string NewId() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(15));
+
+    /// <summary>A refusal's code and status as the API names them (<c>connect_error</c>'s <c>err.data</c>).</summary>
+    private static object? RefusalData(HttpContext context, Problem? problem)
+    {
+        if (problem is null)
+        {
+            return null;
+        }
+        var (code, status) = context.Dialect().Describe(problem.Kind);
+        return new { code = problem.Code ?? code, status = problem.Status ?? status };
+    }
 
     internal static async Task WriteErrorAsync(HttpContext context, EngineError error)
     {
