@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
@@ -13,11 +12,7 @@ namespace Mindstack.MindSwarm;
 /// </summary>
 public sealed class MindSwarmDialect : Dialect
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    private static readonly JsonSerializerOptions Options = CreateJson(JsonNamingPolicy.CamelCase);
 
     public override string Name => "mindswarm";
 

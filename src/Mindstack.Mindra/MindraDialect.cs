@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
@@ -12,11 +11,7 @@ namespace Mindstack.Mindra;
 /// </summary>
 public sealed class MindraDialect : Dialect
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    private static readonly JsonSerializerOptions Options = CreateJson(JsonNamingPolicy.CamelCase, enumNaming: false);
 
     public override string Name => "mindra";
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Mindstack.Platform.Access;
 
@@ -29,6 +30,18 @@ public abstract class Dialect
     public abstract JsonSerializerOptions Json { get; }
 
     public virtual RateLimitHeaderStyle RateLimitHeaders => RateLimitHeaderStyle.XRateLimit;
+
+    /// <summary>
+    /// The web defaults (case-insensitive reads, numbers from strings) with <paramref name="naming"/>
+    /// for property names, and enums written as strings — in the same naming unless
+    /// <paramref name="enumNaming"/> is false, when they keep their C# names.
+    /// </summary>
+    protected static JsonSerializerOptions CreateJson(JsonNamingPolicy naming, bool enumNaming = true) =>
+        new(JsonSerializerDefaults.Web)
+        {
+            PropertyNamingPolicy = naming,
+            Converters = { enumNaming ? new JsonStringEnumConverter(naming) : new JsonStringEnumConverter() },
+        };
 
     /// <summary>
     /// Which credentials the API reads (bearer JWT of its audience, an API key header, a cookie…),

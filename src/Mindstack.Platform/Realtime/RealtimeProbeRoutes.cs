@@ -26,8 +26,11 @@ internal sealed class RealtimeProbeRoutes(string api) : IEndpointContributor
     public const string SocketIoPath = "/realtime-probe/socket.io";
     public const string EventsPath = "/realtime-probe/events";
 
-    /// <summary>A probe event: its type, data, and extra channels besides the caller's account.</summary>
-    internal sealed record ProbeEvent(string? Type, JsonElement Data, string[]? Channels);
+    /// <summary>
+    /// A probe event: its type and data. It goes to the caller's account channel only: a probe
+    /// must never reach anyone else's sockets.
+    /// </summary>
+    internal sealed record ProbeEvent(string? Type, JsonElement Data);
 
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -41,7 +44,15 @@ internal sealed class RealtimeProbeRoutes(string api) : IEndpointContributor
             var caller = await services.GetRequiredService<ICallerAuthenticator>()
                 .AuthenticateAsync(context, mount.Dialect.Credentials, cancellationToken)
                 ?? throw Problem.Unauthorized("Authentication required");
-            var body = await JsonSerializer.DeserializeAsync<ProbeEvent>(context.Request.Body, RealtimePublisher.DefaultJson, cancellationToken);
+            ProbeEvent? body;
+            try
+            {
+                body = await JsonSerializer.DeserializeAsync<ProbeEvent>(context.Request.Body, RealtimePublisher.DefaultJson, cancellationToken);
+            }
+            catch (JsonException)
+            {
+                throw new Problem(ProblemKind.MalformedBody, "The body must be a JSON object {type, data}");
+            }
             if (string.IsNullOrWhiteSpace(body?.Type))
             {
                 throw Problem.Invalid("type", "type is required");
@@ -51,7 +62,6 @@ internal sealed class RealtimeProbeRoutes(string api) : IEndpointContributor
                 AccountId = caller.AccountId,
                 Api = api,
                 Data = body.Data.ValueKind == JsonValueKind.Undefined ? null : body.Data,
-                Channels = body.Channels,
             });
             await services.GetRequiredService<MindstackDbContext>().SaveChangesAsync(cancellationToken);
             return Results.Json(new { id }, statusCode: StatusCodes.Status202Accepted);

@@ -166,7 +166,7 @@ public sealed class RealtimeAuthTests(AccountRealtimeFactory factory) : IClassFi
         using var client = factory.Http();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/realtime-probe/events")
         {
-            Content = JsonContent.Create(new { type = "probe.ping", data = new { n = 7 }, channels = new[] { "probe:x" } }),
+            Content = JsonContent.Create(new { type = "probe.ping", data = new { n = 7 } }),
         };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         using var response = await client.SendAsync(request);
