@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Mindstack.MindPeeker.Tests;
+namespace Mindstack.Testing;
 
 /// <summary>A request the receiver got.</summary>
 public sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body)
