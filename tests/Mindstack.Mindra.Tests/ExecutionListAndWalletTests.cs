@@ -72,6 +72,17 @@ public sealed class ExecutionListAndWalletTests(MindraFactory factory) : IClassF
         Assert.Equal("TOPUP", newest.GetProperty("type").GetString());
         Assert.Equal(10m, newest.GetProperty("amount").GetDecimal());
         Assert.Equal(35.5m, newest.GetProperty("balanceAfter").GetDecimal());
+
+        var yesterday = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var tomorrow = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var inRange = await user.GetJsonAsync($"/v1/wallet/transactions?startDate={yesterday}&endDate={tomorrow}");
+        Assert.Equal(2, inRange.GetProperty("pagination").GetProperty("total").GetInt32());
+        var before = await user.GetJsonAsync($"/v1/wallet/transactions?endDate={yesterday}");
+        Assert.Equal(0, before.GetProperty("pagination").GetProperty("total").GetInt32());
+        var after = await user.GetJsonAsync($"/v1/wallet/transactions?startDate={tomorrow}");
+        Assert.Equal(0, after.GetProperty("pagination").GetProperty("total").GetInt32());
+        using var badDate = await user.GetAsync("/v1/wallet/transactions?startDate=last-week");
+        await MindraClient.ExpectError(badDate, HttpStatusCode.BadRequest, "INVALID_REQUEST");
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -49,11 +48,11 @@ internal static class ExecutionEndpoints
         {
             query = query.Where(e => e.Vertical == vertical);
         }
-        if (Date(request, "startDate", endOfDay: false) is { } start)
+        if (Paging.Date(request, "startDate", endOfDay: false) is { } start)
         {
             query = query.Where(e => e.CreatedAt >= start);
         }
-        if (Date(request, "endDate", endOfDay: true) is { } end)
+        if (Paging.Date(request, "endDate", endOfDay: true) is { } end)
         {
             query = query.Where(e => e.CreatedAt <= end);
         }
@@ -102,23 +101,5 @@ internal static class ExecutionEndpoints
         var row = await orchestrator.CancelAsync(caller.Owner(), id, ct);
         var steps = await db.Set<ExecutionStepRow>().AsNoTracking().Where(s => s.ExecutionId == id).ToListAsync(ct);
         return dialect.Ok(ExecutionViews.Of(row, steps));
-    }
-
-    /// <summary>An ISO date (<c>2025-11-10</c>, a whole day) or date-time; endDate's plain date includes that whole day.</summary>
-    private static DateTime? Date(HttpRequest request, string name, bool endOfDay)
-    {
-        var text = request.Query[name].ToString();
-        if (text.Length == 0)
-        {
-            return null;
-        }
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-        {
-            var start = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            return endOfDay ? start.AddDays(1).AddTicks(-1) : start;
-        }
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant)
-            ? instant.UtcDateTime
-            : throw Problem.Invalid(name, $"{name} must be an ISO 8601 date or date-time");
     }
 }

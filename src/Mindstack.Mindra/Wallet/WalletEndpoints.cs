@@ -61,7 +61,7 @@ internal static class WalletEndpoints
         v1.MapGet("/wallet/crypto/address", CryptoAddress).RequirePermission(MindraPermissions.WalletRead)
             .WithName("MindraCryptoAddress").WithSummary("The crypto deposit address (503 when none is configured)");
         v1.MapGet("/wallet/transactions", Transactions).RequirePermission(MindraPermissions.WalletRead)
-            .WithName("MindraTransactions").WithSummary("Wallet transactions, newest first; page, limit");
+            .WithName("MindraTransactions").WithSummary("Wallet transactions, newest first; page, limit, startDate, endDate");
     }
 
     private static async Task<IResult> Get(Caller caller, ICreditLedger ledger, MindraDialect dialect, TimeProvider clock, CancellationToken ct)
@@ -141,6 +141,8 @@ internal static class WalletEndpoints
         var page = await ledger.GetHistoryAsync(new LedgerHistoryQuery(owner)
         {
             Currency = WalletAccount.LedgerCurrency,
+            From = Paging.Date(request, "startDate", endOfDay: false),
+            To = Paging.Date(request, "endDate", endOfDay: true),
             Offset = paging.Offset,
             Limit = paging.Limit,
         }, ct);
