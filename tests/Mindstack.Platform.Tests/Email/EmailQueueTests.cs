@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Mindstack.Platform.Email;
 using Mindstack.Platform.Jobs;
@@ -9,113 +6,12 @@ using Mindstack.Platform.Tests.Jobs;
 
 namespace Mindstack.Platform.Tests.Email;
 
-/// <summary>
-/// A loopback SMTP server (the outside world's mail server) that turns away its first
-/// <c>refuse</c> sessions with <c>421</c>, then takes mail, keeping each message's data.
-/// </summary>
-public sealed class FlakySmtpServer : IAsyncDisposable
-{
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _serving;
-    private int _refuseLeft;
-    private int _refused;
-
-    public FlakySmtpServer(int refuse)
-    {
-        _refuseLeft = refuse;
-        _listener.Start();
-        _serving = ServeAsync();
-    }
-
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
-    public int Refused => Volatile.Read(ref _refused);
-
-    public TaskCompletionSource<string> Data { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private async Task ServeAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            using (client)
-            {
-                try
-                {
-                    await SessionAsync(client);
-                }
-                catch (IOException)
-                {
-                    // The client hung up mid-session.
-                }
-            }
-        }
-    }
-
-    private async Task SessionAsync(TcpClient client)
-    {
-        await using var stream = client.GetStream();
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        await using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
-        if (Interlocked.Decrement(ref _refuseLeft) >= 0)
-        {
-            Interlocked.Increment(ref _refused);
-            await writer.WriteLineAsync("421 loopback busy, try again later");
-            return;
-        }
-        await writer.WriteLineAsync("220 loopback ESMTP test");
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            switch (line.Split(' ')[0].ToUpperInvariant())
-            {
-                case "EHLO":
-                    await writer.WriteLineAsync("250-loopback");
-                    await writer.WriteLineAsync("250 8BITMIME");
-                    break;
-                case "DATA":
-                    await writer.WriteLineAsync("354 end with <CRLF>.<CRLF>");
-                    var data = new StringBuilder();
-                    while (await reader.ReadLineAsync() is { } dataLine && dataLine != ".")
-                    {
-                        data.Append(dataLine).Append("\r\n");
-                    }
-                    Data.TrySetResult(data.ToString());
-                    await writer.WriteLineAsync("250 queued");
-                    break;
-                case "QUIT":
-                    await writer.WriteLineAsync("221 bye");
-                    return;
-                default:
-                    await writer.WriteLineAsync("250 OK");
-                    break;
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _serving.WaitAsync(TimeSpan.FromSeconds(10));
-        _stop.Dispose();
-    }
-}
-
 /// <summary>The auth test routes with SMTP pointed at a server that refuses the first session.</summary>
 public sealed class FlakySmtpFactory : AuthFactory
 {
     public FlakySmtpFactory()
     {
-        Smtp = new FlakySmtpServer(refuse: 1);
+        Smtp = new LoopbackSmtpServer(refuse: 1);
         WithSetting("Mindstack:Smtp:Host", "127.0.0.1");
         WithSetting("Mindstack:Smtp:Port", Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         WithSetting("Mindstack:Smtp:UseTls", "false");
@@ -123,7 +19,7 @@ public sealed class FlakySmtpFactory : AuthFactory
         WithSetting("Mindstack:Jobs:PollMilliseconds", "100");
     }
 
-    public FlakySmtpServer Smtp { get; }
+    public LoopbackSmtpServer Smtp { get; }
 
     public override async ValueTask DisposeAsync()
     {

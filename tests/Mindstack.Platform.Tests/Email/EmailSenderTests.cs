@@ -1,82 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Email;
 
 namespace Mindstack.Platform.Tests.Email;
-
-/// <summary>
-/// A loopback SMTP receiver (the outside world's mail server): accepts one session, answers the
-/// plain SMTP dialogue and keeps what it was told.
-/// </summary>
-public sealed class LoopbackSmtpServer : IAsyncDisposable
-{
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Task _serving;
-
-    public LoopbackSmtpServer()
-    {
-        _listener.Start();
-        _serving = ServeAsync();
-    }
-
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
-    public List<string> Commands { get; } = [];
-
-    public TaskCompletionSource<string> Data { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private async Task ServeAsync()
-    {
-        using var client = await _listener.AcceptTcpClientAsync();
-        await using var stream = client.GetStream();
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        await using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
-        await writer.WriteLineAsync("220 loopback ESMTP test");
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            Commands.Add(line);
-            var verb = line.Split(' ')[0].ToUpperInvariant();
-            switch (verb)
-            {
-                case "EHLO":
-                    await writer.WriteLineAsync("250-loopback");
-                    await writer.WriteLineAsync("250 8BITMIME");
-                    break;
-                case "DATA":
-                    await writer.WriteLineAsync("354 end with <CRLF>.<CRLF>");
-                    var data = new StringBuilder();
-                    while (await reader.ReadLineAsync() is { } dataLine && dataLine != ".")
-                    {
-                        data.Append(dataLine).Append("\r\n");
-                    }
-                    Data.TrySetResult(data.ToString());
-                    await writer.WriteLineAsync("250 queued");
-                    break;
-                case "QUIT":
-                    await writer.WriteLineAsync("221 bye");
-                    return;
-                default:
-                    await writer.WriteLineAsync("250 OK");
-                    break;
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        try
-        {
-            await _serving.WaitAsync(TimeSpan.FromSeconds(5));
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or TimeoutException or IOException)
-        {
-        }
-    }
-}
 
 public sealed class EmailSenderTests
 {
