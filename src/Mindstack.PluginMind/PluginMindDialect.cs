@@ -46,9 +46,14 @@ public sealed class PluginMindDialect : Dialect
         var message = problem.Kind is ProblemKind.Validation or ProblemKind.MalformedBody && problem.Code is null
             ? "Invalid request payload."
             : problem.Message;
-        object error = problem.Errors is { Count: > 0 } errors
-            ? new { message, code, correlation_id = RequestId(context), details = errors.Select(e => new { field = e.Field, message = e.Message }) }
-            : new { message, code, correlation_id = RequestId(context) };
+        object error = problem switch
+        {
+            { Errors: { Count: > 0 } errors } =>
+                new { message, code, correlation_id = RequestId(context), details = errors.Select(e => new { field = e.Field, message = e.Message }) },
+            // Only PluginMind's own structured details are shown; another problem's details stay private.
+            { Details: NotReadyDetails notReady } => new { message, code, correlation_id = RequestId(context), details = notReady },
+            _ => new { message, code, correlation_id = RequestId(context) },
+        };
         return new { error };
     }
 }

@@ -76,20 +76,35 @@ public static class PluginMindModule
         return api;
     }
 
-    private static async Task<IResult> GetReady(HealthService health, PluginMindDialect dialect, IOptions<PluginMindOptions> options,
-        CancellationToken ct)
+    /// <summary>
+    /// Ready when the database answers (the platform's database probe, alone: a slow AI provider
+    /// must not make a readiness probe time out). Not ready is 503 <c>SERVICE_UNAVAILABLE</c> in
+    /// the error envelope, its <c>details</c> carrying the checks.
+    /// </summary>
+    private static async Task<IResult> GetReady(IEnumerable<IHealthProbe> probes, PluginMindDialect dialect,
+        IOptions<PluginMindOptions> options, CancellationToken ct)
     {
-        var results = await health.CheckAllAsync(ct);
+        var database = probes.FirstOrDefault(p => p.Name == "database");
+        var db = database is null ? new ProbeResult(false, "no database probe") : await database.CheckAsync(ct);
         // Only the database decides readiness: the server runs with no configuration, so a
         // missing Google client id is reported (sign-in will refuse) but does not take it out.
         var env = string.IsNullOrWhiteSpace(options.Value.Google.ClientId) ? "google_client_id_missing" : "ok";
-        if (!results.TryGetValue("database", out var db) || !db.Healthy)
+        if (!db.Healthy)
         {
             throw new Problem(ProblemKind.Unavailable, "Service not ready: database unreachable",
-                details: new { checks = new { db = "error", env } });
+                details: new NotReadyDetails(new ReadinessChecks("error", env)));
         }
-        return dialect.Json200(new { status = "ready", checks = new { db = "ok", env } });
+        return dialect.Json200(new { status = "ready", checks = new ReadinessChecks("ok", env) });
     }
+}
+
+/// <summary>What <c>/ready</c> checked.</summary>
+internal sealed record ReadinessChecks(string Db, string Env);
+
+/// <summary>The structured detail of a 503 from <c>/ready</c>, rendered inside the error envelope.</summary>
+internal sealed record NotReadyDetails(ReadinessChecks Checks)
+{
+    public string Status => "not_ready";
 }
 
 /// <summary>Refuses a development secret in Production, and nonsense limits, at start.</summary>

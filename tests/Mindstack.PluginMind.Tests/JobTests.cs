@@ -106,6 +106,7 @@ public sealed class JobTests(PluginMindFactory factory) : IClassFixture<PluginMi
     [Theory]
     [InlineData("""{"user_input":"hello","analysis_type":"poetry"}""")]
     [InlineData("""{"user_input":"","analysis_type":"chat"}""")]
+    [InlineData("""{"user_input":"hello\u0000world","analysis_type":"chat"}""")]
     public async Task AnalyzeAsync_InvalidBody_422InvalidInput(string json)
     {
         using var response = await factory.SendRawAsync(HttpMethod.Post, $"{Base}/analyze-async", json);
@@ -135,6 +136,30 @@ public sealed class JobTests(PluginMindFactory factory) : IClassFixture<PluginMi
         var (admin, _) = await factory.SignInAsync("admin@example.test", "g-admin-logs");
         using var response = await admin.GetAsync($"{Base}/query-logs?user_id=acct_does_not_exist");
         await factory.ErrorAsync(response, HttpStatusCode.NotFound, "USER_NOT_FOUND");
+    }
+
+    [Theory]
+    [InlineData("/jobs?limit=abc")]
+    [InlineData("/jobs?limit=0")]
+    [InlineData("/jobs?limit=1001")]
+    [InlineData("/query-logs?limit=abc")]
+    [InlineData("/query-logs?limit=1.5")]
+    [InlineData("/query-logs?limit=-3")]
+    public async Task List_BadLimit_422InvalidInputNamingTheField(string pathAndQuery)
+    {
+        var (client, _) = await factory.SignInAsync();
+        using var response = await client.GetAsync(Base + pathAndQuery);
+        var error = await factory.ErrorAsync(response, HttpStatusCode.UnprocessableEntity, "INVALID_INPUT");
+        Assert.Equal("Invalid request payload.", error.GetProperty("message").GetString());
+        Assert.Equal("limit", Assert.Single(error.GetProperty("details").EnumerateArray()).GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task QueryLogs_AdminNamesUserIdWithNul_422InvalidInput()
+    {
+        var (admin, _) = await factory.SignInAsync("admin@example.test", "g-admin-nul");
+        using var response = await admin.GetAsync($"{Base}/query-logs?user_id=user%00x");
+        await factory.ErrorAsync(response, HttpStatusCode.UnprocessableEntity, "INVALID_INPUT");
     }
 
     private async Task<string> EnqueueAsync(HttpClient client, string input, string type = "crypto")

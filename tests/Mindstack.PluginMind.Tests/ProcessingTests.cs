@@ -150,6 +150,7 @@ public sealed class ProcessingTests(PluginMindFactory factory) : IClassFixture<P
         { "missing input", """{"analysis_type":"chat"}""" },
         { "wrong json type", """{"user_input":42}""" },
         { "not json", "user_input=hello" },
+        { "nul character", """{"user_input":"hello\u0000world","analysis_type":"chat"}""" },
     };
 
     [Theory]
@@ -171,6 +172,36 @@ public sealed class ProcessingTests(PluginMindFactory factory) : IClassFixture<P
         var input = string.Join(' ', Enumerable.Repeat("word", 1001))[..5000];
         using var response = await client.PostAsJsonAsync($"{Base}/process", new { user_input = input, analysis_type = "custom" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Process_InputOf5000Emoji_AcceptedAsTheOriginalCountedCharacters()
+    {
+        // 5000 code points (10,000 UTF-16 units): within the limit, as pydantic counts.
+        var (client, _) = await factory.SignInAsync();
+        var input = string.Concat(Enumerable.Repeat("\U0001F600", 5000));
+        using var response = await client.PostAsJsonAsync($"{Base}/process", new { user_input = input, analysis_type = "custom" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        using var over = await client.PostAsJsonAsync($"{Base}/process", new { user_input = input + "a", analysis_type = "custom" });
+        await factory.ErrorAsync(over, HttpStatusCode.UnprocessableEntity, "INVALID_INPUT");
+    }
+
+    [Fact]
+    public async Task Process_EmojiAtTheLogExcerptCut_AnsweredAndLoggedWholeOnce()
+    {
+        // The 100th UTF-16 unit is the first half of an emoji: the excerpt must not split it
+        // (PostgreSQL refused the lone half, which made the call a 500 after it was charged).
+        var (client, _) = await factory.SignInAsync();
+        var input = new string('a', 99) + "\U0001F600 and more text after the cut";
+        using var response = await client.PostAsJsonAsync($"{Base}/process", new { user_input = input, analysis_type = "chat" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var usage = await factory.ReadJsonAsync(await client.GetAsync($"{Base}/me/usage"));
+        Assert.Equal(1, usage.GetProperty("queries_used").GetInt32());
+        var logs = await factory.ReadJsonAsync(await client.GetAsync($"{Base}/query-logs"));
+        var log = Assert.Single(logs.GetProperty("logs").EnumerateArray());
+        Assert.Equal(new string('a', 99) + "...", log.GetProperty("user_input").GetString());
     }
 
     [Theory]

@@ -70,14 +70,10 @@ internal static class JobEndpoints
     }
 
     private static async Task<IResult> List(HttpContext context, AnalysisJobs jobs, PluginMindDialect dialect, CancellationToken ct,
-        int? limit = null)
+        string? limit = null)
     {
         var caller = await PluginMindSession.RequireAsync(context);
-        var take = limit ?? 100;
-        if (take is < 1 or > 1000)
-        {
-            throw Problem.Invalid("limit", "Input should be between 1 and 1000");
-        }
+        var take = QueryLimit.Parse(limit, 100);
         var (total, rows) = await jobs.ListAsync(caller.IsAdmin() ? null : caller.AccountId, take, ct);
         return dialect.Json200(new
         {

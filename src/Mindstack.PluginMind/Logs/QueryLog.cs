@@ -13,5 +13,14 @@ internal sealed class QueryLog
     public DateTime CreatedAt { get; set; }
     public string? ErrorMessage { get; set; }
 
-    public static string Excerpt(string input) => input.Length > 100 ? input[..100] + "..." : input;
+    public static string Excerpt(string input)
+    {
+        if (input.Length <= 100)
+        {
+            return input;
+        }
+        // Never cut a surrogate pair in half: a lone surrogate is not valid UTF-8, and PostgreSQL refuses it.
+        var cut = char.IsHighSurrogate(input[99]) ? 99 : 100;
+        return input[..cut] + "...";
+    }
 }

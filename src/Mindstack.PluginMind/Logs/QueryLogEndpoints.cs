@@ -14,13 +14,14 @@ internal static class QueryLogEndpoints
         api.MapGet("/query-logs", List).WithSummary("Recent processing calls (limit, default 50; user_id for admins)");
 
     private static async Task<IResult> List(HttpContext context, QueryLogs logs, PluginMindUsers users, PluginMindDialect dialect,
-        CancellationToken ct, int? limit = null, string? user_id = null)
+        CancellationToken ct, string? limit = null, string? user_id = null)
     {
         var caller = await PluginMindSession.RequireAsync(context);
-        var take = limit ?? 50;
-        if (take is < 1 or > 1000)
+        var take = QueryLimit.Parse(limit, 50);
+        if (user_id is not null && user_id.Contains('\0', StringComparison.Ordinal))
         {
-            throw Problem.Invalid("limit", "Input should be between 1 and 1000");
+            // No account id holds NUL, and PostgreSQL cannot even compare one: a clear 422, never a database error.
+            throw Problem.Invalid("user_id", "Input should be a user id");
         }
         string? scope;
         if (caller.IsAdmin())
