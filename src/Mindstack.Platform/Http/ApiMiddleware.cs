@@ -116,12 +116,15 @@ internal sealed class ApiMiddleware(
             new Problem(ProblemKind.PayloadTooLarge, "Request body too large"),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
             new Problem(ProblemKind.UnsupportedMediaType, "Unsupported media type; send application/json"),
+        BadHttpRequestException { InnerException: UnstorableTextException text } => Problem.Invalid(text.Field, StorableText.Rule),
+        UnstorableTextException text => Problem.Invalid(text.Field, StorableText.Rule),
         BadHttpRequestException { InnerException: JsonException } =>
             new Problem(ProblemKind.MalformedBody, "Request body is not valid JSON"),
         BadHttpRequestException bad when bad.Message.Contains("was not provided", StringComparison.Ordinal) =>
             new Problem(ProblemKind.Validation, bad.Message),
         BadHttpRequestException bad => new Problem(ProblemKind.BadRequest, bad.Message),
         JsonException => new Problem(ProblemKind.MalformedBody, "Request body is not valid JSON"),
+        _ when StorableText.IsRefusalOfText(exception) => Problem.Invalid("request", StorableText.Rule),
         _ => new Problem(ProblemKind.Internal, "An unexpected error occurred"),
     };
 

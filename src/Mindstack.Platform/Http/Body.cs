@@ -27,6 +27,10 @@ public sealed class Body<T> : IBindableFromHttpContext<Body<T>>, IEndpointParame
         {
             value = await JsonSerializer.DeserializeAsync<T>(context.Request.Body, dialect.Json, context.RequestAborted);
         }
+        catch (UnstorableTextException exception)
+        {
+            throw Problem.Invalid(exception.Field, StorableText.Rule);
+        }
         catch (JsonException exception)
         {
             var where = exception.Path is { Length: > 1 } path ? $" at {path}" : "";

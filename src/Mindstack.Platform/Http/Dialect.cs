@@ -34,13 +34,14 @@ public abstract class Dialect
     /// <summary>
     /// The web defaults (case-insensitive reads, numbers from strings) with <paramref name="naming"/>
     /// for property names, and enums written as strings — in the same naming unless
-    /// <paramref name="enumNaming"/> is false, when they keep their C# names.
+    /// <paramref name="enumNaming"/> is false, when they keep their C# names. Strings read must be
+    /// <see cref="StorableText"/>.
     /// </summary>
     protected static JsonSerializerOptions CreateJson(JsonNamingPolicy naming, bool enumNaming = true) =>
         new(JsonSerializerDefaults.Web)
         {
             PropertyNamingPolicy = naming,
-            Converters = { enumNaming ? new JsonStringEnumConverter(naming) : new JsonStringEnumConverter() },
+            Converters = { enumNaming ? new JsonStringEnumConverter(naming) : new JsonStringEnumConverter(), new StorableStringConverter() },
         };
 
     /// <summary>

@@ -144,6 +144,44 @@ public sealed class ErrorShapeTests(ProbeFactory factory) : IClassFixture<ProbeF
         Assert.Equal(HttpStatusCode.MethodNotAllowed, status);
     }
 
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public async Task NulInBody_AnyApi_ValidationInOwnShapeNamingTheField(string api)
+    {
+        var (status, _, _, raw) = await SendAsync(api, HttpMethod.Post, "/__probe/echo", "{\"text\":\"a\\u0000b\"}");
+        Assert.Equal(api is "mindra" or "mindswarm" ? HttpStatusCode.BadRequest : HttpStatusCode.UnprocessableEntity, status);
+        Assert.True(raw.Contains("NUL", StringComparison.Ordinal) && raw.Contains("text", StringComparison.Ordinal), raw);
+
+        // An unpaired surrogate escape is not text at all: the JSON reader refuses it as a malformed body.
+        var (loneStatus, _, _, _) = await SendAsync(api, HttpMethod.Post, "/__probe/echo", "{\"text\":\"lone \\ud800 surrogate\"}");
+        Assert.True(loneStatus is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, loneStatus.ToString());
+
+        // A well-formed pair (an emoji, escaped or not) is text like any other.
+        using var emoji = await factory.SendRawAsync(HttpMethod.Post, BaseOf(api) + "/__probe/echo", "{\"text\":\"\\ud83d\\ude00 \ud83d\ude00\"}");
+        Assert.Equal(HttpStatusCode.OK, emoji.StatusCode);
+        Assert.Equal("\ud83d\ude00 \ud83d\ude00", (await factory.ReadJsonAsync(emoji)).GetProperty("text").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public async Task NulTextReachingTheDatabase_AnyApi_NeverA500(string api)
+    {
+        if (TestDatabase.UsePostgres)
+        {
+            var (status, _, _, raw) = await SendAsync(api, HttpMethod.Get, "/__probe/store?text=a%00b");
+            // PostgreSQL's text cannot hold NUL: its refusal is the caller's mistake, in the API's shape.
+            Assert.Equal(api is "mindra" or "mindswarm" ? HttpStatusCode.BadRequest : HttpStatusCode.UnprocessableEntity, status);
+            Assert.Contains("NUL", raw, StringComparison.Ordinal);
+        }
+        else
+        {
+            // SQLite holds it: the value comes back as it went in.
+            using var response = await factory.SendRawAsync(HttpMethod.Get, BaseOf(api) + "/__probe/store?text=a%00b");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("a\0b", (await factory.ReadJsonAsync(response)).GetProperty("text").GetString());
+        }
+    }
+
     [Fact]
     public async Task Validation_MindMesh_ListsFieldErrors()
     {

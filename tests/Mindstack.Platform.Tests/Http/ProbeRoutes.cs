@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Tests.Http;
 
@@ -26,6 +28,9 @@ public sealed class ProbeRoutes : IEndpointContributor
                     ? throw Problem.Unauthorized("Authentication required")
                     : next(context));
             group.MapGet("/crash", IResult () => throw new InvalidOperationException("secret internal detail"));
+            // Hands a query-string value to the database as it is (no body rule sees it).
+            group.MapGet("/store", async (string text, MindstackDbContext db) =>
+                Results.Json(new { text = await db.Database.SqlQuery<string>($"SELECT {text} AS \"Value\"").SingleAsync() }));
             group.MapGet("/invalid", IResult () => throw Problem.Invalid("email", "Invalid email format"));
         }
     }

@@ -1,0 +1,93 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Npgsql;
+
+namespace Mindstack.Platform.Http;
+
+/// <summary>
+/// Text the databases can hold: no NUL (PostgreSQL's <c>text</c> refuses U+0000) and no unpaired
+/// UTF-16 surrogate (not valid Unicode, so not valid UTF-8). Every JSON string a request body
+/// brings is checked as it is read (the JSON reader already refuses unpaired surrogate escapes as
+/// malformed), so every API refuses NUL the same way, on SQLite as on PostgreSQL, in its own
+/// validation shape and before anything is charged or stored.
+/// </summary>
+public static class StorableText
+{
+    public const string Rule = "Text must not contain NUL (U+0000) characters or unpaired surrogates";
+
+    /// <summary>True when <paramref name="text"/> can be stored as it is.</summary>
+    public static bool IsStorable(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0')
+            {
+                return false;
+            }
+            if (char.IsHighSurrogate(c))
+            {
+                if (i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1]))
+                {
+                    return false;
+                }
+                i++;
+            }
+            else if (char.IsLowSurrogate(c))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The last line of defence: a database refusal of such text (from a query-string or path value
+    /// that no body rule saw) is the caller's mistake, answered as a validation problem, not a 500.
+    /// </summary>
+    internal static bool IsRefusalOfText(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is EncoderFallbackException or PostgresException { SqlState: "22021" or "22P05" })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
+
+/// <summary>
+/// A JSON string that is not <see cref="StorableText"/>. A <see cref="JsonException"/> so that the
+/// serializer fills in its <see cref="JsonException.Path"/>, which names the field.
+/// </summary>
+public sealed class UnstorableTextException : JsonException
+{
+    public UnstorableTextException()
+        : base(StorableText.Rule)
+    {
+    }
+
+    /// <summary>The field, from the JSON path (<c>$.user.name</c> → <c>user.name</c>); empty at the root.</summary>
+    public string Field => (Path ?? "$").TrimStart('$').TrimStart('.');
+}
+
+/// <summary>Reads JSON strings only when <see cref="StorableText.IsStorable"/>; a refused one is an <see cref="UnstorableTextException"/>.</summary>
+internal sealed class StorableStringConverter : JsonConverter<string>
+{
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        Check(reader.GetString());
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+
+    public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        Check(reader.GetString())!;
+
+    public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
+        writer.WritePropertyName(value);
+
+    private static string? Check(string? text) =>
+        text is null || StorableText.IsStorable(text) ? text : throw new UnstorableTextException();
+}
