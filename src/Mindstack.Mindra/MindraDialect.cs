@@ -11,7 +11,14 @@ namespace Mindstack.Mindra;
 /// </summary>
 public sealed class MindraDialect : Dialect
 {
-    private static readonly JsonSerializerOptions Options = CreateJson(JsonNamingPolicy.CamelCase, enumNaming: false);
+    private static readonly JsonSerializerOptions Options = Strict(CreateJson(JsonNamingPolicy.CamelCase, enumNaming: false));
+
+    /// <summary>A number sent as a string (<c>"maxAgents": "5"</c>) is a wrong type, refused like any other.</summary>
+    private static JsonSerializerOptions Strict(JsonSerializerOptions options)
+    {
+        options.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        return options;
+    }
 
     public override string Name => "mindra";
 
@@ -61,9 +68,17 @@ public sealed class MindraDialect : Dialect
     {
         error = code,
         message = problem.Message,
-        details = problem.Details ?? (problem.Errors is { Count: > 0 } errors
-            ? string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"))
-            : null),
+        details = Details(problem),
         requestId = RequestId(context),
+    };
+
+    /// <summary>The document's <c>details</c> is text: field errors, or a platform problem's structured details, as one line.</summary>
+    private static string? Details(Problem problem) => problem.Details switch
+    {
+        string text => text,
+        null => problem.Errors is { Count: > 0 } errors ? string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")) : null,
+        var structured => JsonSerializer.SerializeToElement(structured, Options) is { ValueKind: JsonValueKind.Object } element
+            ? string.Join("; ", element.EnumerateObject().Select(p => $"{p.Name}: {p.Value}"))
+            : JsonSerializer.Serialize(structured, Options),
     };
 }

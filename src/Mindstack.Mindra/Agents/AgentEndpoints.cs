@@ -26,6 +26,7 @@ internal sealed record AgentView(
     DateTime UpdatedAt)
 {
     /// <summary>Shown once, when the agent is registered: the secret its requests are signed with.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? SigningSecret { get; init; }
 
     public static AgentView Of(AgentDefinition a) => new(a.Id, a.Name, a.Description, a.Vertical, a.Capabilities,

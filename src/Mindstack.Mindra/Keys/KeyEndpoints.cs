@@ -37,6 +37,7 @@ internal sealed record KeyView(
     bool IsActive)
 {
     /// <summary>The full key: only in the answer that created it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Key { get; init; }
 
     public static KeyView Of(ApiKey k) => new(k.Id, k.Name, k.Prefix, k.PermissionList, k.Sandbox ? "sandbox" : "production",

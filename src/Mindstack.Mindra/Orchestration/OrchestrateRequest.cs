@@ -78,6 +78,8 @@ internal static class OrchestrateValidation
 {
     public const int MaxQueryLength = 10_000;
     public const int MaxContextDepth = 10;
+    public const int MinWebhookSecretLength = 8;
+    public const int MaxWebhookSecretLength = 256;
 
     /// <summary>Checks every field; all failures are reported together as one INVALID_REQUEST.</summary>
     public static ValidOrchestration Validate(OrchestrateRequest request)
@@ -152,9 +154,10 @@ internal static class OrchestrateValidation
                     errors.Add(new("webhook.events", $"unknown event '{name}'; known: {string.Join(", ", ExecutionEvents.All)}"));
                 }
             }
-            if (webhook.Secret is { Length: > 256 })
+            // Checked here, with the platform's bounds, so a bad secret is named as the request's field before anything is reserved.
+            if (webhook.Secret is { Length: > 0 and (< MinWebhookSecretLength or > MaxWebhookSecretLength) })
             {
-                errors.Add(new("webhook.secret", "webhook.secret must be at most 256 characters"));
+                errors.Add(new("webhook.secret", $"webhook.secret must be {MinWebhookSecretLength} to {MaxWebhookSecretLength} characters"));
             }
         }
 

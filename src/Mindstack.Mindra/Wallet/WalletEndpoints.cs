@@ -110,9 +110,24 @@ internal static class WalletEndpoints
             throw Problem.Invalid(errors);
         }
         var owner = WalletAccount.Owner(caller.AccountId, caller.Sandbox);
-        var result = await payments.PurchaseAsync(new PurchaseRequest(owner, WalletAccount.LedgerCurrency, cents, cents, "usd",
-            request.PaymentMethodId!.Trim(), ids.New("topup"))
-        { Description = $"Wallet top-up {WalletAccount.Describe(cents)}" }, ct);
+        PurchaseResult result;
+        try
+        {
+            result = await payments.PurchaseAsync(new PurchaseRequest(owner, WalletAccount.LedgerCurrency, cents, cents, "usd",
+                request.PaymentMethodId!.Trim(), ids.New("topup"))
+            { Description = $"Wallet top-up {WalletAccount.Describe(cents)}" }, ct);
+        }
+        catch (Problem problem) when (problem.Kind is ProblemKind.Validation or ProblemKind.BadRequest)
+        {
+            // The provider names its fields its own way; Mindra's is paymentMethodId.
+            throw Problem.Invalid("paymentMethodId", problem.Message);
+        }
+        catch (Problem problem) when (problem.Kind == ProblemKind.PaymentRequired)
+        {
+            // A declined card: the document's 402 code, not the provider's own, and nothing is credited.
+            throw new Problem(ProblemKind.PaymentRequired, "Payment declined: " + problem.Message,
+                details: $"The wallet was not topped up; try another paymentMethodId ({problem.Code ?? "declined"}).");
+        }
         return dialect.Ok(new TopUpView(result.Movement.Id, WalletAccount.Dollars(cents), WalletAccount.Currency, "COMPLETED",
             WalletAccount.Dollars(result.Movement.BalanceAfter), result.Movement.CreatedAt)
         { PaymentId = result.Payment.Id });

@@ -41,6 +41,10 @@ public sealed class Body<T> : IBindableFromHttpContext<Body<T>>, IEndpointParame
             : new Body<T>(value);
     }
 
+    /// <summary>
+    /// Documents JSON, and lists <c>*/*</c> too: routing refuses (415) a content type no
+    /// <c>Accepts</c> entry covers, and the body is read as JSON whatever the client labelled it.
+    /// </summary>
     public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder) =>
-        builder.Metadata.Add(new AcceptsMetadata(["application/json"], typeof(T)));
+        builder.Metadata.Add(new AcceptsMetadata(["application/json", "*/*"], typeof(T)));
 }
