@@ -18,10 +18,40 @@ internal static class CliCommands
         ["jobs"] = JobsCommand.RunAsync,
     };
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.ContainsKey(args[0]);
+    /// <summary>
+    /// True when the arguments name a command, wherever it stands after the host's options
+    /// (<c>--data DIR jobs stats</c> is the same command as <c>jobs stats --data DIR</c>): a
+    /// command is never mistaken for a request to start the server.
+    /// </summary>
+    public static bool IsCommand(string[] args) => CommandIndex(args) >= 0;
+
+    /// <summary>
+    /// Where the command word stands: the first argument that is neither an option
+    /// (<c>--name=value</c>, or <c>--name</c> followed by its value) nor such a value.
+    /// </summary>
+    internal static int CommandIndex(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg.StartsWith('-'))
+            {
+                if (!arg.Contains('=', StringComparison.Ordinal) && i + 1 < args.Length && !args[i + 1].StartsWith('-'))
+                {
+                    i++;
+                }
+                continue;
+            }
+            return Commands.ContainsKey(arg) ? i : -1;
+        }
+        return -1;
+    }
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // The command and its words first, the host options that came before it after them.
+        var at = CommandIndex(args);
+        args = [.. args[at..], .. args[..at]];
         await using var context = await CliContext.CreateAsync(args);
         try
         {

@@ -20,7 +20,10 @@ public sealed class CliTests
         public string LastLine => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
     }
 
-    private static async Task<CliResult> RunAsync(TestDatabase database, params string[] args)
+    private static Task<CliResult> RunAsync(TestDatabase database, params string[] args) =>
+        RunAsync(database, dataFirst: false, args);
+
+    private static async Task<CliResult> RunAsync(TestDatabase database, bool dataFirst, params string[] args)
     {
         var dll = Path.Combine(await ServerProcess.PublishedDirectoryAsync(), "Mindstack.Server.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -31,7 +34,8 @@ public sealed class CliTests
             WorkingDirectory = database.DataDirectory,
         };
         info.ArgumentList.Add(dll);
-        foreach (var arg in args.Concat(["--data", database.DataDirectory]))
+        string[] data = ["--data", database.DataDirectory];
+        foreach (var arg in dataFirst ? data.Concat(args) : args.Concat(data))
         {
             info.ArgumentList.Add(arg);
         }
@@ -42,6 +46,16 @@ public sealed class CliTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(timeout.Token);
         return new CliResult(process.ExitCode, await output, await error);
+    }
+
+    [Fact]
+    public async Task Command_AfterTheDataOption_RunsTheCommandNotAServer()
+    {
+        using var database = TestDatabase.Create();
+        // Options before the command word: still the command (it used to start a server on :8080 instead).
+        var migrated = await RunAsync(database, dataFirst: true, "migrate");
+        Assert.True(migrated.ExitCode == 0, migrated.Output + migrated.Error);
+        Assert.Contains("schema is current", migrated.Output, StringComparison.Ordinal);
     }
 
     [Fact]
