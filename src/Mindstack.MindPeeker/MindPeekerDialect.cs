@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
@@ -12,7 +14,14 @@ namespace Mindstack.MindPeeker;
 /// </summary>
 public sealed class MindPeekerDialect(TimeProvider clock) : Dialect
 {
-    private static readonly JsonSerializerOptions Options = CreateJson(JsonNamingPolicy.SnakeCaseLower);
+    private static readonly JsonSerializerOptions Options = CreateOptions();
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = CreateJson(JsonNamingPolicy.SnakeCaseLower);
+        options.Converters.Add(new UtcTimestampConverter());
+        return options;
+    }
 
     public override string Name => "mindpeeker";
 
@@ -62,4 +71,28 @@ public sealed class MindPeekerDialect(TimeProvider clock) : Dialect
 
     /// <summary><c>{success: true, message}</c>, for answers with nothing to return.</summary>
     public IResult Done(string message) => Json200(new { success = true, message });
+}
+
+/// <summary>
+/// Every instant on the wire as the document writes it: UTC with <c>Z</c>, to the millisecond, the
+/// fraction left out when it is zero (<c>2024-01-01T10:00:00Z</c>, <c>2024-01-01T10:00:00.25Z</c>).
+/// Without it a value read back from PostgreSQL (microseconds) would differ from the one first
+/// answered (ticks), and SQLite's would not.
+/// </summary>
+internal sealed class UtcTimestampConverter : JsonConverter<DateTime>
+{
+    public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.GetDateTime();
+
+    public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options)
+    {
+        var utc = value.Kind switch
+        {
+            DateTimeKind.Local => value.ToUniversalTime(),
+            DateTimeKind.Unspecified => DateTime.SpecifyKind(value, DateTimeKind.Utc),
+            _ => value,
+        };
+        utc = new DateTime(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+        writer.WriteStringValue(utc.ToString("yyyy-MM-dd'T'HH:mm:ss.FFF'Z'", CultureInfo.InvariantCulture));
+    }
 }

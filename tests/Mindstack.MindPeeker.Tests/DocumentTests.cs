@@ -29,6 +29,18 @@ public sealed class DocumentTests(MindPeekerFactory factory) : IClassFixture<Min
     }
 
     [Fact]
+    public async Task OpenApi_SessionSocket_DescribedAtItsMountedPath()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/openapi/mindpeeker.json");
+        var paths = (await factory.ReadJsonAsync(response)).GetProperty("paths");
+        Assert.True(paths.TryGetProperty(MindPeekerFactory.Base + "/ws/{session_id}", out var item), "/ws/{session_id} is not in the OpenAPI document");
+        var operation = item.GetProperty("get");
+        Assert.False(string.IsNullOrEmpty(operation.GetProperty("summary").GetString()));
+        Assert.Equal("session_id", operation.GetProperty("parameters")[0].GetProperty("name").GetString());
+        Assert.True(operation.GetProperty("responses").TryGetProperty("101", out _));
+    }
+
+    [Fact]
     public async Task EveryProtectedEndpoint_NoCredential_401TokenInvalid()
     {
         foreach (var (method, path) in Endpoints.Where(e => !e.Path.StartsWith("/auth/", StringComparison.Ordinal) || e.Path == "/auth/logout"))

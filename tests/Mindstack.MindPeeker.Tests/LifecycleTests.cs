@@ -87,6 +87,54 @@ public sealed class LifecycleTests(RunningMindPeekerFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task List_SortByCompletedAtOrConfidence_UnfinishedSessionsLastBothWays()
+    {
+        var user = await factory.RegisterUserAsync("professional");
+        var first = (await factory.CreateSessionAsync(user, "intuitive_analysis")).GetProperty("id").GetString()!;
+        var second = (await factory.CreateSessionAsync(user, "intuitive_analysis")).GetProperty("id").GetString()!;
+        await factory.WaitForFinishAsync(user, first);
+        await factory.WaitForFinishAsync(user, second);
+        // Created now, it waits out the start grace: no completed_at and no confidence_score yet.
+        var pending = (await factory.CreateSessionAsync(user, "dowsing")).GetProperty("id").GetString()!;
+
+        foreach (var sortBy in new[] { "completed_at", "confidence_score" })
+        {
+            foreach (var order in new[] { "asc", "desc" })
+            {
+                var sessions = (await factory.ReadJsonAsync(await factory.SendAsync(HttpMethod.Get, $"/sessions?sort_by={sortBy}&order={order}",
+                    user.Token))).GetProperty("data").GetProperty("sessions").EnumerateArray().ToList();
+                Assert.Equal(3, sessions.Count);
+                Assert.Equal(pending, sessions[^1].GetProperty("id").GetString());
+                var values = sessions.Take(2).Select(s => s.GetProperty(sortBy)).ToList();
+                Assert.All(values, v => Assert.NotEqual(JsonValueKind.Null, v.ValueKind));
+                var ordered = sortBy == "completed_at"
+                    ? values[0].GetDateTime() <= values[1].GetDateTime()
+                    : values[0].GetDouble() <= values[1].GetDouble();
+                Assert.True(order == "asc" ? ordered : !ordered || values[0].ToString() == values[1].ToString(),
+                    $"{sortBy} {order}: {values[0]} then {values[1]}");
+            }
+        }
+        await factory.SendAsync(HttpMethod.Delete, $"/sessions/{pending}", user.Token);
+    }
+
+    [Fact]
+    public async Task Create_AfterACompletedSession_EstimatedCompletionIsItsCreationToCompletionTime()
+    {
+        // A server of its own, so the only timing of the type is this test's.
+        await using var server = new RunningMindPeekerFactory();
+        var user = await server.RegisterUserAsync();
+        var first = await server.CreateSessionAsync(user, "intuitive_analysis");
+        Assert.Equal(30 + 1.5, (first.GetProperty("estimated_completion").GetDateTime() - first.GetProperty("created_at").GetDateTime()).TotalSeconds);
+        var done = await server.WaitForFinishAsync(user, first.GetProperty("id").GetString()!);
+        var took = (done.GetProperty("completed_at").GetDateTime() - done.GetProperty("created_at").GetDateTime()).TotalSeconds;
+
+        var next = await server.CreateSessionAsync(user, "intuitive_analysis");
+        var estimated = (next.GetProperty("estimated_completion").GetDateTime() - next.GetProperty("created_at").GetDateTime()).TotalSeconds;
+        // The start grace is part of the measured time already; it is not added a second time.
+        Assert.Contains(estimated, new[] { Math.Ceiling(took - 0.002), Math.Ceiling(took + 0.002) });
+    }
+
+    [Fact]
     public async Task Session_HighThresholdNoPlace_FlaggedButReturnedWithoutCoordinates()
     {
         var user = await factory.RegisterUserAsync();

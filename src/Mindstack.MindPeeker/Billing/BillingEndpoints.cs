@@ -195,19 +195,11 @@ internal static class BillingEndpoints
         }, "Credits purchased successfully");
     }
 
-    private static async Task<IResult> HistoryAsync(Caller caller, int? limit, int? offset, [FromQuery(Name = "start_date")] string? startDate,
+    private static async Task<IResult> HistoryAsync(Caller caller, string? limit, string? offset, [FromQuery(Name = "start_date")] string? startDate,
         [FromQuery(Name = "end_date")] string? endDate, MindstackDbContext db, MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
-        var take = limit ?? 20;
-        if (take is < 1 or > 100)
-        {
-            throw SessionRules.InvalidValue("limit", "Between 1 and 100");
-        }
-        var skip = offset ?? 0;
-        if (skip < 0)
-        {
-            throw SessionRules.InvalidValue("offset", "Zero or more");
-        }
+        var take = SessionRules.QueryInt(limit, "limit", 20, 1, 100, "Between 1 and 100");
+        var skip = SessionRules.QueryInt(offset, "offset", 0, 0, int.MaxValue, "Zero or more");
         var from = StatsRange.ParseDate(startDate, "start_date", endOfDay: false);
         var to = StatsRange.ParseDate(endDate, "end_date", endOfDay: true);
         if (from is not null && to is not null && from > to)

@@ -53,6 +53,22 @@ internal static class SessionRules
     public static Problem TooLong(string field, int max) =>
         new(ProblemKind.Validation, $"{field} exceeds {max} characters", "FIELD_TOO_LONG", errors: [new FieldError(field, $"At most {max} characters")]);
 
+    /// <summary>
+    /// A whole-number query parameter (<c>limit</c>, <c>offset</c>): absent or empty is
+    /// <paramref name="fallback"/>; anything else must be an integer in range, or it is a 422 naming the field.
+    /// </summary>
+    public static int QueryInt(string? value, string field, int fallback, int min, int max, string reason)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+        return int.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            && number >= min && number <= max
+            ? number
+            : throw InvalidValue(field, reason);
+    }
+
     public static (string Cue, string Type) ValidateCreate(CreateSessionRequest request)
     {
         if (string.IsNullOrWhiteSpace(request.Cue))

@@ -53,7 +53,7 @@ internal static class SessionEndpoints
             throw InsufficientCredits(cost, available);
         }
         var startDelay = TimeSpan.FromMilliseconds(Math.Max(0, options.Value.StartDelayMilliseconds));
-        var typical = await TypicalRunTimeAsync(db, type, cancellationToken);
+        var expected = await ExpectedTimeToCompleteAsync(db, type, startDelay, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
 
         // The hold, the session and its job commit together: no session without its charge or its run.
@@ -82,7 +82,7 @@ internal static class SessionEndpoints
             CreditsRequired = cost,
             HoldId = hold.Id,
             CreatedAt = now,
-            EstimatedCompletion = now + startDelay + typical,
+            EstimatedCompletion = now + expected,
         };
         db.Add(session);
         jobs.Enqueue<RunSessionJob>(new RunSessionJob.Payload(id), new JobOptions
@@ -96,10 +96,12 @@ internal static class SessionEndpoints
     }
 
     /// <summary>
-    /// How long sessions of the type took lately (creation to completion, mean of the last 20), or
-    /// 30 seconds before any completed.
+    /// How long sessions of the type took lately from creation to completion (the mean of the last
+    /// 20, which already includes the start delay and any wait in the queue), or the start delay
+    /// plus 30 seconds before any completed.
     /// </summary>
-    private static async Task<TimeSpan> TypicalRunTimeAsync(MindstackDbContext db, string type, CancellationToken cancellationToken)
+    private static async Task<TimeSpan> ExpectedTimeToCompleteAsync(MindstackDbContext db, string type, TimeSpan startDelay,
+        CancellationToken cancellationToken)
     {
         var recent = await db.Set<PeekSession>().AsNoTracking()
             .Where(s => s.SessionType == type && s.Status == SessionStatus.Completed && s.CompletedAt != null)
@@ -108,7 +110,7 @@ internal static class SessionEndpoints
             .Select(s => new { s.CreatedAt, s.CompletedAt })
             .ToListAsync(cancellationToken);
         return recent.Count == 0
-            ? TimeSpan.FromSeconds(30)
+            ? startDelay + TimeSpan.FromSeconds(30)
             : TimeSpan.FromSeconds(Math.Ceiling(recent.Average(r => Math.Max(0, (r.CompletedAt!.Value - r.CreatedAt).TotalSeconds))));
     }
 
@@ -131,7 +133,7 @@ internal static class SessionEndpoints
     }
 
     private static async Task<IResult> ListAsync(Caller caller, string? status, [FromQuery(Name = "session_type")] string? sessionType,
-        int? limit, int? offset, [FromQuery(Name = "sort_by")] string? sortBy, string? order, MindstackDbContext db, MindPeekerDialect dialect,
+        string? limit, string? offset, [FromQuery(Name = "sort_by")] string? sortBy, string? order, MindstackDbContext db, MindPeekerDialect dialect,
         CancellationToken cancellationToken)
     {
         if (status is not null && !SessionStatus.Listable.Contains(status))
@@ -142,16 +144,8 @@ internal static class SessionEndpoints
         {
             throw SessionRules.InvalidValue("session_type", "One of " + string.Join(", ", SessionTypes.All));
         }
-        var take = limit ?? 20;
-        if (take is < 1 or > 100)
-        {
-            throw SessionRules.InvalidValue("limit", "Between 1 and 100");
-        }
-        var skip = offset ?? 0;
-        if (skip < 0)
-        {
-            throw SessionRules.InvalidValue("offset", "Zero or more");
-        }
+        var take = SessionRules.QueryInt(limit, "limit", 20, 1, 100, "Between 1 and 100");
+        var skip = SessionRules.QueryInt(offset, "offset", 0, 0, int.MaxValue, "Zero or more");
         sortBy ??= "created_at";
         order ??= "desc";
         if (order is not ("asc" or "desc"))
@@ -168,11 +162,17 @@ internal static class SessionEndpoints
             query = query.Where(s => s.SessionType == sessionType);
         }
         var desc = order == "desc";
+        // Sessions without the value (not completed yet) come last either way: SQLite and PostgreSQL
+        // would otherwise disagree on where nulls sort.
         IOrderedQueryable<PeekSession> sorted = sortBy switch
         {
             "created_at" => desc ? query.OrderByDescending(s => s.CreatedAt) : query.OrderBy(s => s.CreatedAt),
-            "completed_at" => desc ? query.OrderByDescending(s => s.CompletedAt) : query.OrderBy(s => s.CompletedAt),
-            "confidence_score" => desc ? query.OrderByDescending(s => s.ConfidenceScore) : query.OrderBy(s => s.ConfidenceScore),
+            "completed_at" => desc
+                ? query.OrderBy(s => s.CompletedAt == null).ThenByDescending(s => s.CompletedAt)
+                : query.OrderBy(s => s.CompletedAt == null).ThenBy(s => s.CompletedAt),
+            "confidence_score" => desc
+                ? query.OrderBy(s => s.ConfidenceScore == null).ThenByDescending(s => s.ConfidenceScore)
+                : query.OrderBy(s => s.ConfidenceScore == null).ThenBy(s => s.ConfidenceScore),
             _ => throw SessionRules.InvalidValue("sort_by", "One of created_at, completed_at, confidence_score"),
         };
         sorted = desc ? sorted.ThenByDescending(s => s.Id) : sorted.ThenBy(s => s.Id);

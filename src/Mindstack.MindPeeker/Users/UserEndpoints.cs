@@ -109,6 +109,8 @@ internal static class UserEndpoints
         MindPeekerCredits credits, MindstackDbContext db, TimeProvider clock, MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
         var range = StatsRange.Parse(period, startDate, endDate, clock.GetUtcNow().UtcDateTime);
+        // credits_remaining is the balance after this month's included credits, as /users/me and /billing show it.
+        await credits.EnsureMonthlyGrantAsync(caller.AccountId, caller.Tier, cancellationToken);
         var remaining = await credits.AvailableAsync(caller.AccountId, cancellationToken);
         return dialect.Ok(await UsageStats.ComputeAsync(db, caller.AccountId, range, remaining, cancellationToken));
     }
