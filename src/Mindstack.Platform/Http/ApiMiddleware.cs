@@ -116,7 +116,6 @@ internal sealed class ApiMiddleware(
             new Problem(ProblemKind.PayloadTooLarge, "Request body too large"),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
             new Problem(ProblemKind.UnsupportedMediaType, "Unsupported media type; send application/json"),
-        BadHttpRequestException { InnerException: UnstorableTextException text } => Problem.Invalid(text.Field, StorableText.Rule),
         UnstorableTextException text => Problem.Invalid(text.Field, StorableText.Rule),
         BadHttpRequestException { InnerException: JsonException } =>
             new Problem(ProblemKind.MalformedBody, "Request body is not valid JSON"),

@@ -34,8 +34,8 @@ public abstract class Dialect
     /// <summary>
     /// The web defaults (case-insensitive reads, numbers from strings) with <paramref name="naming"/>
     /// for property names, and enums written as strings — in the same naming unless
-    /// <paramref name="enumNaming"/> is false, when they keep their C# names. Strings read must be
-    /// <see cref="StorableText"/>.
+    /// <paramref name="enumNaming"/> is false, when they keep their C# names. Strings read must hold
+    /// no NUL (see <c>StorableText</c>).
     /// </summary>
     protected static JsonSerializerOptions CreateJson(JsonNamingPolicy naming, bool enumNaming = true) =>
         new(JsonSerializerDefaults.Web)

@@ -6,41 +6,14 @@ using Npgsql;
 namespace Mindstack.Platform.Http;
 
 /// <summary>
-/// Text the databases can hold: no NUL (PostgreSQL's <c>text</c> refuses U+0000) and no unpaired
-/// UTF-16 surrogate (not valid Unicode, so not valid UTF-8). Every JSON string a request body
-/// brings is checked as it is read (the JSON reader already refuses unpaired surrogate escapes as
-/// malformed), so every API refuses NUL the same way, on SQLite as on PostgreSQL, in its own
-/// validation shape and before anything is charged or stored.
+/// Text the databases can hold: no NUL (PostgreSQL's <c>text</c> refuses U+0000). Every JSON string
+/// a request body brings is checked as it is read (the JSON reader itself refuses unpaired
+/// surrogate escapes as malformed), so every API refuses NUL the same way, on SQLite as on
+/// PostgreSQL, in its own validation shape and before anything is charged or stored.
 /// </summary>
-public static class StorableText
+internal static class StorableText
 {
     public const string Rule = "Text must not contain NUL (U+0000) characters or unpaired surrogates";
-
-    /// <summary>True when <paramref name="text"/> can be stored as it is.</summary>
-    public static bool IsStorable(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\0')
-            {
-                return false;
-            }
-            if (char.IsHighSurrogate(c))
-            {
-                if (i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1]))
-                {
-                    return false;
-                }
-                i++;
-            }
-            else if (char.IsLowSurrogate(c))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
 
     /// <summary>
     /// The last line of defence: a database refusal of such text (from a query-string or path value
@@ -60,10 +33,10 @@ public static class StorableText
 }
 
 /// <summary>
-/// A JSON string that is not <see cref="StorableText"/>. A <see cref="JsonException"/> so that the
+/// A JSON string holding a NUL. A <see cref="JsonException"/> so that the
 /// serializer fills in its <see cref="JsonException.Path"/>, which names the field.
 /// </summary>
-public sealed class UnstorableTextException : JsonException
+internal sealed class UnstorableTextException : JsonException
 {
     public UnstorableTextException()
         : base(StorableText.Rule)
@@ -74,7 +47,7 @@ public sealed class UnstorableTextException : JsonException
     public string Field => (Path ?? "$").TrimStart('$').TrimStart('.');
 }
 
-/// <summary>Reads JSON strings only when <see cref="StorableText.IsStorable"/>; a refused one is an <see cref="UnstorableTextException"/>.</summary>
+/// <summary>Reads JSON strings only when they hold no NUL; a refused one is an <see cref="UnstorableTextException"/>.</summary>
 internal sealed class StorableStringConverter : JsonConverter<string>
 {
     public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
@@ -89,5 +62,5 @@ internal sealed class StorableStringConverter : JsonConverter<string>
         writer.WritePropertyName(value);
 
     private static string? Check(string? text) =>
-        text is null || StorableText.IsStorable(text) ? text : throw new UnstorableTextException();
+        text is null || !text.Contains('\0', StringComparison.Ordinal) ? text : throw new UnstorableTextException();
 }

@@ -25,11 +25,6 @@ internal sealed record AnalysisRequest(string? UserInput, string? AnalysisType)
         {
             errors.Add(new FieldError("user_input", "User input cannot be empty or whitespace only"));
         }
-        else if (UserInput.Contains('\0', StringComparison.Ordinal))
-        {
-            // PostgreSQL text cannot hold NUL: refused here, before a query is charged, rather than failing at the log write.
-            errors.Add(new FieldError("user_input", "User input must not contain NUL characters"));
-        }
         else if (CharacterCount(UserInput) > MaxInputLength)
         {
             errors.Add(new FieldError("user_input", $"String should have at most {MaxInputLength} characters"));
@@ -43,13 +38,5 @@ internal sealed record AnalysisRequest(string? UserInput, string? AnalysisType)
     }
 
     /// <summary>Characters as the original's pydantic model counted them: code points, so an emoji is one, not two UTF-16 units.</summary>
-    private static int CharacterCount(string text)
-    {
-        var count = 0;
-        foreach (var _ in text.EnumerateRunes())
-        {
-            count++;
-        }
-        return count;
-    }
+    private static int CharacterCount(string text) => text.EnumerateRunes().Count();
 }
