@@ -117,15 +117,37 @@ internal sealed class ApiMiddleware(
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
             new Problem(ProblemKind.UnsupportedMediaType, "Unsupported media type; send application/json"),
         UnstorableTextException text => Problem.Invalid(text.Field, StorableText.Rule),
-        BadHttpRequestException { InnerException: JsonException } =>
-            new Problem(ProblemKind.MalformedBody, "Request body is not valid JSON"),
+        BadHttpRequestException { InnerException: JsonException json } => JsonProblems.From(json),
+        BadHttpRequestException bad when BindFailure(bad.Message) is { } parameter =>
+            Problem.Invalid(parameter, $"{parameter} has a value of the wrong type"),
         BadHttpRequestException bad when bad.Message.Contains("was not provided", StringComparison.Ordinal) =>
             new Problem(ProblemKind.Validation, bad.Message),
         BadHttpRequestException bad => new Problem(ProblemKind.BadRequest, bad.Message),
-        JsonException => new Problem(ProblemKind.MalformedBody, "Request body is not valid JSON"),
+        JsonException json => JsonProblems.From(json),
         _ when StorableText.IsRefusalOfText(exception) => Problem.Invalid("request", StorableText.Rule),
         _ => new Problem(ProblemKind.Internal, "An unexpected error occurred"),
     };
+
+    /// <summary>
+    /// The parameter named in the framework's <c>Failed to bind parameter "int? limit" from "abc".</c>,
+    /// or null for any other message.
+    /// </summary>
+    internal static string? BindFailure(string message)
+    {
+        const string prefix = "Failed to bind parameter \"";
+        if (!message.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var end = message.IndexOf('"', prefix.Length);
+        if (end < 0)
+        {
+            return null;
+        }
+        var declaration = message[prefix.Length..end];
+        var space = declaration.LastIndexOf(' ');
+        return space < 0 ? declaration : declaration[(space + 1)..];
+    }
 
     private static async Task WriteProblemAsync(HttpContext context, Dialect dialect, Problem problem)
     {

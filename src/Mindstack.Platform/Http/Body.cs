@@ -33,8 +33,7 @@ public sealed class Body<T> : IBindableFromHttpContext<Body<T>>, IEndpointParame
         }
         catch (JsonException exception)
         {
-            var where = exception.Path is { Length: > 1 } path ? $" at {path}" : "";
-            throw new Problem(ProblemKind.MalformedBody, $"Request body is malformed{where}");
+            throw JsonProblems.From(exception, typeof(T), dialect.Json);
         }
         return value is null
             ? throw new Problem(ProblemKind.MalformedBody, "Request body is required")

@@ -202,4 +202,44 @@ public sealed class ErrorShapeTests(ProbeFactory factory) : IClassFixture<ProbeF
         Assert.Equal("email", details.GetProperty("field").GetString());
         Assert.Equal("Invalid email format", details.GetProperty("reason").GetString());
     }
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public async Task WrongTypeInBody_AnyApi_ValidationNamingTheField(string api)
+    {
+        var (status, code, _, raw) = await SendAsync(api, HttpMethod.Post, "/__probe/echo", "{\"text\":\"hi\",\"options\":{\"count\":\"many\"}}");
+        AssertValidation(api, status, code);
+        Assert.Contains("must be an integer", raw, StringComparison.Ordinal);
+        Assert.Contains("options.count", raw, StringComparison.Ordinal);
+
+        var (topStatus, topCode, _, topRaw) = await SendAsync(api, HttpMethod.Post, "/__probe/echo", "{\"text\":42}");
+        AssertValidation(api, topStatus, topCode);
+        Assert.Contains("text must be a string", topRaw, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public async Task WrongTypeInQuery_AnyApi_ValidationNamingTheParameter(string api)
+    {
+        var (status, code, _, raw) = await SendAsync(api, HttpMethod.Get, "/__probe/paged?limit=ten");
+        AssertValidation(api, status, code);
+        Assert.Contains("limit", raw, StringComparison.Ordinal);
+
+        using var fine = await factory.SendRawAsync(HttpMethod.Get, BaseOf(api) + "/__probe/paged?limit=10");
+        Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
+    }
+
+    private static void AssertValidation(string api, HttpStatusCode status, string? code)
+    {
+        var (expectedStatus, expectedCode) = api switch
+        {
+            "mindpeeker" => (HttpStatusCode.UnprocessableEntity, "INVALID_FIELD_VALUE"),
+            "mindra" => (HttpStatusCode.BadRequest, "INVALID_REQUEST"),
+            "pluginmind" => (HttpStatusCode.UnprocessableEntity, "INVALID_INPUT"),
+            "mindswarm" => (HttpStatusCode.BadRequest, "VALIDATION_ERROR"),
+            _ => (HttpStatusCode.UnprocessableEntity, (string?)null),
+        };
+        Assert.Equal(expectedStatus, status);
+        Assert.Equal(expectedCode, code);
+    }
 }

@@ -15,7 +15,9 @@ public sealed class ProbeRoutes : IEndpointContributor
 {
     public static readonly string[] BasePaths = ["/mindpeeker/v1", "/mindra", "/pluginmind", "/mindswarm/api", "/mindmesh"];
 
-    public sealed record EchoRequest(string? Text);
+    public sealed record EchoRequest(string? Text, EchoOptions? Options = null);
+
+    public sealed record EchoOptions(int Count);
 
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -31,6 +33,8 @@ public sealed class ProbeRoutes : IEndpointContributor
             // Hands a query-string value to the database as it is (no body rule sees it).
             group.MapGet("/store", async (string text, MindstackDbContext db) =>
                 Results.Json(new { text = await db.Database.SqlQuery<string>($"SELECT {text} AS \"Value\"").SingleAsync() }));
+            // A query parameter bound by the framework: a value that is not an int is the caller's mistake.
+            group.MapGet("/paged", (int? limit) => Results.Json(new { limit }));
             group.MapGet("/invalid", IResult () => throw Problem.Invalid("email", "Invalid email format"));
         }
     }
