@@ -29,17 +29,54 @@ public sealed class MindraDialect : Dialect
     /// <summary>Only <c>Authorization: Bearer mk_…</c> (<c>mk_test_…</c> for the sandbox).</summary>
     public override ApiCredentials Credentials => Auth.MindraCallers.Credentials;
 
+    /// <summary>The document's codes, each with its status; no other code is ever answered.</summary>
+    private static readonly Dictionary<string, int> DocumentCodes = new(StringComparer.Ordinal)
+    {
+        ["INVALID_REQUEST"] = 400,
+        ["UNAUTHORIZED"] = 401,
+        ["INSUFFICIENT_BALANCE"] = 402,
+        ["FORBIDDEN"] = 403,
+        ["NOT_FOUND"] = 404,
+        ["RATE_LIMIT_EXCEEDED"] = 429,
+        ["INTERNAL_ERROR"] = 500,
+        ["SERVICE_UNAVAILABLE"] = 503,
+    };
+
+    /// <summary>
+    /// Only the document's codes, with the document's statuses (and 405/413 where HTTP itself
+    /// says so). A platform code outside them becomes its kind's: a state conflict (cancelling a
+    /// finished execution, an agent id taken, an idempotency key reused with another body) is
+    /// <c>INVALID_REQUEST</c> 400; a request with the same idempotency key still running is
+    /// <c>SERVICE_UNAVAILABLE</c> 503 with <c>Retry-After</c>, which clients retry.
+    /// </summary>
+    protected override (string Code, int Status) Resolve(Problem problem)
+    {
+        if (problem.Code == Platform.Limits.IdempotencyEndpoints.KeyInProgressCode)
+        {
+            return ("SERVICE_UNAVAILABLE", 503);
+        }
+        var (kindCode, kindStatus) = Describe(problem.Kind);
+        if (problem.Code is { } code && DocumentCodes.TryGetValue(code, out var documented))
+        {
+            return (code, documented);
+        }
+        return (kindCode, kindStatus);
+    }
+
     public override (string Code, int Status) Describe(ProblemKind kind) => kind switch
     {
-        ProblemKind.BadRequest or ProblemKind.MalformedBody or ProblemKind.Validation => ("INVALID_REQUEST", 400),
+        ProblemKind.BadRequest or ProblemKind.MalformedBody or ProblemKind.Validation or ProblemKind.Conflict => ("INVALID_REQUEST", 400),
         ProblemKind.Unauthorized or ProblemKind.TokenExpired => ("UNAUTHORIZED", 401),
         ProblemKind.PaymentRequired => ("INSUFFICIENT_BALANCE", 402),
         ProblemKind.Forbidden => ("FORBIDDEN", 403),
         ProblemKind.NotFound or ProblemKind.RouteNotFound => ("NOT_FOUND", 404),
         ProblemKind.PayloadTooLarge => ("INVALID_REQUEST", 413),
+        ProblemKind.MethodNotAllowed => ("INVALID_REQUEST", 405),
+        ProblemKind.UnsupportedMediaType => ("INVALID_REQUEST", 415),
+        ProblemKind.RateLimited => ("RATE_LIMIT_EXCEEDED", 429),
         ProblemKind.Internal => ("INTERNAL_ERROR", 500),
         ProblemKind.UpstreamFailed or ProblemKind.Unavailable => ("SERVICE_UNAVAILABLE", 503),
-        _ => StandardCodes.Describe(kind),
+        _ => ("INTERNAL_ERROR", 500),
     };
 
     /// <summary>A success body as the document frames it (no envelope: the value itself).</summary>

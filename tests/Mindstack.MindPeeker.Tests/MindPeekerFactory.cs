@@ -106,13 +106,14 @@ public class MindPeekerFactory : MindstackFactory
     public async Task<JsonElement> BillingAsync(PeekerUser user) =>
         (await ReadJsonAsync(await SendAsync(HttpMethod.Get, "/billing", user.Token))).GetProperty("data");
 
-    public static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    public static async Task<JsonElement> AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {body}");
         Assert.False(body.GetProperty("success").GetBoolean());
         Assert.Equal(code, body.GetProperty("error").GetProperty("code").GetString());
         Assert.False(string.IsNullOrEmpty(body.GetProperty("error").GetProperty("request_id").GetString()));
+        return body;
     }
 }
 

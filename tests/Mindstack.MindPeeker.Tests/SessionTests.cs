@@ -133,6 +133,58 @@ public sealed class SessionTests(MindPeekerFactory factory) : IClassFixture<Mind
         await MindPeekerFactory.AssertErrorAsync(await factory.SendAsync(HttpMethod.Delete, $"/sessions/{id}", user.Token),
             HttpStatusCode.Conflict, "SESSION_ALREADY_COMPLETED");
     }
+
+    [Fact]
+    public async Task Update_ConcurrentEdits_NoneLost()
+    {
+        var user = await factory.RegisterUserAsync();
+        var id = (await factory.CreateSessionAsync(user)).GetProperty("id").GetString();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(i =>
+            factory.SendAsync(HttpMethod.Put, $"/sessions/{id}", user.Token, new { metadata = new Dictionary<string, object> { [$"k{i}"] = i } })));
+        foreach (var response in responses)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var metadata = (await factory.ReadJsonAsync(await factory.SendAsync(HttpMethod.Get, $"/sessions/{id}", user.Token)))
+            .GetProperty("data").GetProperty("metadata");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(i, metadata.GetProperty($"k{i}").GetInt32());
+        }
+    }
+
+    [Fact]
+    public async Task Update_RacingCancel_EitherLandsBeforeOr409_CreditsWhole()
+    {
+        var user = await factory.RegisterUserAsync();
+        var id = (await factory.CreateSessionAsync(user)).GetProperty("id").GetString();
+        var updates = Enumerable.Range(0, 4).Select(i =>
+            factory.SendAsync(HttpMethod.Put, $"/sessions/{id}", user.Token, new { parameters = new { priority = "high" }, metadata = new { n = i } })).ToList();
+        var cancel = factory.SendAsync(HttpMethod.Delete, $"/sessions/{id}", user.Token);
+        Assert.Equal(HttpStatusCode.OK, (await cancel).StatusCode);
+        foreach (var update in await Task.WhenAll(updates))
+        {
+            if (update.StatusCode != HttpStatusCode.OK)
+            {
+                await MindPeekerFactory.AssertErrorAsync(update, HttpStatusCode.Conflict, "SESSION_ALREADY_COMPLETED");
+            }
+        }
+        var session = (await factory.ReadJsonAsync(await factory.SendAsync(HttpMethod.Get, $"/sessions/{id}", user.Token))).GetProperty("data");
+        Assert.Equal("cancelled", session.GetProperty("status").GetString());
+        Assert.Equal(100, await factory.CreditsAsync(user));
+    }
+
+    [Fact]
+    public async Task Update_WrongTypeInParameters_422NamingTheField()
+    {
+        var user = await factory.RegisterUserAsync();
+        var id = (await factory.CreateSessionAsync(user)).GetProperty("id").GetString();
+        var response = await factory.SendAsync(HttpMethod.Put, $"/sessions/{id}", user.Token, new { parameters = new { duration = "long" } });
+        var error = await MindPeekerFactory.AssertErrorAsync(response, HttpStatusCode.UnprocessableEntity, "INVALID_FIELD_VALUE");
+        Assert.Equal("parameters.duration", error.GetProperty("error").GetProperty("details").GetProperty("field").GetString());
+        var session = (await factory.ReadJsonAsync(await factory.SendAsync(HttpMethod.Get, $"/sessions/{id}", user.Token))).GetProperty("data");
+        Assert.Equal(1800, session.GetProperty("parameters").GetProperty("duration").GetInt32());
+    }
 }
 
 public sealed class RateLimitTests(LimitedMindPeekerFactory factory) : IClassFixture<LimitedMindPeekerFactory>

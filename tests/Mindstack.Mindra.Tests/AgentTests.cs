@@ -79,7 +79,9 @@ public sealed class AgentTests(MindraFactory factory) : IClassFixture<MindraFact
             capabilities = new[] { "x" },
             pricing = new { basePrice = 0 },
         });
-        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        // A taken id is the document's INVALID_REQUEST (it names no 409 code).
+        var taken = await MindraClient.ExpectError(duplicate, HttpStatusCode.BadRequest, "INVALID_REQUEST");
+        Assert.Contains("invoice-parser", taken.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -52,6 +52,42 @@ public sealed class ConformanceTests(MindraFactory factory) : IClassFixture<Mind
     }
 
     [Fact]
+    public async Task Orchestrate_WebhookWithoutSecret_InvalidRequestNamingField()
+    {
+        // Deliveries are signed with the request's secret; without one the receiver could verify nothing.
+        var user = await factory.RegisterUserAsync();
+        await user.TopUpAsync(10);
+        using var response = await user.PostAsync("/v1/orchestrate", new
+        {
+            query = "Create an email campaign for our spring launch",
+            webhook = new { url = "https://example.com/hooks", events = new[] { "execution.completed" } },
+        });
+        var error = await MindraClient.ExpectError(response, HttpStatusCode.BadRequest, "INVALID_REQUEST");
+        Assert.Contains("webhook.secret", error.GetProperty("details").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await user.GetJsonAsync("/v1/executions")).GetProperty("pagination").GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task IdempotencyKey_ReusedWithAnotherBody_InvalidRequestNamingHeader()
+    {
+        var user = await factory.RegisterUserAsync();
+        await user.TopUpAsync(10);
+        await user.OrchestrateAsync(new { query = "Analyze the revenue data", context = new { revenue = new[] { 1, 2 } } }, "reuse-key-1");
+        using var other = await user.PostAsync("/v1/orchestrate", new { query = "Something else entirely" }, "reuse-key-1");
+        var error = await MindraClient.ExpectError(other, HttpStatusCode.BadRequest, "INVALID_REQUEST");
+        Assert.Contains("X-Idempotency-Key", error.GetProperty("details").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, (await user.GetJsonAsync("/v1/executions")).GetProperty("pagination").GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Errors_WrongMethod_DocumentCodeInvalidRequest()
+    {
+        var user = await factory.RegisterUserAsync();
+        using var wrongMethod = await user.SendAsync(HttpMethod.Delete, "/v1/orchestrate");
+        await MindraClient.ExpectError(wrongMethod, HttpStatusCode.MethodNotAllowed, "INVALID_REQUEST");
+    }
+
+    [Fact]
     public async Task Post_NumberSentAsString_InvalidRequest()
     {
         var user = await factory.RegisterUserAsync();

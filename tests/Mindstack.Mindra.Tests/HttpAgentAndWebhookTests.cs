@@ -108,7 +108,8 @@ public sealed class HttpAgentAndWebhookTests(MindraFactory factory) : IClassFixt
         Assert.Equal(10m, await user.BalanceAsync());
 
         using var again = await user.PostAsync($"/v1/executions/{id}/cancel", null);
-        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        var finished = await MindraClient.ExpectError(again, HttpStatusCode.BadRequest, "INVALID_REQUEST");
+        Assert.Contains("cancelled", finished.GetProperty("message").GetString(), StringComparison.Ordinal);
         using var missing = await user.PostAsync("/v1/executions/exec_missing/cancel", null);
         await MindraClient.ExpectError(missing, HttpStatusCode.NotFound, "NOT_FOUND");
     }

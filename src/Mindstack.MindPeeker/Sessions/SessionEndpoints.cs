@@ -192,17 +192,37 @@ internal static class SessionEndpoints
     private static async Task<IResult> UpdateAsync(Caller caller, [FromRoute(Name = "session_id")] string sessionId,
         Body<UpdateSessionRequest> body, MindstackDbContext db, MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
-        var session = await FindAsync(db, caller.AccountId, sessionId, cancellationToken);
-        if (session.IsFinished)
+        // Conditional writes: the change lands only while the session is still pending or
+        // processing and still holds what the merge was made from. A run completing meanwhile
+        // makes it a 409; another update landing meanwhile makes it merge again onto that one.
+        for (var attempt = 0; attempt < 10; attempt++)
         {
-            throw Problem.Conflict($"Session is {session.Status} and cannot be modified", "SESSION_ALREADY_COMPLETED");
+            var session = await FindAsync(db, caller.AccountId, sessionId, cancellationToken);
+            if (session.IsFinished)
+            {
+                throw Problem.Conflict($"Session is {session.Status} and cannot be modified", "SESSION_ALREADY_COMPLETED");
+            }
+            var parameters = SessionRules.Merge(SessionRules.ReadParameters(session), body.Value.Parameters);
+            var parametersJson = SessionRules.Write(parameters);
+            var metadataJson = SessionRules.MergeMetadata(session.MetadataJson, body.Value.Metadata);
+            var (oldParameters, oldMetadata) = (session.ParametersJson, session.MetadataJson);
+            var changed = await db.Set<PeekSession>()
+                .Where(s => s.Id == session.Id && (s.Status == SessionStatus.Pending || s.Status == SessionStatus.Processing)
+                    && s.ParametersJson == oldParameters && s.MetadataJson == oldMetadata)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(x => x.ParametersJson, parametersJson)
+                    .SetProperty(x => x.ConfidenceThreshold, parameters.ConfidenceThreshold)
+                    .SetProperty(x => x.MetadataJson, metadataJson), cancellationToken);
+            db.ChangeTracker.Clear();
+            if (changed == 1)
+            {
+                session.ParametersJson = parametersJson;
+                session.ConfidenceThreshold = parameters.ConfidenceThreshold;
+                session.MetadataJson = metadataJson;
+                return dialect.Ok(SessionViews.Updated(session), "Session updated successfully");
+            }
         }
-        var parameters = SessionRules.Merge(SessionRules.ReadParameters(session), body.Value.Parameters);
-        session.ParametersJson = SessionRules.Write(parameters);
-        session.ConfidenceThreshold = parameters.ConfidenceThreshold;
-        session.MetadataJson = SessionRules.MergeMetadata(session.MetadataJson, body.Value.Metadata);
-        await db.SaveChangesAsync(cancellationToken);
-        return dialect.Ok(SessionViews.Updated(session), "Session updated successfully");
+        throw Problem.Conflict("Session is being changed by other requests; retry shortly");
     }
 
     private static async Task<IResult> CancelAsync(Caller caller, [FromRoute(Name = "session_id")] string sessionId, MindstackDbContext db,

@@ -155,7 +155,13 @@ internal static class OrchestrateValidation
                 }
             }
             // Checked here, with the platform's bounds, so a bad secret is named as the request's field before anything is reserved.
-            if (webhook.Secret is { Length: > 0 and (< MinWebhookSecretLength or > MaxWebhookSecretLength) })
+            // Deliveries carry signature "sha256=…" over the payload with this secret, which the receiver
+            // must know to verify them: a webhook without one cannot be verified, so it is refused.
+            if (string.IsNullOrEmpty(webhook.Secret))
+            {
+                errors.Add(new("webhook.secret", "webhook.secret is required: deliveries are signed with it (sha256=HMAC-SHA256 of the payload)"));
+            }
+            else if (webhook.Secret.Length is < MinWebhookSecretLength or > MaxWebhookSecretLength)
             {
                 errors.Add(new("webhook.secret", $"webhook.secret must be {MinWebhookSecretLength} to {MaxWebhookSecretLength} characters"));
             }

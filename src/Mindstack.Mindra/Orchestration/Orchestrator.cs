@@ -125,7 +125,7 @@ internal sealed class Orchestrator(
             await webhooks.CreateAsync(new NewWebhookSubscription(owner.AccountId, Api, url,
                 webhook.Events is { Count: > 0 } events ? events : ["*"])
             {
-                Secret = string.IsNullOrEmpty(webhook.Secret) ? null : webhook.Secret,
+                Secret = webhook.Secret,
                 AggregateId = row.Id,
                 Description = $"Webhook of execution {row.Id}",
             }, ct);

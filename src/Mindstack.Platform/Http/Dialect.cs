@@ -57,12 +57,20 @@ public abstract class Dialect
     /// <summary>The error body for a problem, given its resolved code and status.</summary>
     protected abstract object ErrorBody(HttpContext context, Problem problem, string code, int status);
 
+    /// <summary>
+    /// The code and status a problem is answered with: its own when it carries them, else its
+    /// kind's. An API whose document fixes a closed set of codes overrides this to stay inside it.
+    /// </summary>
+    protected virtual (string Code, int Status) Resolve(Problem problem)
+    {
+        var (defaultCode, defaultStatus) = Describe(problem.Kind);
+        return (problem.Code ?? defaultCode, problem.Status ?? defaultStatus);
+    }
+
     /// <summary>Renders any problem in this API's error shape.</summary>
     public IResult Error(HttpContext context, Problem problem)
     {
-        var (defaultCode, defaultStatus) = Describe(problem.Kind);
-        var code = problem.Code ?? defaultCode;
-        var status = problem.Status ?? defaultStatus;
+        var (code, status) = Resolve(problem);
         foreach (var (name, value) in problem.Headers)
         {
             context.Response.Headers[name] = value;
