@@ -129,6 +129,14 @@ internal sealed class PluginMindOptionsValidator(IHostEnvironment environment) :
         {
             failures.Add("Mindstack:PluginMind query limits must not be negative.");
         }
+        if (options.AnalysisTimeout <= TimeSpan.Zero || options.AnalysisTimeout >= Jobs.AnalysisJobHandler.JobTimeout)
+        {
+            failures.Add($"Mindstack:PluginMind:AnalysisTimeout must be more than zero and less than the job's {Jobs.AnalysisJobHandler.JobTimeout}.");
+        }
+        if (options.AnalysisAttempts is < 1 or > 10)
+        {
+            failures.Add("Mindstack:PluginMind:AnalysisAttempts must be from 1 to 10.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -34,6 +34,16 @@ public sealed class PluginMindOptions
     /// </summary>
     public string? CryptoPriceUrl { get; set; }
 
+    /// <summary>
+    /// How long one attempt of an <c>/analyze-async</c> job may take before it counts as a provider
+    /// timeout (retried like one, and on the last attempt the job fails with that error). Kept under
+    /// the queue's own 5-minute limit for the job, so a job never dies while still "processing".
+    /// </summary>
+    public TimeSpan AnalysisTimeout { get; set; } = TimeSpan.FromMinutes(4.5);
+
+    /// <summary>Attempts an <c>/analyze-async</c> job gets when the provider is down, overloaded or slow.</summary>
+    public int AnalysisAttempts { get; set; } = 3;
+
     public int QueryLimitFor(string? tier) =>
         tier is not null && TierQueryLimits.TryGetValue(tier, out var limit) ? limit : DefaultQueryLimit;
 }

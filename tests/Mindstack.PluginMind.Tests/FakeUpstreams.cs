@@ -33,6 +33,9 @@ public sealed class FakeUpstreams : IDisposable
 
     public ConcurrentQueue<JsonElement> ChatRequests { get; } = new();
 
+    /// <summary>How long each chat answer takes (a slow provider).</summary>
+    public TimeSpan ChatDelay { get; set; }
+
     /// <summary>The next chat answers, in order; after them every answer echoes the last user message.</summary>
     public void ThenChat(params (int Status, string Content)[] answers)
     {
@@ -68,6 +71,10 @@ public sealed class FakeUpstreams : IDisposable
         {
             var request = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.InputStream);
             ChatRequests.Enqueue(request);
+            if (ChatDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(ChatDelay);
+            }
             var lastUser = request.GetProperty("messages").EnumerateArray()
                 .Last(m => m.GetProperty("role").GetString() == "user").GetProperty("content").GetString() ?? "";
             var (scriptedStatus, content) = _script.TryDequeue(out var next) ? next : (200, "Remote answer to: " + lastUser);

@@ -96,6 +96,19 @@ public sealed class JobTests(PluginMindFactory factory) : IClassFixture<PluginMi
     }
 
     [Fact]
+    public async Task QueryLogs_LimitSmallerThanLog_TotalCountsEveryLog()
+    {
+        var (client, _) = await factory.SignInAsync();
+        foreach (var text in new[] { "Summarize: sales rose in May.", "Summarize: churn fell in June." })
+        {
+            Assert.Equal("completed", (await factory.WaitForJobAsync(await EnqueueAsync(client, text))).GetProperty("status").GetString());
+        }
+        var logs = await factory.ReadJsonAsync(await client.GetAsync($"{Base}/query-logs?limit=1"));
+        Assert.Equal(2, logs.GetProperty("total_logs").GetInt32());
+        Assert.Single(logs.GetProperty("logs").EnumerateArray());
+    }
+
+    [Fact]
     public async Task AnalyzeAsync_UnknownJob_404JobNotFound()
     {
         using var response = await factory.SendRawAsync(HttpMethod.Get, $"{Base}/analyze-async/{Guid.NewGuid()}");

@@ -117,6 +117,10 @@ public sealed class MetaTests(PluginMindFactory factory) : IClassFixture<PluginM
             h.Add("Access-Control-Request-Method", "POST");
         });
         Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        var error = (await factory.ReadJsonAsync(refused)).GetProperty("error");
+        Assert.Contains("https://evil.example", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("correlation_id").GetString()));
     }
 
     [Fact]

@@ -145,3 +145,56 @@ public sealed class RemoteEngineTests(RemoteEngineFactory factory) : IClassFixtu
     private static string? Message(JsonElement request, string role) =>
         request.GetProperty("messages").EnumerateArray().Last(m => m.GetProperty("role").GetString() == role).GetProperty("content").GetString();
 }
+
+/// <summary>A provider slower than an async analysis may take, with a 2-attempt budget.</summary>
+public sealed class SlowEngineFactory : PluginMindFactory
+{
+    public SlowEngineFactory()
+    {
+        Upstreams = new FakeUpstreams { ChatDelay = TimeSpan.FromSeconds(5) };
+        WithSetting("Mindstack:Ai:Provider", "openai");
+        WithSetting("Mindstack:Ai:ProviderName", "fakeai");
+        WithSetting("Mindstack:Ai:BaseUrl", Upstreams.BaseUrl);
+        WithSetting("Mindstack:Ai:Model", FakeUpstreams.Model);
+        WithSetting("Mindstack:Ai:MaxRetries", "0");
+        WithSetting("Mindstack:PluginMind:AnalysisTimeout", "00:00:00.400");
+        WithSetting("Mindstack:PluginMind:AnalysisAttempts", "2");
+    }
+
+    public FakeUpstreams Upstreams { get; }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Upstreams.Dispose();
+        }
+    }
+}
+
+public sealed class SlowEngineTests(SlowEngineFactory factory) : IClassFixture<SlowEngineFactory>
+{
+    [Fact]
+    public async Task AnalyzeAsync_ProviderSlowerThanTheAttempt_RetriedThenFailedNeverLeftProcessing()
+    {
+        var (client, _) = await factory.SignInAsync();
+        using var response = await client.PostAsJsonAsync($"{PluginMindFactory.Base}/analyze-async",
+            new { user_input = "Summarize: the launch slipped a week.", analysis_type = "document" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var jobId = (await factory.ReadJsonAsync(response)).GetProperty("job_id").GetString()!;
+
+        // Two attempts (the second after the queue's 5 s backoff), each stopped at its own deadline.
+        var job = await factory.WaitForJobAsync(jobId, TimeSpan.FromSeconds(60));
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Contains("did not finish within 0.4 s", job.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.True(factory.Upstreams.ChatRequests.Count >= 2, $"{factory.Upstreams.ChatRequests.Count} provider calls");
+
+        // The reserved query is given back, and the failure is logged once.
+        var usage = await factory.ReadJsonAsync(await client.GetAsync($"{PluginMindFactory.Base}/me/usage"));
+        Assert.Equal(0, usage.GetProperty("queries_used").GetInt32());
+        var logs = await factory.ReadJsonAsync(await client.GetAsync($"{PluginMindFactory.Base}/query-logs"));
+        var log = Assert.Single(logs.GetProperty("logs").EnumerateArray());
+        Assert.False(log.GetProperty("success").GetBoolean());
+    }
+}

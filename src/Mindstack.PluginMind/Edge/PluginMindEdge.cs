@@ -33,7 +33,7 @@ internal sealed class PluginMindEdgeMiddleware(
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (!IsPluginMind(context))
+        if (Mount(context) is not { } dialect)
         {
             return next(context);
         }
@@ -70,15 +70,24 @@ internal sealed class PluginMindEdgeMiddleware(
                 headers.AccessControlAllowHeaders = requested.Length > 0 ? requested : DefaultAllowedHeaders;
                 headers.AccessControlMaxAge = "600";
             }
-            context.Response.StatusCode = allowed ? StatusCodes.Status204NoContent : StatusCodes.Status403Forbidden;
+            if (!allowed)
+            {
+                // In PluginMind's error shape, like every other refusal.
+                headers[RequestIds.Header] = RequestIds.Get(context);
+                var problem = Problem.Forbidden(origin.Length == 0
+                    ? "CORS preflight without an Origin header"
+                    : $"Origin {origin} is not allowed to call this API");
+                return dialect.Error(context, problem).ExecuteAsync(context);
+            }
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
             return Task.CompletedTask;
         }
         return next(context);
     }
 
-    private bool IsPluginMind(HttpContext context)
+    private PluginMindDialect? Mount(HttpContext context)
     {
         var mount = registry.ByPort(context.Connection.LocalPort) ?? registry.ByPath(context.Request.Path);
-        return mount?.Dialect is PluginMindDialect;
+        return mount?.Dialect as PluginMindDialect;
     }
 }

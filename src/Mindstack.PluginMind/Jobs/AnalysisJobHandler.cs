@@ -20,9 +20,13 @@ internal sealed class AnalysisJobHandler(
     AnalysisService analysis,
     UsageMeter usage,
     QueryLogs logs,
-    TimeProvider clock) : JobHandler<AnalysisJobHandler.Payload>
+    TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<PluginMindOptions> options) : JobHandler<AnalysisJobHandler.Payload>
 {
     public const string Name = "pluginmind.analysis";
+
+    /// <summary>The queue's limit for one attempt; the analysis itself stops sooner (<see cref="PluginMindOptions.AnalysisTimeout"/>).</summary>
+    public static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(5);
 
     public sealed record Payload(string AnalysisJobId);
 
@@ -30,7 +34,7 @@ internal sealed class AnalysisJobHandler(
     {
         options.MaxAttempts = 3;
         options.Backoff = JobBackoff.Schedule(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
-        options.Timeout = TimeSpan.FromMinutes(5);
+        options.Timeout = JobTimeout;
     }
 
     public override async Task ExecuteAsync(Payload payload, JobContext job, CancellationToken cancellationToken)
@@ -48,16 +52,29 @@ internal sealed class AnalysisJobHandler(
 
         var started = clock.GetTimestamp();
         AnalysisOutcome outcome;
+        var timeout = options.Value.AnalysisTimeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         try
         {
-            outcome = await analysis.RunAsync(row.UserInput, row.AnalysisType, cancellationToken);
+            outcome = await analysis.RunAsync(row.UserInput, row.AnalysisType, deadline.Token);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        // The attempt's own deadline passing is a slow provider; the queue's token (shutdown, a
+        // lost lease) is not this job's failure and is left to the queue.
+        catch (Exception caught) when (caught is not OperationCanceledException
+            || (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
+            var exception = caught is OperationCanceledException
+                ? new TimeoutException($"The analysis did not finish within {timeout.TotalSeconds:0.#} s", caught)
+                : caught;
             if (!job.IsLastAttempt && IsTransient(exception))
             {
                 await MoveAsync(row.Id, [AnalysisJobStatus.Processing], AnalysisJobStatus.Queued, cancellationToken);
-                throw;
+                if (ReferenceEquals(exception, caught))
+                {
+                    throw;
+                }
+                throw exception;
             }
             // Logged before the status changes, so a client that sees the job finished finds its log entry.
             var error = ChargedAnalysis.ErrorOf(exception);

@@ -6,7 +6,8 @@ using Mindstack.PluginMind.Usage;
 namespace Mindstack.PluginMind.Jobs;
 
 /// <summary>The async analysis jobs: created with their queue entry in one transaction, read, listed and deleted.</summary>
-internal sealed class AnalysisJobs(MindstackDbContext db, IJobQueue queue, UsageMeter usage, TimeProvider clock)
+internal sealed class AnalysisJobs(MindstackDbContext db, IJobQueue queue, UsageMeter usage, TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<PluginMindOptions> options)
 {
     /// <summary>
     /// Stores the job and enqueues its run in the same transaction, so a job row never exists
@@ -28,7 +29,7 @@ internal sealed class AnalysisJobs(MindstackDbContext db, IJobQueue queue, Usage
         };
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.Add(job);
-        queue.Enqueue<AnalysisJobHandler>(new AnalysisJobHandler.Payload(job.Id));
+        queue.Enqueue<AnalysisJobHandler>(new AnalysisJobHandler.Payload(job.Id), new JobOptions { MaxAttempts = options.Value.AnalysisAttempts });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         db.Entry(job).State = EntityState.Detached;

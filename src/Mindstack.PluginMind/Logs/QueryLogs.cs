@@ -31,7 +31,9 @@ internal sealed class QueryLogs(MindstackDbContext db, IIdGenerator ids, TimePro
         {
             query = query.Where(l => l.AccountId == accountId);
         }
+        // total_logs counts every log in scope, not only the page returned.
+        var total = await query.CountAsync(ct);
         var logs = await query.OrderByDescending(l => l.CreatedAt).ThenByDescending(l => l.Id).Take(limit).ToListAsync(ct);
-        return (logs.Count, logs);
+        return (total, logs);
     }
 }

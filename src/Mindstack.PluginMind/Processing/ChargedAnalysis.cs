@@ -51,6 +51,7 @@ internal sealed class ChargedAnalysis(AnalysisService analysis, UsageMeter usage
     {
         Problem problem => problem.Message,
         OperationCanceledException => "Cancelled before the analysis finished",
+        TimeoutException { Message: var message } when message.StartsWith("The analysis did not finish", StringComparison.Ordinal) => message,
         _ => "Internal error: " + exception.GetType().Name,
     };
 }
