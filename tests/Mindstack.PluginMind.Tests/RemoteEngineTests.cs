@@ -4,18 +4,17 @@ using System.Text.Json;
 
 namespace Mindstack.PluginMind.Tests;
 
-/// <summary>PluginMind with an OpenAI-compatible provider and a live price source (both stand-ins on loopback).</summary>
-public sealed class RemoteEngineFactory : PluginMindFactory
+/// <summary>PluginMind with an OpenAI-compatible provider (a stand-in on loopback).</summary>
+public abstract class StandInEngineFactory : PluginMindFactory
 {
-    public RemoteEngineFactory()
+    protected StandInEngineFactory(FakeUpstreams upstreams)
     {
-        Upstreams = new FakeUpstreams();
+        Upstreams = upstreams;
         WithSetting("Mindstack:Ai:Provider", "openai");
         WithSetting("Mindstack:Ai:ProviderName", "fakeai");
         WithSetting("Mindstack:Ai:BaseUrl", Upstreams.BaseUrl);
         WithSetting("Mindstack:Ai:Model", FakeUpstreams.Model);
         WithSetting("Mindstack:Ai:MaxRetries", "0");
-        WithSetting("Mindstack:PluginMind:CryptoPriceUrl", Upstreams.PriceUrl);
     }
 
     public FakeUpstreams Upstreams { get; }
@@ -28,6 +27,13 @@ public sealed class RemoteEngineFactory : PluginMindFactory
             Upstreams.Dispose();
         }
     }
+}
+
+/// <summary>The stand-in provider and a live price source (also on loopback).</summary>
+public sealed class RemoteEngineFactory : StandInEngineFactory
+{
+    public RemoteEngineFactory()
+        : base(new FakeUpstreams()) => WithSetting("Mindstack:PluginMind:CryptoPriceUrl", Upstreams.PriceUrl);
 }
 
 public sealed class RemoteEngineTests(RemoteEngineFactory factory) : IClassFixture<RemoteEngineFactory>
@@ -147,29 +153,13 @@ public sealed class RemoteEngineTests(RemoteEngineFactory factory) : IClassFixtu
 }
 
 /// <summary>A provider slower than an async analysis may take, with a 2-attempt budget.</summary>
-public sealed class SlowEngineFactory : PluginMindFactory
+public sealed class SlowEngineFactory : StandInEngineFactory
 {
     public SlowEngineFactory()
+        : base(new FakeUpstreams { ChatDelay = TimeSpan.FromSeconds(5) })
     {
-        Upstreams = new FakeUpstreams { ChatDelay = TimeSpan.FromSeconds(5) };
-        WithSetting("Mindstack:Ai:Provider", "openai");
-        WithSetting("Mindstack:Ai:ProviderName", "fakeai");
-        WithSetting("Mindstack:Ai:BaseUrl", Upstreams.BaseUrl);
-        WithSetting("Mindstack:Ai:Model", FakeUpstreams.Model);
-        WithSetting("Mindstack:Ai:MaxRetries", "0");
         WithSetting("Mindstack:PluginMind:AnalysisTimeout", "00:00:00.400");
         WithSetting("Mindstack:PluginMind:AnalysisAttempts", "2");
-    }
-
-    public FakeUpstreams Upstreams { get; }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing)
-        {
-            Upstreams.Dispose();
-        }
     }
 }
 
