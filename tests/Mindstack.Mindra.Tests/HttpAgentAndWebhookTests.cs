@@ -88,11 +88,20 @@ public sealed class HttpAgentAndWebhookTests(MindraFactory factory) : IClassFixt
         var id = await user.OrchestrateAsync(SlowThingQuery);
         await agent.WaitForAsync(_ => true);
         Assert.Equal(8m, await user.BalanceAsync());
+        // While the agent runs, its price is one pending entry.
+        var running = (await user.GetJsonAsync("/v1/wallet/transactions")).GetProperty("data")[0];
+        Assert.Equal(("HOLD", "PENDING", -2m, 8m), (running.GetProperty("type").GetString(), running.GetProperty("status").GetString(),
+            running.GetProperty("amount").GetDecimal(), running.GetProperty("balanceAfter").GetDecimal()));
 
         using var cancelled = await user.PostAsync($"/v1/executions/{id}/cancel", null);
         var body = await MindraClient.Expect(cancelled, HttpStatusCode.OK);
         Assert.Equal("CANCELLED", body.GetProperty("status").GetString());
         Assert.Equal(10m, await user.BalanceAsync());
+        // Given back: the hold says so, and the release is its own positive entry.
+        var after = (await user.GetJsonAsync("/v1/wallet/transactions")).GetProperty("data").EnumerateArray()
+            .Select(t => (t.GetProperty("type").GetString(), t.GetProperty("status").GetString(), t.GetProperty("amount").GetDecimal(),
+                t.GetProperty("balanceAfter").GetDecimal())).ToList();
+        Assert.Equal([("RELEASE", "COMPLETED", 2m, 10m), ("HOLD", "RELEASED", -2m, 8m), ("TOPUP", "COMPLETED", 10m, 10m)], after);
 
         release.SetResult();
         // The agent's late answer changes nothing: still cancelled, nothing charged.

@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Storage;
 using System.Net;
 using System.Text.Json;
 
@@ -167,6 +170,88 @@ public sealed class OrchestrationTests(MindraFactory factory) : IClassFixture<Mi
         Assert.Equal("developers", campaign.GetProperty("audience").GetString());
         Assert.Contains("email", campaign.GetProperty("channels").EnumerateArray().Select(c => c.GetString()));
         Assert.False(string.IsNullOrEmpty(campaign.GetProperty("emailDraft").GetProperty("subject").GetString()));
+    }
+
+    [Fact]
+    public async Task TwoAgentExecution_FoundByEachVertical_WalletShowsOneSignedChargePerAgent()
+    {
+        var user = await factory.RegisterUserAsync();
+        await user.TopUpAsync(10);
+        var id = await user.OrchestrateAsync(TwoAgents("parallel", "merge"));
+        Assert.Equal("COMPLETED", (await user.WaitForExecutionAsync(id)).GetProperty("status").GetString());
+        var other = await user.OrchestrateAsync(new { query = "Create an email campaign for our spring launch", context = new { } });
+        await user.WaitForExecutionAsync(other);
+
+        // The research + analytics execution is found by either of its agents' verticals, and only by those.
+        foreach (var vertical in new[] { "research", "analytics" })
+        {
+            var found = await user.GetJsonAsync($"/v1/executions?vertical={vertical}");
+            Assert.Equal(1, found.GetProperty("pagination").GetProperty("total").GetInt32());
+            Assert.Equal(id, found.GetProperty("data")[0].GetProperty("id").GetString());
+        }
+        var marketing = await user.GetJsonAsync("/v1/executions?vertical=marketing");
+        Assert.Equal(other, Assert.Single(marketing.GetProperty("data").EnumerateArray()).GetProperty("id").GetString());
+        var used = new HashSet<string>();
+        foreach (var execution in new[] { id, other })
+        {
+            foreach (var agent in (await user.GetJsonAsync($"/v1/executions/{execution}")).GetProperty("agents").EnumerateArray())
+            {
+                used.Add(agent.GetProperty("vertical").GetString()!);
+            }
+        }
+        var unused = new[] { "sales", "support", "content", "engineering" }.First(v => !used.Contains(v));
+        Assert.Equal(0, (await user.GetJsonAsync($"/v1/executions?vertical={unused}")).GetProperty("pagination").GetProperty("total").GetInt32());
+        Assert.Equal(0, (await user.GetJsonAsync("/v1/executions?vertical=research%7Canalytics")).GetProperty("pagination").GetProperty("total").GetInt32());
+
+        // One signed entry per change of the balance: the top-up in, each agent's price out, nothing twice.
+        var transactions = await user.GetJsonAsync("/v1/wallet/transactions?limit=100");
+        var entries = transactions.GetProperty("data").EnumerateArray().Reverse().ToList();
+        Assert.Equal(entries.Count, transactions.GetProperty("pagination").GetProperty("total").GetInt32());
+        var executions = new[] { await user.GetJsonAsync($"/v1/executions/{id}"), await user.GetJsonAsync($"/v1/executions/{other}") };
+        var steps = executions.Sum(e => e.GetProperty("steps").GetArrayLength());
+        Assert.Equal(["TOPUP", .. Enumerable.Repeat("CHARGE", steps)], entries.Select(e => e.GetProperty("type").GetString()));
+        Assert.All(entries, e => Assert.Equal("COMPLETED", e.GetProperty("status").GetString()));
+        var balance = 0m;
+        foreach (var entry in entries)
+        {
+            balance += entry.GetProperty("amount").GetDecimal();
+            Assert.Equal(balance, entry.GetProperty("balanceAfter").GetDecimal());
+        }
+        Assert.Equal(await user.BalanceAsync(), balance);
+        var cost = executions.Sum(e => e.GetProperty("cost").GetProperty("actual").GetDecimal());
+        var charges = entries.Where(e => e.GetProperty("type").GetString() == "CHARGE").Select(e => e.GetProperty("amount").GetDecimal()).ToList();
+        Assert.All(charges, c => Assert.True(c < 0));
+        Assert.Equal(cost, -charges.Sum());
+        Assert.Equal(10m - cost, balance);
+
+        var page = await user.GetJsonAsync("/v1/wallet/transactions?limit=2&page=2");
+        Assert.Equal(1 + steps, page.GetProperty("pagination").GetProperty("total").GetInt32());
+        Assert.Equal(2, page.GetProperty("data").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task VerticalsMigration_ExistingExecutions_GetEveryVerticalOfTheirAgents()
+    {
+        // A server of its own: its schema is taken back to before the column while nothing else runs on it.
+        using var server = new MindraFactory();
+        var user = await server.RegisterUserAsync(sandbox: true);
+        var id = await user.OrchestrateAsync(TwoAgents("sequential", "merge"));
+        await user.WaitForExecutionAsync(id);
+
+        // As a database from before the column: its rows lack it, and the migration has not run.
+        using (var scope = server.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+            await db.Database.ExecuteSqlRawAsync("ALTER TABLE mindra_executions DROP COLUMN verticals");
+            await db.Database.ExecuteSqlRawAsync("DELETE FROM __mindstack_migrations WHERE id = '2026120301_mindra_execution_verticals'");
+            var applied = await scope.ServiceProvider.GetRequiredService<MigrationRunner>().MigrateAsync();
+            Assert.Equal(["2026120301_mindra_execution_verticals"], applied);
+        }
+        foreach (var vertical in new[] { "research", "analytics" })
+        {
+            var found = await user.GetJsonAsync($"/v1/executions?vertical={vertical}");
+            Assert.Contains(id, found.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("id").GetString()));
+        }
     }
 
     [Fact]

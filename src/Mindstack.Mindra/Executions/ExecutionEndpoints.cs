@@ -46,7 +46,9 @@ internal static class ExecutionEndpoints
         var vertical = request.Query["vertical"].ToString().ToLowerInvariant();
         if (vertical.Length > 0)
         {
-            query = query.Where(e => e.Vertical == vertical);
+            // Any of the execution's agents' verticals; a bar in the value matches none.
+            var needle = ExecutionVerticals.Needle(vertical.Replace("|", "", StringComparison.Ordinal));
+            query = query.Where(e => e.Verticals.Contains(needle));
         }
         if (Paging.Date(request, "startDate", endOfDay: false) is { } start)
         {

@@ -78,6 +78,7 @@ internal sealed class Orchestrator(
             Mode = valid.Mode,
             Status = ExecutionStatus.Pending,
             Vertical = planned[0].Vertical,
+            Verticals = ExecutionVerticals.Encode(planned.Select(a => a.Vertical)),
             AgentsJson = JsonSerializer.Serialize(planned, StorageJson.Options),
             WebhookUrl = valid.Webhook?.Url,
             WebhookSecret = valid.Webhook?.Secret,

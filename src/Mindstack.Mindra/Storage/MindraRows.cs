@@ -14,6 +14,16 @@ internal static class ExecutionStatus
     public static bool IsFinal(string status) => status is Completed or Failed or Cancelled;
 }
 
+/// <summary>The <see cref="ExecutionRow.Verticals"/> encoding: each vertical between bars.</summary>
+internal static class ExecutionVerticals
+{
+    public static string Encode(IEnumerable<string> verticals) =>
+        "|" + string.Join('|', verticals.Distinct(StringComparer.Ordinal)) + "|";
+
+    /// <summary>What a row's <see cref="ExecutionRow.Verticals"/> contains when it has this one.</summary>
+    public static string Needle(string vertical) => "|" + vertical + "|";
+}
+
 /// <summary>One orchestration of a query. Sandbox executions are a separate data set of the account.</summary>
 internal sealed class ExecutionRow
 {
@@ -27,8 +37,10 @@ internal sealed class ExecutionRow
     public required string Strategy { get; set; }
     public required string Mode { get; set; }
     public required string Status { get; set; }
-    /// <summary>The vertical of the best-scored agent, for filtering.</summary>
+    /// <summary>The vertical of the best-scored agent (the view's <c>vertical</c>).</summary>
     public required string Vertical { get; set; }
+    /// <summary>Every vertical of the selected agents, <c>|marketing|analytics|</c>, for the list's filter.</summary>
+    public string Verticals { get; set; } = "";
     /// <summary>The selected agents as JSON: <c>[{id, name, vertical, confidence, priceCents}]</c>.</summary>
     public required string AgentsJson { get; set; }
     public string? WebhookUrl { get; set; }

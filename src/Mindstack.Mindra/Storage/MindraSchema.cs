@@ -121,3 +121,28 @@ internal sealed class MindraInitialMigration : SchemaMigration
             ["account_id", "sandbox", "agent_id"], unique: true);
     }
 }
+
+/// <summary>
+/// Every vertical of an execution's agents, as <c>|marketing|analytics|</c>, so the list's
+/// <c>vertical</c> filter finds an execution by any of them, in the database. Existing rows get
+/// theirs from the agents they stored.
+/// </summary>
+internal sealed class MindraExecutionVerticalsMigration : SchemaMigration
+{
+    public override string Id => "2026120301_mindra_execution_verticals";
+
+    public override void Up(MigrationBuilder migration, DatabaseProvider provider)
+    {
+        migration.AddColumn<string>(name: "verticals", table: "mindra_executions", maxLength: 400, nullable: false, defaultValue: "");
+        migration.Sql(provider == DatabaseProvider.Postgres
+            ? """
+              UPDATE mindra_executions SET verticals = '|' || COALESCE(
+                  (SELECT string_agg(DISTINCT a->>'vertical', '|') FROM jsonb_array_elements(agents_json::jsonb) AS a), vertical) || '|'
+              """
+            : """
+              UPDATE mindra_executions SET verticals = '|' || COALESCE(
+                  (SELECT group_concat(v, '|') FROM (SELECT DISTINCT json_extract(value, '$.vertical') AS v FROM json_each(mindra_executions.agents_json))),
+                  vertical) || '|'
+              """);
+    }
+}

@@ -61,7 +61,8 @@ internal static class WalletEndpoints
         v1.MapGet("/wallet/crypto/address", CryptoAddress).RequirePermission(MindraPermissions.WalletRead)
             .WithName("MindraCryptoAddress").WithSummary("The crypto deposit address (503 when none is configured)");
         v1.MapGet("/wallet/transactions", Transactions).RequirePermission(MindraPermissions.WalletRead)
-            .WithName("MindraTransactions").WithSummary("Wallet transactions, newest first; page, limit, startDate, endDate");
+            .WithName("MindraTransactions").WithSummary("Wallet transactions, newest first; page, limit, startDate, endDate")
+            .WithDescription("One entry per change of the spendable balance: amount signed (in positive, out negative), balanceAfter the balance right after it. An agent run's price is one CHARGE once charged, HOLD/PENDING while running, HOLD/RELEASED when given back (with its RELEASE entry).");
     }
 
     private static async Task<IResult> Get(Caller caller, ICreditLedger ledger, MindraDialect dialect, TimeProvider clock, CancellationToken ct)
@@ -149,6 +150,20 @@ internal static class WalletEndpoints
         });
     }
 
+    /// <summary>Every kind but a hold's settlement, which the hold's own entry stands for (as its CHARGE).</summary>
+    private static readonly LedgerMovementKind[] Listed =
+    [
+        LedgerMovementKind.Grant, LedgerMovementKind.Purchase, LedgerMovementKind.Charge, LedgerMovementKind.Hold,
+        LedgerMovementKind.Release, LedgerMovementKind.Refund,
+    ];
+
+    /// <summary>
+    /// One entry per change of the spendable balance, signed (money in positive, out negative), with
+    /// the balance right after it, so reading oldest first each balanceAfter is the one before plus
+    /// the amount. An agent's price set aside is one entry: CHARGE once the agent ran and was
+    /// charged, HOLD/PENDING while it is still running, HOLD/RELEASED when it was given back (and the
+    /// RELEASE that gave it back is its own, positive entry).
+    /// </summary>
     private static async Task<IResult> Transactions(HttpRequest request, Caller caller, ICreditLedger ledger, MindraDialect dialect, CancellationToken ct)
     {
         var paging = Paging.From(request);
@@ -158,22 +173,34 @@ internal static class WalletEndpoints
             Currency = WalletAccount.LedgerCurrency,
             From = Paging.Date(request, "startDate", endOfDay: false),
             To = Paging.Date(request, "endDate", endOfDay: true),
+            Kinds = Listed,
             Offset = paging.Offset,
             Limit = paging.Limit,
         }, ct);
-        var items = page.Items.Select(m => new TransactionView(m.Id, TypeOf(m.Kind), WalletAccount.Dollars(m.Amount), WalletAccount.Currency,
-            WalletAccount.Dollars(m.BalanceAfter), "COMPLETED", m.Description, m.Reference, m.CreatedAt)).ToList();
+        var closings = await ledger.GetClosingsAsync(
+            page.Items.Where(m => m.Kind == LedgerMovementKind.Hold).Select(m => m.Id).ToList(), ct);
+        var items = page.Items.Select(m => View(m, closings.GetValueOrDefault(m.Id))).ToList();
         return dialect.Page(items, paging, page.Total);
     }
 
-    private static string TypeOf(LedgerMovementKind kind) => kind switch
+    private static TransactionView View(LedgerMovement movement, LedgerMovement? closing)
     {
-        LedgerMovementKind.Purchase => "TOPUP",
-        LedgerMovementKind.Grant => "CREDIT",
-        LedgerMovementKind.Charge or LedgerMovementKind.Settle => "CHARGE",
-        LedgerMovementKind.Hold => "HOLD",
-        LedgerMovementKind.Release => "RELEASE",
-        LedgerMovementKind.Refund => "REFUND",
-        _ => kind.ToString().ToUpperInvariant(),
-    };
+        var (type, status, sign) = movement.Kind switch
+        {
+            LedgerMovementKind.Purchase => ("TOPUP", "COMPLETED", 1),
+            LedgerMovementKind.Grant => ("CREDIT", "COMPLETED", 1),
+            LedgerMovementKind.Refund => ("REFUND", "COMPLETED", 1),
+            LedgerMovementKind.Release => ("RELEASE", "COMPLETED", 1),
+            LedgerMovementKind.Charge => ("CHARGE", "COMPLETED", -1),
+            LedgerMovementKind.Hold => closing?.Kind switch
+            {
+                LedgerMovementKind.Settle => ("CHARGE", "COMPLETED", -1),
+                LedgerMovementKind.Release => ("HOLD", "RELEASED", -1),
+                _ => ("HOLD", "PENDING", -1),
+            },
+            _ => (movement.Kind.ToString().ToUpperInvariant(), "COMPLETED", -1),
+        };
+        return new TransactionView(movement.Id, type, sign * WalletAccount.Dollars(movement.Amount), WalletAccount.Currency,
+            WalletAccount.Dollars(movement.BalanceAfter), status, movement.Description, movement.Reference, movement.CreatedAt);
+    }
 }

@@ -123,6 +123,13 @@ public interface ICreditLedger
 
     Task<LedgerMovement?> FindAsync(string movementId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// For each of these holds that is closed, the movement that closed it (a <see cref="LedgerMovementKind.Settle"/>
+    /// or a <see cref="LedgerMovementKind.Release"/>); a hold still open is not in the answer.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, LedgerMovement>> GetClosingsAsync(IReadOnlyCollection<string> holdIds,
+        CancellationToken cancellationToken = default);
+
     Task<LedgerMovement?> FindByReferenceAsync(string reference, CancellationToken cancellationToken = default);
 }
 
@@ -296,6 +303,20 @@ internal sealed partial class CreditLedger(MindstackDbContext db, IIdGenerator i
         var page = await movements.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
             .Skip(offset).Take(limit).ToListAsync(cancellationToken);
         return new LedgerHistoryPage(page.Select(m => View(m)).ToList(), total, offset, limit);
+    }
+
+    public async Task<IReadOnlyDictionary<string, LedgerMovement>> GetClosingsAsync(IReadOnlyCollection<string> holdIds,
+        CancellationToken cancellationToken = default)
+    {
+        if (holdIds.Count == 0)
+        {
+            return new Dictionary<string, LedgerMovement>();
+        }
+        var ids = holdIds.Distinct(StringComparer.Ordinal).ToList();
+        var closings = await db.Set<LedgerMovementRow>().AsNoTracking()
+            .Where(m => m.ClosesHoldId != null && ids.Contains(m.ClosesHoldId))
+            .ToListAsync(cancellationToken);
+        return closings.ToDictionary(m => m.ClosesHoldId!, m => View(m), StringComparer.Ordinal);
     }
 
     public async Task<LedgerMovement?> FindAsync(string movementId, CancellationToken cancellationToken = default) =>

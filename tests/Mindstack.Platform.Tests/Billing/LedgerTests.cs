@@ -166,6 +166,25 @@ public sealed class LedgerTests(BillingFactory factory) : IClassFixture<BillingF
     }
 
     [Fact]
+    public async Task GetClosings_HoldsOpenSettledReleased_ClosingMovementOfEachClosedOne()
+    {
+        var owner = Owner();
+        await factory.LedgerAsync(l => l.GrantAsync(owner, "credits", 100, Ref()));
+        var open = await factory.LedgerAsync(l => l.HoldAsync(owner, "credits", 10, Ref()));
+        var settled = await factory.LedgerAsync(l => l.HoldAsync(owner, "credits", 20, Ref()));
+        var released = await factory.LedgerAsync(l => l.HoldAsync(owner, "credits", 30, Ref()));
+        var settle = await factory.LedgerAsync(l => l.SettleAsync(settled.Id, 15, Ref()));
+        var release = await factory.LedgerAsync(l => l.ReleaseAsync(released.Id, Ref()));
+
+        var closings = await factory.LedgerAsync(l => l.GetClosingsAsync([open.Id, settled.Id, released.Id, "mov_unknown"]));
+        Assert.Equal(2, closings.Count);
+        Assert.False(closings.ContainsKey(open.Id));
+        Assert.Equal((LedgerMovementKind.Settle, settle.Settle.Id), (closings[settled.Id].Kind, closings[settled.Id].Id));
+        Assert.Equal((LedgerMovementKind.Release, release.Id), (closings[released.Id].Kind, closings[released.Id].Id));
+        Assert.Empty(await factory.LedgerAsync(l => l.GetClosingsAsync([])));
+    }
+
+    [Fact]
     public async Task Hold_ReleasedOrSettledInFullOrForNothing_BalancesFollow()
     {
         var owner = Owner();
