@@ -1,8 +1,8 @@
+using System.Net;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Storage;
-using System.Net;
-using System.Text.Json;
 
 namespace Mindstack.Mindra.Tests;
 
