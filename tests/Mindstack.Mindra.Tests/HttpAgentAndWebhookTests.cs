@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Webhooks;
 
 namespace Mindstack.Mindra.Tests;
 
@@ -153,5 +155,28 @@ public sealed class HttpAgentAndWebhookTests(MindraFactory factory) : IClassFixt
         Assert.True(CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hmac(secret, unsigned)), Encoding.ASCII.GetBytes(signature)));
         // And the header signs the raw body as sent.
         Assert.Equal(Hmac(secret, completed.Body), completed.Headers["X-Mindra-Signature"]);
+    }
+    [Fact]
+    public async Task AccountWebhook_EveryExecutionsEvents_SignedWithItsSecret()
+    {
+        // As `webhooks create --api mindra --email E --url U --secret S` makes it: no execution names it.
+        await using var receiver = new LoopbackReceiver();
+        var user = await factory.RegisterUserAsync();
+        await user.TopUpAsync(10);
+        const string secret = "account_webhook_secret";
+        using (var scope = factory.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IWebhooks>().CreateAsync(
+                new NewWebhookSubscription(user.AccountId, "mindra", receiver.Url(), ["execution.completed"]) { Secret = secret });
+        }
+        var first = await user.OrchestrateAsync(new { query = "Analyze the revenue data", context = new { revenue = new[] { 1, 2, 4 } } });
+        var second = await user.OrchestrateAsync(new { query = "Analyze the churn data", context = new { churn = new[] { 9, 7 } } });
+        foreach (var id in new[] { first, second })
+        {
+            var delivery = await receiver.WaitForAsync(r => r.Text.Contains($"\"executionId\":\"{id}\"", StringComparison.Ordinal));
+            Assert.Equal("execution.completed", JsonNode.Parse(delivery.Body)!["event"]!.GetValue<string>());
+            Assert.Equal(Hmac(secret, delivery.Body), delivery.Headers["X-Mindra-Signature"]);
+        }
+        Assert.All(receiver.Received, r => Assert.Contains("\"execution.completed\"", r.Text, StringComparison.Ordinal));
     }
 }

@@ -16,6 +16,7 @@ internal static class CliCommands
         ["keys"] = AccessCommands.KeysAsync,
         ["ai"] = AiCommand.RunAsync,
         ["jobs"] = JobsCommand.RunAsync,
+        ["webhooks"] = WebhooksCommand.RunAsync,
     };
 
     /// <summary>

@@ -118,4 +118,32 @@ public sealed class CliTests
         // The running server never saw a full key either.
         Assert.DoesNotContain(key.LastLine, server.Output, StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task WebhooksCommand_CreateListDelete_AnAccountsWebhookOnOneApi()
+    {
+        using var database = TestDatabase.Create();
+        var account = await RunAsync(database, "accounts", "create", "--email", "hooks@example.com", "--password", "Operator123");
+        Assert.True(account.ExitCode == 0, account.Output + account.Error);
+
+        var created = await RunAsync(database, "webhooks", "create", "--api", "mindra", "--email", "hooks@example.com",
+            "--url", "https://hooks.example.com/mindra", "--events", "execution.completed,execution.failed", "--secret", "ops_webhook_secret");
+        Assert.True(created.ExitCode == 0, created.Output + created.Error);
+        Assert.Matches(new Regex("^webhook_[0-9A-Z]{26}$"), created.LastLine);
+        Assert.Contains("secret ops_webhook_secret", created.Output, StringComparison.Ordinal);
+
+        var list = await RunAsync(database, "webhooks", "list", "--api", "mindra", "--email", "hooks@example.com");
+        Assert.True(list.ExitCode == 0, list.Output + list.Error);
+        Assert.Contains($"{created.LastLine}\tactive\thttps://hooks.example.com/mindra\texecution.completed,execution.failed\taccount\tnever", list.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(created.LastLine, (await RunAsync(database, "webhooks", "list", "--api", "mindpeeker", "--email", "hooks@example.com")).Output);
+
+        // Mistakes are the operator's: a message and exit code 2.
+        var badUrl = await RunAsync(database, "webhooks", "create", "--api", "mindra", "--email", "hooks@example.com", "--url", "not a url");
+        Assert.Equal(2, badUrl.ExitCode);
+        Assert.False(string.IsNullOrWhiteSpace(badUrl.Error));
+        Assert.Equal(2, (await RunAsync(database, "webhooks", "create", "--api", "mindmesh", "--email", "hooks@example.com", "--url", "https://x.example.com")).ExitCode);
+
+        var deleted = await RunAsync(database, "webhooks", "delete", "--api", "mindra", "--email", "hooks@example.com", "--id", created.LastLine);
+        Assert.True(deleted.ExitCode == 0, deleted.Output + deleted.Error);
+        Assert.Equal(1, (await RunAsync(database, "webhooks", "delete", "--api", "mindra", "--email", "hooks@example.com", "--id", created.LastLine)).ExitCode);
+    }
 }
