@@ -43,7 +43,7 @@ public sealed class MindraDialect : Dialect
     };
 
     /// <summary>
-    /// Only the document's codes, with the document's statuses (and 405/413 where HTTP itself
+    /// Only the document's codes, with the document's statuses (and 405/413/415 where HTTP itself
     /// says so). A platform code outside them becomes its kind's: a state conflict (cancelling a
     /// finished execution, an agent id taken, an idempotency key reused with another body) is
     /// <c>INVALID_REQUEST</c> 400; a request with the same idempotency key still running is
