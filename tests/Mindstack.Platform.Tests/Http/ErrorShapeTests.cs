@@ -75,16 +75,7 @@ public sealed class ErrorShapeTests(ProbeFactory factory) : IClassFixture<ProbeF
     public async Task MalformedBody_AnyApi_BadRequestInOwnShape(string api)
     {
         var (status, code, message, _) = await SendAsync(api, HttpMethod.Post, "/__probe/echo", "{\"text\": ");
-        var (expectedStatus, expectedCode) = api switch
-        {
-            "mindpeeker" => (HttpStatusCode.BadRequest, "INVALID_REQUEST_BODY"),
-            "mindra" => (HttpStatusCode.BadRequest, "INVALID_REQUEST"),
-            "pluginmind" => (HttpStatusCode.UnprocessableEntity, "INVALID_INPUT"),
-            "mindswarm" => (HttpStatusCode.BadRequest, "VALIDATION_ERROR"),
-            _ => (HttpStatusCode.UnprocessableEntity, (string?)null),
-        };
-        Assert.Equal(expectedStatus, status);
-        Assert.Equal(expectedCode, code);
+        Assert.Equal(Expected(api, malformed: true), (status, code));
         Assert.False(string.IsNullOrWhiteSpace(message));
     }
 
@@ -229,17 +220,16 @@ public sealed class ErrorShapeTests(ProbeFactory factory) : IClassFixture<ProbeF
         Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
     }
 
-    private static void AssertValidation(string api, HttpStatusCode status, string? code)
+    private static void AssertValidation(string api, HttpStatusCode status, string? code) =>
+        Assert.Equal(Expected(api, malformed: false), (status, code));
+
+    /// <summary>Each API's status and code for a body that is not JSON, or for a field that is wrong.</summary>
+    private static (HttpStatusCode Status, string? Code) Expected(string api, bool malformed) => api switch
     {
-        var (expectedStatus, expectedCode) = api switch
-        {
-            "mindpeeker" => (HttpStatusCode.UnprocessableEntity, "INVALID_FIELD_VALUE"),
-            "mindra" => (HttpStatusCode.BadRequest, "INVALID_REQUEST"),
-            "pluginmind" => (HttpStatusCode.UnprocessableEntity, "INVALID_INPUT"),
-            "mindswarm" => (HttpStatusCode.BadRequest, "VALIDATION_ERROR"),
-            _ => (HttpStatusCode.UnprocessableEntity, (string?)null),
-        };
-        Assert.Equal(expectedStatus, status);
-        Assert.Equal(expectedCode, code);
-    }
+        "mindpeeker" => malformed ? (HttpStatusCode.BadRequest, "INVALID_REQUEST_BODY") : (HttpStatusCode.UnprocessableEntity, "INVALID_FIELD_VALUE"),
+        "mindra" => (HttpStatusCode.BadRequest, "INVALID_REQUEST"),
+        "pluginmind" => (HttpStatusCode.UnprocessableEntity, "INVALID_INPUT"),
+        "mindswarm" => (HttpStatusCode.BadRequest, "VALIDATION_ERROR"),
+        _ => (HttpStatusCode.UnprocessableEntity, null),
+    };
 }

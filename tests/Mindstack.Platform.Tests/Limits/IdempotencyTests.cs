@@ -15,9 +15,12 @@ public sealed class IdempotencyTests(LimitsFactory factory) : IClassFixture<Limi
     internal static string Body(string name, int delayMs = 0, bool waitForRelease = false, int failTimes = 0, int? status = null) =>
         JsonSerializer.Serialize(new { name, delayMs, waitForRelease, failTimes, status });
 
-    internal static HttpRequestMessage Post(string body, string? key, string? scope = null, string? address = null)
+    /// <summary>The same routes under MindSwarm (camelCase too), whose dialect keeps the platform's idempotency codes (Mindra's document has none).</summary>
+    internal const string SwarmThings = "/mindswarm/api/__limits/things";
+
+    internal static HttpRequestMessage Post(string body, string? key, string? scope = null, string? address = null, string path = Things)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, Things) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
         if (key is not null)
         {
             request.Headers.Add(IdempotencyEndpoints.Header, key);
@@ -98,10 +101,25 @@ public sealed class IdempotencyTests(LimitsFactory factory) : IClassFixture<Limi
         Assert.Equal(HttpStatusCode.Created, first.Status);
 
         var otherName = NewName();
+        // Mindra answers it in its document's code.
         var reused = await SendAsync(Post(Body(otherName), key));
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.Status);
-        using var json = JsonDocument.Parse(reused.Body);
-        Assert.Equal(IdempotencyEndpoints.KeyReusedCode, json.RootElement.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, reused.Status);
+        using (var json = JsonDocument.Parse(reused.Body))
+        {
+            Assert.Equal("INVALID_REQUEST", json.RootElement.GetProperty("error").GetString());
+            Assert.Contains(IdempotencyEndpoints.Header, json.RootElement.GetProperty("details").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Equal(0, factory.State.RunsOf(otherName));
+
+        // The platform's own code, where the API keeps it.
+        var swarmKey = NewKey();
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(Post(Body(NewName()), swarmKey, path: SwarmThings))).Status);
+        var swarmReused = await SendAsync(Post(Body(otherName), swarmKey, path: SwarmThings));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, swarmReused.Status);
+        using (var json = JsonDocument.Parse(swarmReused.Body))
+        {
+            Assert.Equal(IdempotencyEndpoints.KeyReusedCode, json.RootElement.GetProperty("code").GetString());
+        }
         Assert.Equal(0, factory.State.RunsOf(otherName));
     }
 
