@@ -99,7 +99,7 @@ internal static class AccessCommands
     }
 
     /// <summary>A platform Problem is the operator's mistake: its message, exit code 2.</summary>
-    private static async Task<T> Run<T>(Func<Task<T>> action)
+    internal static async Task<T> Run<T>(Func<Task<T>> action)
     {
         try
         {

@@ -1,5 +1,4 @@
 using Mindstack.Platform.Accounts;
-using Mindstack.Platform.Http;
 using Mindstack.Platform.Webhooks;
 
 namespace Mindstack.Server.Cli;
@@ -41,19 +40,12 @@ internal static class WebhooksCommand
                     var events = context.Option("--events")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } named
                         ? named
                         : ["*"];
-                    WebhookSubscription created;
-                    try
-                    {
-                        created = await webhooks.CreateAsync(new NewWebhookSubscription(account.Id, api, context.Required("--url"), events)
+                    var created = await AccessCommands.Run(() => webhooks.CreateAsync(
+                        new NewWebhookSubscription(account.Id, api, context.Required("--url"), events)
                         {
                             Secret = context.Option("--secret"),
                             Description = context.Option("--description"),
-                        });
-                    }
-                    catch (Problem problem)
-                    {
-                        throw new CliUsageException(problem.Message);
-                    }
+                        }));
                     Console.WriteLine($"created webhook {created.Id} ({api}) for {account.Email}: {created.Url} events {string.Join(',', created.Events)}");
                     Console.WriteLine($"secret {created.Secret}");
                     Console.WriteLine(created.Id);
