@@ -48,6 +48,7 @@ public static class PluginMindModule
         services.TryAddSingleton<GoogleTokenVerifier>();
         services.TryAddScoped<PluginMindUsers>();
         services.TryAddScoped<UsageMeter>();
+        services.TryAddScoped<AnonymousUsage>();
         services.TryAddScoped<QueryLogs>();
         services.AddHttpClient(HttpCryptoPriceSource.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         services.TryAddSingleton<ICryptoPriceSource, HttpCryptoPriceSource>();
@@ -128,6 +129,10 @@ internal sealed class PluginMindOptionsValidator(IHostEnvironment environment) :
         if (options.DefaultQueryLimit < 0 || options.TierQueryLimits.Values.Any(v => v < 0))
         {
             failures.Add("Mindstack:PluginMind query limits must not be negative.");
+        }
+        if (options.AnonymousQueriesPerDay < 0)
+        {
+            failures.Add("Mindstack:PluginMind:AnonymousQueriesPerDay must not be negative (0 turns anonymous use off).");
         }
         if (options.AnalysisTimeout <= TimeSpan.Zero || options.AnalysisTimeout >= Jobs.AnalysisJobHandler.JobTimeout)
         {

@@ -24,6 +24,13 @@ public sealed class PluginMindOptions
     /// <summary>The limit of a tier missing from <see cref="TierQueryLimits"/>.</summary>
     public int DefaultQueryLimit { get; set; } = 10;
 
+    /// <summary>
+    /// <c>/analyze-async</c> jobs a client without a session may queue per UTC day, counted per
+    /// client network (an IPv4 address, an IPv6 /64). 0 turns anonymous use off: the route then
+    /// needs a session, like <c>/process</c> and <c>/analyze</c>.
+    /// </summary>
+    public int AnonymousQueriesPerDay { get; set; } = 10;
+
     /// <summary>Emails (any case) made admins when they sign in: they see every user's jobs and logs.</summary>
     public List<string> AdminEmails { get; set; } = [];
 

@@ -24,6 +24,12 @@ internal sealed class PluginMindModel : IModelContributor
             e.ToTable("pluginmind_usage");
             e.HasKey(u => new { u.AccountId, u.Period });
         });
+        modelBuilder.Entity<AnonymousDailyUsage>(e =>
+        {
+            e.ToTable("pluginmind_anonymous_usage");
+            e.HasKey(u => new { u.Network, u.Day });
+            e.HasIndex(u => u.Day);
+        });
         modelBuilder.Entity<QueryLog>(e =>
         {
             e.ToTable("pluginmind_query_logs");
@@ -115,4 +121,24 @@ internal sealed class PluginMindJobUsageMigration : SchemaMigration
 
     public override void Up(MigrationBuilder migration, DatabaseProvider provider) =>
         migration.AddColumn<string>(name: "usage_period", table: "pluginmind_jobs", maxLength: 7, nullable: true);
+}
+
+/// <summary>Anonymous <c>/analyze-async</c> use, counted per client network and UTC day.</summary>
+internal sealed class PluginMindAnonymousUsageMigration : SchemaMigration
+{
+    public override string Id => "2026120601_pluginmind_anonymous_usage";
+
+    public override void Up(MigrationBuilder migration, DatabaseProvider provider)
+    {
+        migration.CreateTable(
+            name: "pluginmind_anonymous_usage",
+            columns: t => new
+            {
+                network = t.Column<string>(maxLength: 64),
+                day = t.Column<string>(maxLength: 10),
+                queries_used = t.Column<int>(),
+            },
+            constraints: t => t.PrimaryKey("pk_pluginmind_anonymous_usage", x => new { x.network, x.day }));
+        migration.CreateIndex("ix_pluginmind_anonymous_usage_day", "pluginmind_anonymous_usage", "day");
+    }
 }

@@ -41,9 +41,14 @@ public sealed class GoogleStandIn : IDisposable
     /// <summary>How many times the JWKS was fetched.</summary>
     public int Fetches => Volatile.Read(ref _fetches);
 
-    /// <summary>An RS256 ID token as Google would issue it (override any claim).</summary>
+    /// <summary>
+    /// An RS256 ID token as Google would issue it (override any claim). <paramref name="emailVerified"/>
+    /// is written as it is given: a bool as a JSON boolean, a string as a JSON string, <see cref="NoClaim"/>
+    /// left out; null (the default) is Google's <c>true</c>.
+    /// </summary>
     public string IdToken(string subject, string email, string? name = null, string audience = ClientId,
-        string issuer = "https://accounts.google.com", DateTime? expires = null, SigningCredentials? signing = null)
+        string issuer = "https://accounts.google.com", DateTime? expires = null, SigningCredentials? signing = null,
+        object? emailVerified = null)
     {
         var now = DateTime.UtcNow;
         var exp = expires ?? now.AddHours(1);
@@ -57,7 +62,7 @@ public sealed class GoogleStandIn : IDisposable
             Subject = new ClaimsIdentity([
                 new Claim("sub", subject),
                 new Claim("email", email),
-                new Claim("email_verified", "true", ClaimValueTypes.Boolean),
+                .. EmailVerifiedClaim(emailVerified),
                 new Claim("name", name ?? email.Split('@')[0]),
                 new Claim("picture", $"https://example.test/{subject}.png"),
             ]),
@@ -67,26 +72,55 @@ public sealed class GoogleStandIn : IDisposable
     }
 
     /// <summary>An HS256 token signed with the development secret.</summary>
-    public string DevToken(string subject, string email, string secret = DevSecret) =>
-        IdToken(subject, email, signing: new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256));
+    public string DevToken(string subject, string email, string secret = DevSecret, object? emailVerified = null) =>
+        IdToken(subject, email, signing: new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256),
+            emailVerified: emailVerified);
 
-    /// <summary>A token signed by a key Google never published.</summary>
-    public static string ForeignToken(string subject, string email)
+    /// <summary>A token signed by a key Google never published (under Google's key id, or another).</summary>
+    public static string ForeignToken(string subject, string email, string keyId = "test-key-1")
     {
         using var rsa = RSA.Create(2048);
         var stranger = new GoogleStandIn.Foreign(rsa);
-        return stranger.Sign(subject, email);
+        return stranger.Sign(subject, email, keyId);
     }
+
+    /// <summary>An unsigned token (<c>alg: none</c>) with Google's claims.</summary>
+    public static string UnsignedToken(string subject, string email)
+    {
+        static string Segment(object value) => Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(value));
+        var header = Segment(new { alg = "none", typ = "JWT" });
+        var payload = Segment(new
+        {
+            iss = "https://accounts.google.com",
+            aud = ClientId,
+            sub = subject,
+            email,
+            email_verified = true,
+            exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds(),
+        });
+        return $"{header}.{payload}.";
+    }
+
+    /// <summary>Leaves the claim out of a token.</summary>
+    public static readonly object NoClaim = new();
+
+    private static Claim[] EmailVerifiedClaim(object? value) => value switch
+    {
+        null => [new Claim("email_verified", "true", ClaimValueTypes.Boolean)],
+        bool flag => [new Claim("email_verified", flag ? "true" : "false", ClaimValueTypes.Boolean)],
+        string text => [new Claim("email_verified", text, ClaimValueTypes.String)],
+        _ => [],
+    };
 
     private sealed class Foreign(RSA rsa)
     {
-        public string Sign(string subject, string email) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        public string Sign(string subject, string email, string keyId) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "https://accounts.google.com",
             Audience = ClientId,
             Expires = DateTime.UtcNow.AddHours(1),
-            Subject = new ClaimsIdentity([new Claim("sub", subject), new Claim("email", email)]),
-            SigningCredentials = new SigningCredentials(new RsaSecurityKey(rsa) { KeyId = "test-key-1" }, SecurityAlgorithms.RsaSha256),
+            Subject = new ClaimsIdentity([new Claim("sub", subject), new Claim("email", email), new Claim("email_verified", "true", ClaimValueTypes.Boolean)]),
+            SigningCredentials = new SigningCredentials(new RsaSecurityKey(rsa) { KeyId = keyId }, SecurityAlgorithms.RsaSha256),
         });
     }
 

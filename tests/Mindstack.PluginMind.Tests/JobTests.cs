@@ -37,7 +37,7 @@ public sealed class JobTests(PluginMindFactory factory) : IClassFixture<PluginMi
         var (owner, ownerUser) = await factory.SignInAsync();
         var (stranger, _) = await factory.SignInAsync();
         var jobId = await EnqueueAsync(owner, "What is bitcoin's biggest risk?");
-        await factory.WaitForJobAsync(jobId);
+        await factory.WaitForJobAsync(jobId, owner: owner);
 
         var list = await factory.ReadJsonAsync(await owner.GetAsync($"{Base}/jobs"));
         Assert.Equal(1, list.GetProperty("total_jobs").GetInt32());
@@ -87,7 +87,7 @@ public sealed class JobTests(PluginMindFactory factory) : IClassFixture<PluginMi
         var (client, _) = await factory.SignInAsync();
         var jobId = await EnqueueAsync(client, "Summarize: revenue grew while costs fell, so margins widened.");
         Assert.Equal(1, (await factory.ReadJsonAsync(await client.GetAsync($"{Base}/me/usage"))).GetProperty("queries_used").GetInt32());
-        Assert.Equal("completed", (await factory.WaitForJobAsync(jobId)).GetProperty("status").GetString());
+        Assert.Equal("completed", (await factory.WaitForJobAsync(jobId, owner: client)).GetProperty("status").GetString());
 
         Assert.Equal(1, (await factory.ReadJsonAsync(await client.GetAsync($"{Base}/me/usage"))).GetProperty("queries_used").GetInt32());
         var logs = await factory.ReadJsonAsync(await client.GetAsync($"{Base}/query-logs"));
@@ -101,7 +101,7 @@ public sealed class JobTests(PluginMindFactory factory) : IClassFixture<PluginMi
         var (client, _) = await factory.SignInAsync();
         foreach (var text in new[] { "Summarize: sales rose in May.", "Summarize: churn fell in June." })
         {
-            Assert.Equal("completed", (await factory.WaitForJobAsync(await EnqueueAsync(client, text))).GetProperty("status").GetString());
+            Assert.Equal("completed", (await factory.WaitForJobAsync(await EnqueueAsync(client, text), owner: client)).GetProperty("status").GetString());
         }
         var logs = await factory.ReadJsonAsync(await client.GetAsync($"{Base}/query-logs?limit=1"));
         Assert.Equal(2, logs.GetProperty("total_logs").GetInt32());

@@ -63,10 +63,15 @@ public class PluginMindFactory : MindstackFactory
         return error;
     }
 
-    /// <summary>Polls a job until it is completed or failed (a generous deadline: the machine is busy).</summary>
-    public async Task<JsonElement> WaitForJobAsync(string jobId, TimeSpan? deadline = null)
+    /// <summary>
+    /// Polls a job until it is completed or failed (a generous deadline: the machine is busy), as
+    /// <paramref name="owner"/> (a signed-in user's job is readable only with their session) or
+    /// without a session (an anonymous job).
+    /// </summary>
+    public async Task<JsonElement> WaitForJobAsync(string jobId, TimeSpan? deadline = null, HttpClient? owner = null)
     {
-        using var client = CreateClient();
+        using var anonymous = owner is null ? CreateClient() : null;
+        var client = owner ?? anonymous!;
         var until = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(90));
         while (true)
         {

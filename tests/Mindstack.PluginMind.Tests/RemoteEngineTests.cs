@@ -114,7 +114,7 @@ public sealed class RemoteEngineTests(RemoteEngineFactory factory) : IClassFixtu
         using var response = await client.PostAsJsonAsync($"{Base}/analyze-async", new { user_input = "a rejected prompt", analysis_type = "custom" });
         var jobId = (await factory.ReadJsonAsync(response)).GetProperty("job_id").GetString()!;
 
-        var job = await factory.WaitForJobAsync(jobId);
+        var job = await factory.WaitForJobAsync(jobId, owner: client);
         Assert.Equal("failed", job.GetProperty("status").GetString());
         Assert.Contains("400", job.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Null, job.GetProperty("analysis").ValueKind);
@@ -175,7 +175,7 @@ public sealed class SlowEngineTests(SlowEngineFactory factory) : IClassFixture<S
         var jobId = (await factory.ReadJsonAsync(response)).GetProperty("job_id").GetString()!;
 
         // Two attempts (the second after the queue's 5 s backoff), each stopped at its own deadline.
-        var job = await factory.WaitForJobAsync(jobId, TimeSpan.FromSeconds(60));
+        var job = await factory.WaitForJobAsync(jobId, TimeSpan.FromSeconds(60), client);
         Assert.Equal("failed", job.GetProperty("status").GetString());
         Assert.Contains("did not finish within 0.4 s", job.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.True(factory.Upstreams.ChatRequests.Count >= 2, $"{factory.Upstreams.ChatRequests.Count} provider calls");

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Mindstack.Platform.Audit;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Limits;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Accounts;
@@ -20,7 +21,8 @@ public interface ISessionService
 {
     /// <summary>
     /// Email or username + password (+ a TOTP or backup code when 2FA is on). Failures are
-    /// counted; past the policy's limit attempts are refused (RateLimited, Retry-After).
+    /// counted per account and client network; past the policy's limit, attempts of that account
+    /// from that network are refused (RateLimited, Retry-After), while its owner elsewhere can still sign in.
     /// Wrong credentials → Unauthorized <c>INVALID_CREDENTIALS</c>; suspended/banned → Forbidden.
     /// </summary>
     Task<SignInOutcome> SignInWithPasswordAsync(string login, string password, string? twoFactorCode, AuthPolicy policy,
@@ -65,7 +67,10 @@ internal sealed class SessionService(
                  .. string.IsNullOrEmpty(password) ? [new FieldError("password", "Password is required")] : Array.Empty<FieldError>()]);
         }
         var account = await accounts.FindByLoginAsync(login, cancellationToken);
-        var loginKey = account is null ? "login:" + AccountService.Normalize(login) : "account:" + account.Id;
+        // Failures count per account and client network: a stranger's wrong passwords throttle the
+        // stranger, never the owner signing in from elsewhere. An unknown login is hashed to fit the key.
+        var from = http.HttpContext is { } context ? ClientAddress.NetworkOf(context) : "unknown";
+        var loginKey = (account is null ? "login:" + Secrets.Hash(AccountService.Normalize(login)) : "account:" + account.Id) + "|from:" + from;
         // Insert-then-count: this attempt holds a place among the failures until it is known not to be one.
         var attempt = await failures.BeginAsync(loginKey, policy.FailedLogins, cancellationToken);
         var failed = false;

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Http;
 
 namespace Mindstack.Platform.Limits;
@@ -18,5 +20,21 @@ public static class ClientAddress
             return "unknown";
         }
         return (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+    }
+
+    /// <summary>
+    /// The client's network for limits an attacker must not sidestep by changing address: an IPv4
+    /// address as it is, an IPv6 address as its /64 (one subscriber usually holds a whole /64).
+    /// </summary>
+    public static string NetworkOf(HttpContext context)
+    {
+        var text = Of(context);
+        if (!IPAddress.TryParse(text, out var address) || address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return text;
+        }
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
     }
 }

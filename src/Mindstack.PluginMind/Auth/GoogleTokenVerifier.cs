@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -6,12 +7,12 @@ using Mindstack.Platform.Http;
 
 namespace Mindstack.PluginMind.Auth;
 
-/// <summary>Who a verified Google ID token says the user is.</summary>
-internal sealed record GoogleIdentity(string Subject, string Email, bool EmailVerified, string? Name, string? Picture);
+/// <summary>Who a verified Google ID token says the user is; the email is one Google has verified.</summary>
+internal sealed record GoogleIdentity(string Subject, string Email, string? Name, string? Picture);
 
 /// <summary>
 /// Verifies Google ID tokens: RS256 against Google's published keys, <c>aud</c> = the configured
-/// client id, <c>iss</c> = Google, not expired. With a development secret configured (never in
+/// client id, <c>iss</c> = Google, not expired, <c>email_verified</c> the boolean <c>true</c>. With a development secret configured (never in
 /// Production: refused at start), HS256 tokens signed with it pass the same claim checks.
 /// </summary>
 internal sealed class GoogleTokenVerifier(GoogleKeys keys, IOptions<PluginMindOptions> options, TimeProvider clock)
@@ -44,22 +45,15 @@ internal sealed class GoogleTokenVerifier(GoogleKeys keys, IOptions<PluginMindOp
 
         var devSecret = google.DevSecret;
         var isDevToken = devSecret is { Length: > 0 } && token.Alg == SecurityAlgorithms.HmacSha256;
-        IReadOnlyList<SecurityKey> signingKeys;
-        if (isDevToken)
+        // Refused before any key is looked up: a token Google could not have signed (alg none,
+        // HS256 without a dev secret, anything else) must not make us fetch Google's keys.
+        if (!isDevToken && token.Alg != SecurityAlgorithms.RsaSha256)
         {
-            signingKeys = [new SymmetricSecurityKey(Encoding.UTF8.GetBytes(devSecret!))];
+            throw Problem.Unauthorized("Invalid Google ID token: algorithm not accepted");
         }
-        else
-        {
-            try
-            {
-                signingKeys = await keys.GetAsync(token.Kid, cancellationToken);
-            }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or ArgumentException)
-            {
-                throw new Problem(ProblemKind.Unavailable, "Google signing keys are unavailable; try again later");
-            }
-        }
+        IReadOnlyList<SecurityKey> signingKeys = isDevToken
+            ? [new SymmetricSecurityKey(Encoding.UTF8.GetBytes(devSecret!))]
+            : await keys.GetAsync(token.Kid, cancellationToken);
 
         var parameters = new TokenValidationParameters
         {
@@ -90,9 +84,14 @@ internal sealed class GoogleTokenVerifier(GoogleKeys keys, IOptions<PluginMindOp
         {
             throw Problem.Unauthorized("Invalid Google ID token: no subject or email");
         }
-        return new GoogleIdentity(subject, email,
-            string.Equals(claims.FindFirst("email_verified")?.Value, "true", StringComparison.OrdinalIgnoreCase),
-            claims.FindFirst("name")?.Value, claims.FindFirst("picture")?.Value);
+        // Only Google's boolean true: false, a missing claim or the string "true" is not Google
+        // vouching for the address, and the address is what links a Google user to an account.
+        if (claims.FindFirst("email_verified") is not { ValueType: ClaimValueTypes.Boolean } verified
+            || !string.Equals(verified.Value, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw Problem.Unauthorized("Invalid Google ID token: the email address is not verified by Google");
+        }
+        return new GoogleIdentity(subject, email, claims.FindFirst("name")?.Value, claims.FindFirst("picture")?.Value);
     }
 
     private static string Reason(Exception? exception) => exception switch

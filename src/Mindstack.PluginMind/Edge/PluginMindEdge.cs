@@ -3,14 +3,17 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using Mindstack.Platform.Http;
+using Mindstack.PluginMind.Auth;
 
 namespace Mindstack.PluginMind.Edge;
 
 /// <summary>
 /// What the original backend put on every answer, errors and unknown routes included: the
 /// security headers, and CORS for the configured front-end origins with credentials (the session
-/// is a cookie, so a wildcard origin is never sent). It runs in front of the platform pipeline and
+/// is a cookie, so a wildcard origin is never sent), and a refusal (415) of cookie-carrying
+/// unsafe requests whose body is not JSON. It runs in front of the platform pipeline and
 /// acts only on PluginMind's requests (its base path or its own port).
 /// </summary>
 internal sealed class PluginMindEdgeStartupFilter : IStartupFilter
@@ -82,7 +85,40 @@ internal sealed class PluginMindEdgeMiddleware(
             context.Response.StatusCode = StatusCodes.Status204NoContent;
             return Task.CompletedTask;
         }
+
+        if (IsFormShaped(context.Request))
+        {
+            headers[RequestIds.Header] = RequestIds.Get(context);
+            var problem = new Problem(ProblemKind.UnsupportedMediaType,
+                "A request with the session cookie that carries a body must send it as Content-Type: application/json");
+            return dialect.Error(context, problem).ExecuteAsync(context);
+        }
         return next(context);
+    }
+
+    /// <summary>
+    /// A state-changing request riding on the session cookie that a cross-site HTML form (or any
+    /// request a browser sends without a CORS preflight) could have made: its body is not JSON.
+    /// A form always sends a Content-Type (urlencoded, multipart or text/plain), so requiring
+    /// <c>application/json</c> — which a browser only sends cross-origin after a preflight this
+    /// edge refuses for unknown origins — shuts that door. A request with no body and no
+    /// Content-Type (logout, <c>DELETE /jobs/{id}</c>, as the document's clients send them) is
+    /// nothing a form can make, and passes.
+    /// </summary>
+    private static bool IsFormShaped(HttpRequest request)
+    {
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
+            || HttpMethods.IsTrace(request.Method) || !request.Cookies.ContainsKey(PluginMindSession.CookieName))
+        {
+            return false;
+        }
+        if (string.IsNullOrEmpty(request.ContentType))
+        {
+            var hasBody = request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0;
+            return hasBody;
+        }
+        return !MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !string.Equals(mediaType.MediaType.Value, "application/json", StringComparison.OrdinalIgnoreCase);
     }
 
     private PluginMindDialect? Mount(HttpContext context)

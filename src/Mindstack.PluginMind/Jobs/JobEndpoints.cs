@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Limits;
 using Mindstack.PluginMind.Auth;
 using Mindstack.PluginMind.Processing;
 using Mindstack.PluginMind.Usage;
@@ -9,9 +10,12 @@ using Mindstack.PluginMind.Usage;
 namespace Mindstack.PluginMind.Jobs;
 
 /// <summary>
-/// <c>/analyze-async</c> (no session needed: the job id is the capability; a signed-in caller owns
-/// the job and is charged one query) and <c>/jobs</c> (session required: the caller's jobs, an
-/// admin's all — the original left these open to anyone).
+/// <c>/analyze-async</c> and <c>/jobs</c>. Without a session, <c>/analyze-async</c> queues a job
+/// whose random id is the capability to read it, within a daily quota per client network
+/// (<see cref="PluginMindOptions.AnonymousQueriesPerDay"/>). With one, the job is the caller's,
+/// is charged one query of the month and rate-limited like <c>/process</c>, and is readable only
+/// with that user's session (or an admin's). <c>/jobs</c> needs a session: the caller's jobs, an
+/// admin's all (the original left these open to anyone).
 /// </summary>
 internal static class JobEndpoints
 {
@@ -23,25 +27,41 @@ internal static class JobEndpoints
         api.MapDelete("/jobs/{job_id}", Delete).WithSummary("Delete one of the caller's background jobs");
     }
 
-    private static async Task<IResult> Create(Body<AnalysisRequest> body, HttpContext context, AnalysisJobs jobs, ChargedAnalysis charging,
-        UsageMeter usage, PluginMindDialect dialect, CancellationToken ct)
+    /// <summary>What queuing a job uses.</summary>
+    internal sealed record CreateServices(AnalysisJobs Jobs, ChargedAnalysis Charging, UsageMeter Usage, AnonymousUsage Anonymous);
+
+    private static async Task<IResult> Create(Body<AnalysisRequest> body, HttpContext context, [AsParameters] CreateServices services,
+        PluginMindDialect dialect, CancellationToken ct)
     {
         var caller = await PluginMindSession.GetAsync(context);
         var (input, type) = body.Value.Validate();
         string? period = null;
+        string? anonymousDay = null;
+        var network = ClientAddress.NetworkOf(context);
         if (caller is not null)
         {
             await ProcessingEndpoints.LimitPerUserAsync(context, caller);
-            period = await charging.ReserveAsync(caller.AccountId, caller.Tier, input, type, ct);
+            period = await services.Charging.ReserveAsync(caller.AccountId, caller.Tier, input, type, ct);
+        }
+        else
+        {
+            anonymousDay = await services.Anonymous.ReserveAsync(network, ct);
         }
         AnalysisJob job;
         try
         {
-            job = await jobs.CreateAsync(caller?.AccountId, input, type, period, ct);
+            job = await services.Jobs.CreateAsync(caller?.AccountId, input, type, period, ct);
         }
-        catch when (caller is not null && period is not null)
+        catch
         {
-            await usage.ReleaseAsync(caller.AccountId, period, CancellationToken.None);
+            if (caller is not null && period is not null)
+            {
+                await services.Usage.ReleaseAsync(caller.AccountId, period, CancellationToken.None);
+            }
+            if (anonymousDay is not null)
+            {
+                await services.Anonymous.ReleaseAsync(network, anonymousDay, CancellationToken.None);
+            }
             throw;
         }
         return dialect.Json200(new
@@ -53,9 +73,19 @@ internal static class JobEndpoints
         });
     }
 
-    private static async Task<IResult> Get(string job_id, AnalysisJobs jobs, PluginMindDialect dialect, CancellationToken ct)
+    private static async Task<IResult> Get(string job_id, HttpContext context, AnalysisJobs jobs, PluginMindDialect dialect, CancellationToken ct)
     {
         var job = await jobs.FindAsync(job_id, ct) ?? throw NotFound(job_id);
+        if (job.AccountId is { } owner)
+        {
+            // A signed-in user's job is theirs alone: its id is no capability. Anyone else is told
+            // it does not exist, as DELETE does.
+            var caller = await PluginMindSession.GetAsync(context);
+            if (caller is null || (caller.AccountId != owner && !caller.IsAdmin()))
+            {
+                throw NotFound(job_id);
+            }
+        }
         return dialect.Json200(new
         {
             job_id = job.Id,

@@ -29,24 +29,30 @@ internal sealed class PluginMindUsers(
     IOptions<PluginMindOptions> options,
     TimeProvider clock)
 {
-    /// <summary>Finds or creates the account of a verified Google identity and records its profile.</summary>
+    /// <summary>
+    /// Finds or creates the account of a verified Google identity and records its profile. A Google
+    /// user is joined to an existing account found by email only when that account's email is
+    /// verified on our side: otherwise whoever typed the address there (never proven to own it)
+    /// would share the account with the Google user, or the reverse. Such a sign-in is refused
+    /// (409), since a second account cannot hold the same email.
+    /// </summary>
     public async Task<UserProfile> SignInAsync(GoogleIdentity identity, CancellationToken ct)
     {
         var profile = await db.Set<PluginMindUser>().FirstOrDefaultAsync(u => u.GoogleId == identity.Subject, ct);
         var account = profile is not null
             ? await accounts.FindAsync(profile.AccountId, ct)
-            : await accounts.FindByEmailAsync(identity.Email, ct);
+            : await FindLinkableAsync(identity.Email, ct);
         if (account is null)
         {
             try
             {
-                account = await accounts.CreateAsync(new NewAccount(identity.Email, null) { EmailVerified = identity.EmailVerified },
+                account = await accounts.CreateAsync(new NewAccount(identity.Email, null) { EmailVerified = true },
                     AuthPolicies.PluginMind, ct);
             }
             catch (Platform.Http.Problem problem) when (problem.Code == "EMAIL_TAKEN")
             {
-                // Two first sign-ins at once: the other one made the account.
-                account = await accounts.FindByEmailAsync(identity.Email, ct);
+                // Made meanwhile: by another first sign-in of this user, or by a registration elsewhere.
+                account = await FindLinkableAsync(identity.Email, ct);
                 if (account is null)
                 {
                     throw;
@@ -91,6 +97,19 @@ internal sealed class PluginMindUsers(
     /// <summary>The account id of a Google subject, if that person has signed in before.</summary>
     public Task<string?> FindByGoogleIdAsync(string subject, CancellationToken ct) =>
         db.Set<PluginMindUser>().AsNoTracking().Where(u => u.GoogleId == subject).Select(u => u.AccountId).FirstOrDefaultAsync(ct);
+
+    /// <summary>The account holding this email, if a Google user may be joined to it.</summary>
+    private async Task<Account?> FindLinkableAsync(string email, CancellationToken ct)
+    {
+        var account = await accounts.FindByEmailAsync(email, ct);
+        if (account is { EmailVerified: false })
+        {
+            throw Platform.Http.Problem.Conflict(
+                "An account with this email already exists and its email address has not been verified, so Google sign-in "
+                + "cannot join it. Verify that account's email address, then sign in with Google again.");
+        }
+        return account;
+    }
 
     private bool IsConfiguredAdmin(string email) =>
         options.Value.AdminEmails.Any(a => string.Equals(a.Trim(), email, StringComparison.OrdinalIgnoreCase));

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Http;
@@ -23,16 +25,39 @@ public sealed class ShiftingClock : TimeProvider
     public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
 }
 
-/// <summary>The server with the <see cref="AuthRoutes"/> test group and a clock the test moves.</summary>
+/// <summary>
+/// The server with the <see cref="AuthRoutes"/> test group and a clock the test moves. The
+/// in-process host has no remote address, so <c>X-Test-Client-Address</c> stands in for one
+/// (this test host only; the server itself trusts no such header).
+/// </summary>
 public class AuthFactory : MindstackFactory
 {
+    public const string ClientAddressHeader = "X-Test-Client-Address";
+
     public ShiftingClock Clock { get; } = new();
 
     public AuthFactory() => WithServices(s =>
     {
         s.AddSingleton<IEndpointContributor, AuthRoutes>();
         s.AddSingleton<TimeProvider>(Clock);
+        s.AddTransient<IStartupFilter, TestClientAddressStartupFilter>();
     });
+
+    private sealed class TestClientAddressStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (IPAddress.TryParse(context.Request.Headers[ClientAddressHeader].ToString(), out var address))
+                {
+                    context.Connection.RemoteIpAddress = address;
+                }
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
 
     public string Outbox => Path.Combine(Database.DataDirectory, "outbox");
 

@@ -173,8 +173,39 @@ public sealed class SignInTests(AuthFactory factory) : IClassFixture<AuthFactory
         Assert.InRange(statuses.Count(s => s == HttpStatusCode.Unauthorized), 0, 1);
         Assert.Equal(12, statuses.Count(s => s is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests));
         var rows = await factory.WithDbAsync(db => db.Database.SqlQueryRaw<int>(
-            "SELECT CAST(COUNT(*) AS INTEGER) AS \"Value\" FROM accounts_login_failures WHERE login_key = {0}", "account:" + accountId).SingleAsync());
+            "SELECT CAST(COUNT(*) AS INTEGER) AS \"Value\" FROM accounts_login_failures WHERE login_key = {0}", "account:" + accountId + "|from:unknown").SingleAsync());
         Assert.InRange(rows, 9, 10);
+    }
+
+    [Fact]
+    public async Task Login_TenFailuresFromOneAddress_OwnerFromAnotherAddressSignsInAndTheFirstStaysThrottled()
+    {
+        var (email, _, password, _) = await factory.NewUserAsync(Swarm);
+        async Task<HttpStatusCode> LoginFromAsync(string address, string secret)
+        {
+            using var response = await factory.SendAsync(HttpMethod.Post, $"{Swarm.BasePath}/__auth/login", new { login = email, password = secret },
+                headers: h => h.Add(AuthFactory.ClientAddressHeader, address));
+            return response.StatusCode;
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await LoginFromAsync("203.0.113.7", "WrongPass123!"));
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, await LoginFromAsync("203.0.113.7", "WrongPass123!"));
+
+        // The owner, elsewhere, is not locked out by the stranger's failures.
+        Assert.Equal(HttpStatusCode.OK, await LoginFromAsync("198.51.100.20", password));
+        // The stranger's address stays throttled, even with the right password.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await LoginFromAsync("203.0.113.7", password));
+
+        // IPv6 counts per /64: another address of the same /64 is the same client, another /64 is not.
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await LoginFromAsync("2001:db8:0:1::" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "WrongPass123!"));
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, await LoginFromAsync("2001:db8:0:1::ffff", password));
+        Assert.Equal(HttpStatusCode.OK, await LoginFromAsync("2001:db8:0:2::1", password));
     }
 
     internal static JsonElement Payload(string jwt) => Segment(jwt.Split('.')[1]);
