@@ -38,6 +38,9 @@ public sealed class GoogleStandIn : IDisposable
 
     public int MaxAgeSeconds { get; }
 
+    /// <summary>When set, the JWKS endpoint answers this status instead of the keys (Google down).</summary>
+    public HttpStatusCode? Failing { get; set; }
+
     /// <summary>How many times the JWKS was fetched.</summary>
     public int Fetches => Volatile.Read(ref _fetches);
 
@@ -138,6 +141,12 @@ public sealed class GoogleStandIn : IDisposable
                 return;
             }
             Interlocked.Increment(ref _fetches);
+            if (Failing is { } status)
+            {
+                context.Response.StatusCode = (int)status;
+                context.Response.Close();
+                continue;
+            }
             var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_rsa.ExportParameters(false)) { KeyId = _key.KeyId });
             var body = JsonSerializer.SerializeToUtf8Bytes(new
             {

@@ -112,6 +112,27 @@ public sealed class SecurityTests(PluginMindFactory factory) : IClassFixture<Plu
     }
 
     [Fact]
+    public async Task GoogleSignIn_KeysUnavailable_503WithoutAFetchPerRequest()
+    {
+        using var offline = new PluginMindFactory();
+        offline.Google.Failing = HttpStatusCode.InternalServerError;
+        for (var i = 0; i < 4; i++)
+        {
+            using var client = offline.Browser();
+            using var response = await client.PostAsJsonAsync($"{Base}/auth/google",
+                new { id_token = offline.Google.IdToken("g-offline", "offline@example.test") });
+            await offline.ErrorAsync(response, HttpStatusCode.ServiceUnavailable, "SERVICE_UNAVAILABLE");
+        }
+        // One failed fetch; the next waits out the back-off instead of following every request.
+        Assert.Equal(1, offline.Google.Fetches);
+
+        using var browser = offline.Browser();
+        using var unsigned = await browser.PostAsJsonAsync($"{Base}/auth/google",
+            new { id_token = GoogleStandIn.UnsignedToken("g-offline", "offline@example.test") });
+        await offline.ErrorAsync(unsigned, HttpStatusCode.Unauthorized, "AUTHENTICATION_FAILED");
+    }
+
+    [Fact]
     public async Task AnalyzeAsync_SignedInUsersJob_ReadableOnlyByThatUserOrAnAdmin()
     {
         var (owner, _) = await factory.SignInAsync();
