@@ -1,0 +1,196 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Mindstack.Platform.Accounts;
+using Xunit.Abstractions;
+
+namespace Mindstack.Hardening.Tests;
+
+/// <summary>
+/// For every operation of every served document, who may not get in: no credential, an expired
+/// token, another API's credential, another account's objects by id, a non-admin on admin
+/// routes. Each gets the documented refusal (401, 403 or 404) and never data. The test writes
+/// the table it checked (test output and <c>access-matrix.md</c> beside the test assembly).
+/// </summary>
+public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelper output) : IClassFixture<HardeningFactory>
+{
+    /// <summary>Operations a stranger may call: sign-up and sign-in, probes, PluginMind's anonymous processing.</summary>
+    private static readonly HashSet<string> Public = new(StringComparer.Ordinal)
+    {
+        "POST /mindpeeker/v1/auth/register", "POST /mindpeeker/v1/auth/login", "POST /mindpeeker/v1/auth/refresh",
+        "GET /mindra/health",
+        "GET /pluginmind/live", "GET /pluginmind/ready", "GET /pluginmind", "GET /pluginmind/health", "GET /pluginmind/version",
+        "GET /pluginmind/services", "GET /pluginmind/services/health", "POST /pluginmind/auth/google", "POST /pluginmind/auth/logout",
+        "GET /pluginmind/auth/validate", "POST /pluginmind/process", "POST /pluginmind/analyze", "POST /pluginmind/analyze-async",
+        "GET /mindmesh/health",
+    };
+    // The objects are the owner's (a signed-in PluginMind user's job among them, which only its
+    // owner may read: the id is the capability of anonymous jobs alone).
+
+    [Fact]
+    public async Task EveryOperation_WrongCaller_RefusedNeverData()
+    {
+        using var client = factory.CreateClient();
+        var owner = await factory.NewCallersAsync();
+        var stranger = await factory.NewCallersAsync();
+        var objects = await MakeObjectsAsync(client, owner);
+        var expired = await ExpiredPeekerTokenAsync(owner.PeekerToken);
+
+        var table = new StringBuilder("| operation | no credential | expired token | another API's credential | another account's object |\n|---|---|---|---|---|\n");
+        var problems = new List<string>();
+        foreach (var api in OpenApiWalk.Apis)
+        {
+            var walk = await OpenApiWalk.LoadAsync(client, api);
+            foreach (var operation in walk.Operations(api))
+            {
+                var name = operation.ToString();
+                var isPublic = Public.Contains(name);
+                var path = Fill(operation.Path, objects);
+                var body = operation.BodySchema is null ? null : "{}";
+                var cells = new List<string>();
+
+                foreach (var (variant, apply) in new (string, Action<HttpRequestMessage>?)[]
+                {
+                    ("none", null),
+                    ("expired", r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", expired)),
+                    ("foreign", r => Foreign(r, owner)),
+                })
+                {
+                    var (status, text) = await SendAsync(client, operation.Method, path, body, apply);
+                    cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    if (!isPublic && !Refused(operation, status, 401))
+                    {
+                        problems.Add($"{name} with {variant} credential → {status} {Shorten(text)}");
+                    }
+                }
+
+                if (operation.Parameters.Any(p => p.In == "path") && path != operation.Path)
+                {
+                    var (status, text) = await SendAsync(client, operation.Method, path, body, stranger.Apply);
+                    cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    if (!Refused(operation, status, 403, 404))
+                    {
+                        problems.Add($"{name} by another account → {status} {Shorten(text)}");
+                    }
+                }
+                else
+                {
+                    cells.Add("–");
+                }
+                table.Append("| ").Append(name).Append(isPublic ? " (public)" : "").Append(" | ").Append(string.Join(" | ", cells)).Append(" |\n");
+            }
+        }
+
+        // Admin routes refuse a signed-in non-admin.
+        foreach (var path in new[] { "/mindpeeker/v1/admin/system/status", "/mindpeeker/v1/admin/analytics/users" })
+        {
+            var (status, text) = await SendAsync(client, HttpMethod.Get, path, null, stranger.Apply);
+            table.Append("| GET ").Append(path).Append(" as a non-admin | ").Append(status).Append(" | | | |\n");
+            if (status != 403)
+            {
+                problems.Add($"GET {path} as a non-admin → {status} {Shorten(text)}");
+            }
+        }
+        // Another user's query logs: refused, not shown.
+        var (logsStatus, logsText) = await SendAsync(client, HttpMethod.Get, $"/pluginmind/query-logs?user_id={objects["pluginmind_user"]}", null, stranger.Apply);
+        table.Append("| GET /pluginmind/query-logs?user_id=another | ").Append(logsStatus).Append(" | | | |\n");
+        if (logsStatus != 403)
+        {
+            problems.Add($"GET /pluginmind/query-logs of another user → {logsStatus} {Shorten(logsText)}");
+        }
+
+        output.WriteLine(table.ToString());
+        await File.WriteAllTextAsync(Path.Combine(AppContext.BaseDirectory, "access-matrix.md"), table.ToString());
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    /// <summary>A refusal: one of <paramref name="expected"/>, or for the socket route a refusal to upgrade.</summary>
+    private static bool Refused(Operation operation, int status, params int[] expected) =>
+        expected.Contains(status) || (operation.Path.Contains("/ws/", StringComparison.Ordinal) && status is 401 or 404 or 426);
+
+    /// <summary>The owner's objects, by the path parameter that names them.</summary>
+    private async Task<Dictionary<string, string>> MakeObjectsAsync(HttpClient client, Callers owner)
+    {
+        var objects = new Dictionary<string, string>(StringComparer.Ordinal);
+        var session = await PostAsync(client, owner, "/mindpeeker/v1/sessions",
+            """{"cue":"Describe the location of the missing aircraft in the Pacific Ocean","session_type":"remote_viewing"}""");
+        objects["session_id"] = session.GetProperty("data").GetProperty("id").GetString()!;
+        var webhook = await PostAsync(client, owner, "/mindpeeker/v1/webhooks",
+            """{"url":"https://example.com/hook","events":["session.completed"],"secret":"whsec_0123456789abcdef"}""");
+        objects["webhook_id"] = webhook.GetProperty("data").GetProperty("id").GetString()!;
+
+        await PostAsync(client, owner, "/mindra/v1/wallet/topup", """{"amount":25,"paymentMethodId":"pm_card_visa"}""");
+        var execution = await PostAsync(client, owner, "/mindra/v1/orchestrate", """{"query":"Analyze the sentiment of recent customer reviews"}""");
+        objects["execution"] = execution.GetProperty("executionId").GetString()!;
+        var key = await PostAsync(client, owner, "/mindra/v1/api-keys", """{"name":"second"}""");
+        objects["api_key"] = key.GetProperty("id").GetString()!;
+
+        var job = await PostAsync(client, owner, "/pluginmind/analyze-async",
+            """{"input_type":"chat","user_input":"Summarise the benefits of unit testing in two sentences."}""");
+        objects["job_id"] = job.GetProperty("job_id").GetString()!;
+        using var me = await factory.SendAsync(client, HttpMethod.Get, "/pluginmind/auth/me", owner);
+        objects["pluginmind_user"] = (await me.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").ToString();
+        return objects;
+    }
+
+    private async Task<JsonElement> PostAsync(HttpClient client, Callers caller, string path, string body)
+    {
+        using var response = await factory.SendAsync(client, HttpMethod.Post, path, caller, new StringContent(body, Encoding.UTF8, "application/json"));
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.IsSuccessStatusCode, $"POST {path} → {(int)response.StatusCode} {json}");
+        return json;
+    }
+
+    private static string Fill(string template, Dictionary<string, string> objects) => template
+        .Replace("{session_id}", objects["session_id"], StringComparison.Ordinal)
+        .Replace("{webhook_id}", objects["webhook_id"], StringComparison.Ordinal)
+        .Replace("{job_id}", objects["job_id"], StringComparison.Ordinal)
+        .Replace("/executions/{id}", "/executions/" + objects["execution"], StringComparison.Ordinal)
+        .Replace("/api-keys/{id}", "/api-keys/" + objects["api_key"], StringComparison.Ordinal);
+
+    /// <summary>A credential that is valid, but for another API than the path's.</summary>
+    private static void Foreign(HttpRequestMessage request, Callers caller)
+    {
+        var path = request.RequestUri!.OriginalString;
+        if (path.StartsWith("/mindpeeker", StringComparison.Ordinal))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", caller.MindraKey);
+            request.Headers.Add("Cookie", caller.PluginMindCookie);
+        }
+        else
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", caller.PeekerToken);
+            if (!path.StartsWith("/pluginmind", StringComparison.Ordinal))
+            {
+                request.Headers.Add("Cookie", caller.PluginMindCookie);
+            }
+        }
+    }
+
+    /// <summary>The same account and session as <paramref name="token"/>, signed by the server, expired a minute ago.</summary>
+    private async Task<string> ExpiredPeekerTokenAsync(string token)
+    {
+        var jwt = new JsonWebToken(token);
+        await using var scope = factory.Services.CreateAsyncScope();
+        var issued = await scope.ServiceProvider.GetRequiredService<IAccessTokenService>()
+            .IssueAsync(jwt.Subject, jwt.GetClaim("sid").Value, jwt.Audiences.Single(), TimeSpan.FromMinutes(-1));
+        return issued.Token;
+    }
+
+    private async Task<(int Status, string Text)> SendAsync(HttpClient client, HttpMethod method, string path, string? body,
+        Action<HttpRequestMessage>? apply)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+        apply?.Invoke(request);
+        using var response = await client.SendAsync(request);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static string Shorten(string text) => text.Length <= 160 ? text : text[..150] + "…";
+}

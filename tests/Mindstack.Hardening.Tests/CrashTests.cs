@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Mindstack.Hardening.Tests;
+
+/// <summary>
+/// The published server killed with SIGKILL while clients write, then started again on the same
+/// data: every acknowledged write is there, every ledger movement balances and the balance is
+/// what the sessions charged exactly once, every session's job finished once, and every finished
+/// session's webhook arrived at least once, under one event id however often it came.
+/// </summary>
+public sealed class CrashTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Sigkill_UnderWrites_AcknowledgedKeptLedgerBalancedJobsOnceWebhooksAtLeastOnce()
+    {
+        using var database = TestDatabase.Create();
+        await using var receiver = new LoopbackReceiver();
+        var environment = new Dictionary<string, string>
+        {
+            ["Mindstack__Limits__RateLimitsEnabled"] = "false",
+            ["Mindstack__Webhooks__AllowPrivateTargets"] = "true",
+            ["Mindstack__MindPeeker__StartDelayMilliseconds"] = "0",
+            ["Mindstack__Jobs__LeaseSeconds"] = "3",
+            ["Mindstack__Jobs__PollMilliseconds"] = "200",
+        };
+
+        var server = await ServerProcess.StartAsync(database.DataDirectory, environment, database.PostgresConnectionString);
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var name = "crash" + Guid.NewGuid().ToString("N")[..8];
+        using var registered = await http.PostAsJsonAsync("/mindpeeker/v1/auth/register",
+            new { email = name + "@example.com", username = name, password = "securePassword123" });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        var data = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data");
+        var token = data.GetProperty("token").GetString()!;
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using (var hook = await http.PostAsJsonAsync("/mindpeeker/v1/webhooks",
+            new { url = receiver.Url("/hook"), events = new[] { "session.completed", "session.failed" }, secret = "whsec_crash_0123456789" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, hook.StatusCode);
+        }
+        var creditsBefore = await CreditsAsync(http);
+
+        // Writers until the kill; a write counts only once the server acknowledged it.
+        var acknowledged = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var created = await http.PostAsJsonAsync("/mindpeeker/v1/sessions",
+                        new { cue = "Describe the location of the missing aircraft in the Pacific Ocean", session_type = "intuitive_analysis" }, stop.Token);
+                    if (created.StatusCode == HttpStatusCode.Created)
+                    {
+                        acknowledged.Add((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").GetProperty("id").GetString()!);
+                    }
+                    else if (created.StatusCode == HttpStatusCode.PaymentRequired)
+                    {
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+                {
+                    return;
+                }
+            }
+        })).ToList();
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        server.Kill();
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        await server.DisposeAsync();
+        Assert.NotEmpty(acknowledged);
+
+        await using var restarted = await ServerProcess.StartAsync(database.DataDirectory, environment, database.PostgresConnectionString);
+        using var again = new HttpClient { BaseAddress = restarted.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        again.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        // Every acknowledged session is there and reaches an end.
+        var finished = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        foreach (var id in acknowledged)
+        {
+            while (true)
+            {
+                using var response = await again.GetAsync($"/mindpeeker/v1/sessions/{id}");
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"acknowledged session {id} lost: {(int)response.StatusCode}");
+                var detail = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data");
+                if (detail.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
+                {
+                    finished[id] = detail;
+                    break;
+                }
+                Assert.True(DateTime.UtcNow < deadline, $"session {id} still {detail.GetProperty("status").GetString()} after the restart");
+                await Task.Delay(250);
+            }
+        }
+
+        // Every session of the account (acknowledged or not) charged exactly once: the balance is
+        // the starting credits less what the finished sessions used, and nothing stays held.
+        var sessions = await AllSessionsAsync(again);
+        Assert.All(acknowledged, id => Assert.Contains(id, sessions.Keys));
+        var used = sessions.Values.Sum(s => s.GetProperty("credits_used").GetInt64());
+        Assert.Equal(creditsBefore - used, await CreditsAsync(again));
+        await AssertLedgerBalancedAsync(database);
+
+        // Webhooks: each finished session's event arrived, every copy under one event id.
+        var expected = sessions.Values.Where(s => s.GetProperty("status").GetString() is "completed" or "failed")
+            .Select(s => s.GetProperty("id").GetString()!).ToList();
+        var webhookDeadline = DateTime.UtcNow.AddMinutes(2);
+        Dictionary<string, HashSet<string>> eventIds;
+        while (true)
+        {
+            eventIds = receiver.Received
+                .Select(r => (Session: JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("session_id").GetString()!,
+                    EventId: r.Headers.First(h => h.Key.Equals("X-Mindstack-Event-Id", StringComparison.OrdinalIgnoreCase)).Value))
+                .GroupBy(x => x.Session)
+                .ToDictionary(g => g.Key, g => g.Select(x => x.EventId).ToHashSet());
+            if (expected.All(eventIds.ContainsKey) || DateTime.UtcNow > webhookDeadline)
+            {
+                break;
+            }
+            await Task.Delay(250);
+        }
+        Assert.All(expected, id => Assert.True(eventIds.ContainsKey(id), $"no webhook for session {id}"));
+        Assert.All(eventIds, e => Assert.Single(e.Value));
+        output.WriteLine($"{acknowledged.Count} acknowledged sessions, {sessions.Count} stored, {receiver.Received.Count} webhook deliveries for {eventIds.Count} sessions; credits {creditsBefore} → {creditsBefore - used}");
+    }
+
+    private static async Task<long> CreditsAsync(HttpClient http)
+    {
+        var me = await http.GetFromJsonAsync<JsonElement>("/mindpeeker/v1/users/me");
+        return me.GetProperty("data").GetProperty("credits").GetInt64();
+    }
+
+    private static async Task<Dictionary<string, JsonElement>> AllSessionsAsync(HttpClient http)
+    {
+        var all = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        for (var offset = 0; ; offset += 100)
+        {
+            var page = await http.GetFromJsonAsync<JsonElement>($"/mindpeeker/v1/sessions?limit=100&offset={offset}");
+            var items = page.GetProperty("data").GetProperty("sessions");
+            foreach (var session in items.EnumerateArray())
+            {
+                var id = session.GetProperty("id").GetString()!;
+                all[id] = (await http.GetFromJsonAsync<JsonElement>($"/mindpeeker/v1/sessions/{id}")).GetProperty("data");
+            }
+            if (items.GetArrayLength() < 100)
+            {
+                return all;
+            }
+        }
+    }
+
+    /// <summary>Double entry held through the crash: every movement's entries sum to zero.</summary>
+    private static async Task AssertLedgerBalancedAsync(TestDatabase database)
+    {
+        await using DbConnection connection = database.PostgresConnectionString is { } postgres
+            ? new NpgsqlConnection(postgres)
+            : new SqliteConnection($"Data Source={Path.Combine(database.DataDirectory, "mindstack.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT COUNT(*) FROM billing_movements m
+            WHERE NOT EXISTS (SELECT 1 FROM billing_entries e WHERE e.movement_id = m.id)
+               OR (SELECT SUM(e.amount) FROM billing_entries e WHERE e.movement_id = m.id) <> 0
+            """;
+        Assert.Equal(0L, Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

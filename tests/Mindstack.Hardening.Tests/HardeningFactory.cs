@@ -1,0 +1,197 @@
+using System.Data.Common;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Mindstack.Platform.Access;
+using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.Hardening.Tests;
+
+/// <summary>
+/// The whole server as an attacker meets it: every API mounted, rate limits off (the fuzz sends
+/// thousands of requests), no job workers (so nothing changes stored state behind a request's
+/// back), PluginMind sign-in with a development secret, webhooks to public targets only.
+/// </summary>
+public sealed class HardeningFactory : MindstackFactory
+{
+    public const string GoogleClientId = "hardening-client.apps.googleusercontent.com";
+    public const string GoogleDevSecret = "hardening-dev-secret-for-tests-only-0123456789";
+
+    public HardeningFactory()
+    {
+        WithSetting("Mindstack:Limits:RateLimitsEnabled", "false");
+        WithSetting("Mindstack:Jobs:Workers", "0");
+        WithSetting("Mindstack:MindPeeker:StartDelayMilliseconds", "3600000");
+        WithSetting("Mindstack:PluginMind:Google:ClientId", GoogleClientId);
+        // Nothing listens there: RS256 tokens cannot be checked, so the fuzz uses HS256 dev tokens.
+        WithSetting("Mindstack:PluginMind:Google:JwksUrl", "http://127.0.0.1:9/jwks");
+        WithSetting("Mindstack:PluginMind:Google:DevSecret", GoogleDevSecret);
+        WithSetting("Mindstack:PluginMind:AdminEmails:0", "admin@hardening.test");
+        WithSetting("Mindstack:Mindra:CryptoDepositAddress", "0x00000000000000000000000000000000000000a1");
+    }
+
+    /// <summary>A fresh caller of each API: a MindPeeker user (JWT), a Mindra key, a PluginMind session cookie.</summary>
+    public async Task<Callers> NewCallersAsync()
+    {
+        var name = "u" + Guid.NewGuid().ToString("N")[..12];
+        using var client = CreateClient();
+        using var register = await client.PostAsJsonAsync("/mindpeeker/v1/auth/register",
+            new { email = name + "@example.com", username = name, password = "securePassword123", marketing_consent = true });
+        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
+        var peeker = (await register.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data");
+
+        string mindraKey;
+        string mindraAccount;
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var accounts = scope.ServiceProvider.GetRequiredService<IAccountService>();
+            var account = await accounts.CreateAsync(new NewAccount($"m{name}@example.com", "Str0ng!Passw0rd") { EmailVerified = true },
+                AuthPolicies.Mindra);
+            await accounts.SetTierAsync(account.Id, "developer");
+            var created = await scope.ServiceProvider.GetRequiredService<IApiKeyService>()
+                .CreateAsync(new NewApiKey(account.Id, ApiKeyFormat.Mindra, "fuzz"));
+            mindraKey = created.PlainKey;
+            mindraAccount = account.Id;
+        }
+
+        var pluginMindToken = DevIdToken("g-" + name, $"p{name}@example.com");
+        using var signIn = await client.PostAsJsonAsync("/pluginmind/auth/google", new { id_token = pluginMindToken });
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        var cookie = signIn.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).Single(c => c.StartsWith("pm_session=", StringComparison.Ordinal));
+
+        return new Callers(
+            peeker.GetProperty("token").GetString()!,
+            peeker.GetProperty("user").GetProperty("id").GetString()!,
+            mindraKey,
+            mindraAccount,
+            cookie);
+    }
+
+    /// <summary>An HS256 Google-shaped ID token signed with the development secret.</summary>
+    public static string DevIdToken(string subject, string email, DateTime? expires = null)
+    {
+        var now = DateTime.UtcNow;
+        var exp = expires ?? now.AddHours(1);
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "https://accounts.google.com",
+            Audience = GoogleClientId,
+            IssuedAt = exp < now ? exp.AddHours(-1) : now,
+            NotBefore = exp < now ? exp.AddHours(-1) : now,
+            Expires = exp,
+            Subject = new ClaimsIdentity([
+                new Claim("sub", subject),
+                new Claim("email", email),
+                new Claim("email_verified", "true", ClaimValueTypes.Boolean),
+                new Claim("name", email.Split('@')[0]),
+            ]),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(GoogleDevSecret)), SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    /// <summary>
+    /// A digest of every stored row that a request may change, per table. Tables that only
+    /// record that something was asked (audit, counters, login failures, idempotency, queues)
+    /// are left out: a refused request may rightly write those.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> StoredStateAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        try
+        {
+            var tables = new List<string>();
+            await using (var list = connection.CreateCommand())
+            {
+                list.CommandText = db.Database.IsNpgsql()
+                    ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+                    : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+                await using var reader = await list.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    tables.Add(reader.GetString(0));
+                }
+            }
+            var state = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var table in tables.Where(t => !IsRecordOfAsking(t)).Order(StringComparer.Ordinal))
+            {
+                state[table] = await DigestAsync(connection, table);
+            }
+            return state;
+        }
+        finally
+        {
+            await connection.CloseAsync();
+        }
+    }
+
+    private static bool IsRecordOfAsking(string table) =>
+        table.StartsWith("__", StringComparison.Ordinal)
+        || table.StartsWith("limits_", StringComparison.Ordinal)
+        || table.StartsWith("jobs_", StringComparison.Ordinal)
+        || table.StartsWith("audit_", StringComparison.Ordinal)
+        || table.StartsWith("events_", StringComparison.Ordinal)
+        || table.StartsWith("realtime_", StringComparison.Ordinal)
+        || table.EndsWith("_usage", StringComparison.Ordinal)
+        || table.EndsWith("_usage_months", StringComparison.Ordinal)
+        || table.EndsWith("_query_logs", StringComparison.Ordinal)
+        || table is "accounts_login_failures" or "accounts_secrets" or "webhooks_attempts" or "webhooks_deliveries";
+
+    private static async Task<string> DigestAsync(DbConnection connection, string table)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT * FROM \"{table}\"";
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            var row = new StringBuilder();
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                row.Append(reader.GetName(i)).Append('=').Append(reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('|');
+            }
+            rows.Add(row.ToString());
+        }
+        rows.Sort(StringComparer.Ordinal);
+        return $"{rows.Count}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', rows))))[..16]}";
+    }
+
+    /// <summary>Sends one request with the caller's credential for the API that owns the path.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, Callers? callers,
+        HttpContent? content = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        callers?.Apply(request);
+        return await client.SendAsync(request);
+    }
+}
+
+/// <summary>One caller of each API, with the credential each accepts.</summary>
+public sealed record Callers(string PeekerToken, string PeekerAccountId, string MindraKey, string MindraAccountId, string PluginMindCookie)
+{
+    public void Apply(HttpRequestMessage request)
+    {
+        var path = request.RequestUri!.OriginalString;
+        if (path.StartsWith("/mindpeeker", StringComparison.Ordinal))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PeekerToken);
+        }
+        else if (path.StartsWith("/mindra", StringComparison.Ordinal))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", MindraKey);
+        }
+        else if (path.StartsWith("/pluginmind", StringComparison.Ordinal))
+        {
+            request.Headers.Add("Cookie", PluginMindCookie);
+        }
+    }
+}
