@@ -29,6 +29,9 @@ public sealed class MindPeekerDialect(TimeProvider clock) : Dialect
 
     public override JsonSerializerOptions Json => Options;
 
+    /// <summary>Success answers: <see cref="MindPeekerEnvelope{T}"/>.</summary>
+    public override Type? SuccessEnvelope => typeof(MindPeekerEnvelope<>);
+
     /// <summary>Bearer JWT of audience <c>mindpeeker</c>, or <c>X-API-Key: mpk_…</c>.</summary>
     public override ApiCredentials Credentials => ApiCredentials.MindPeeker;
 
@@ -67,11 +70,14 @@ public sealed class MindPeekerDialect(TimeProvider clock) : Dialect
 
     /// <summary><c>{success: true, data, message}</c>.</summary>
     public IResult Ok(object? data, string? message = null, int status = StatusCodes.Status200OK) =>
-        Json200(new { success = true, data, message }, status);
+        Json200(new MindPeekerEnvelope<object?>(true, data, message), status);
 
     /// <summary><c>{success: true, message}</c>, for answers with nothing to return.</summary>
     public IResult Done(string message) => Json200(new { success = true, message });
 }
+
+/// <summary><c>{success: true, data, message}</c>: every success answer, as the OpenAPI document describes it.</summary>
+internal sealed record MindPeekerEnvelope<T>(bool Success, T Data, string? Message);
 
 /// <summary>
 /// Every instant on the wire as the document writes it: UTC with <c>Z</c>, to the millisecond, the

@@ -13,10 +13,15 @@ public sealed class MindraDialect : Dialect
 {
     private static readonly JsonSerializerOptions Options = Strict(CreateJson(JsonNamingPolicy.CamelCase, enumNaming: false));
 
-    /// <summary>A number sent as a string (<c>"maxAgents": "5"</c>) is a wrong type, refused like any other.</summary>
+    /// <summary>
+    /// A number sent as a string (<c>"maxAgents": "5"</c>) is a wrong type, refused like any other;
+    /// a field the endpoint does not read (<c>"is_active"</c> for <c>isActive</c>) is refused by
+    /// name rather than silently ignored.
+    /// </summary>
     private static JsonSerializerOptions Strict(JsonSerializerOptions options)
     {
         options.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        options.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
         return options;
     }
 
@@ -25,6 +30,9 @@ public sealed class MindraDialect : Dialect
     public override string Title => "Mindra API";
 
     public override JsonSerializerOptions Json => Options;
+
+    /// <summary>A page: <see cref="MindraPage{T}"/>.</summary>
+    public override Type? PageEnvelope => typeof(MindraPage<>);
 
     /// <summary>Only <c>Authorization: Bearer mk_…</c> (<c>mk_test_…</c> for the sandbox).</summary>
     public override ApiCredentials Credentials => Auth.MindraCallers.Credentials;
@@ -86,19 +94,7 @@ public sealed class MindraDialect : Dialect
     public IResult Page<T>(IReadOnlyList<T> items, Paging paging, int total)
     {
         var pages = total == 0 ? 0 : (int)Math.Ceiling(total / (double)paging.Limit);
-        return Json200(new
-        {
-            data = items,
-            pagination = new
-            {
-                page = paging.Page,
-                limit = paging.Limit,
-                total,
-                pages,
-                hasNext = paging.Page < pages,
-                hasPrev = paging.Page > 1,
-            },
-        });
+        return Json200(new MindraPage<T>(items, new MindraPagination(paging.Page, paging.Limit, total, pages, paging.Page < pages, paging.Page > 1)));
     }
 
     protected override object ErrorBody(HttpContext context, Problem problem, string code, int status) => new
@@ -119,3 +115,8 @@ public sealed class MindraDialect : Dialect
             : JsonSerializer.Serialize(structured, Options),
     };
 }
+
+/// <summary>A page of a list as Mindra frames it (and its OpenAPI document describes it).</summary>
+internal sealed record MindraPage<T>(IReadOnlyList<T> Data, MindraPagination Pagination);
+
+internal sealed record MindraPagination(int Page, int Limit, int Total, int Pages, bool HasNext, bool HasPrev);

@@ -21,10 +21,12 @@ internal static class SessionEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var sessions = api.MapGroup("/sessions");
-        sessions.MapPost("", CreateAsync).WithSummary("Create a session; its credits are held until it completes").Idempotent();
+        sessions.MapPost("", CreateAsync).WithSummary("Create a session; its credits are held until it completes").Idempotent()
+            .ProducesEnvelope<SessionCreatedView>(StatusCodes.Status201Created);
         sessions.MapGet("", ListAsync).WithSummary("List the caller's sessions with filters, sorting and paging");
-        sessions.MapGet("/{session_id}", GetAsync).WithSummary("A session's details and results");
-        sessions.MapPut("/{session_id}", UpdateAsync).WithSummary("Change a pending or processing session's parameters or metadata");
+        sessions.MapGet("/{session_id}", GetAsync).WithSummary("A session's details and results").ProducesEnvelope<SessionDetailView>();
+        sessions.MapPut("/{session_id}", UpdateAsync).WithSummary("Change a pending or processing session's parameters or metadata")
+            .ProducesEnvelope<SessionUpdatedView>();
         sessions.MapDelete("/{session_id}", CancelAsync).WithSummary("Cancel a session and refund its held credits");
         sessions.MapGet("/{session_id}/analysis", AnalysisAsync).WithSummary("A completed session's analysis");
         sessions.MapGet("/{session_id}/analysis/history", HistoryAsync).WithSummary("The recorded analysis stages");

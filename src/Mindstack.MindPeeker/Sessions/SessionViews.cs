@@ -2,74 +2,52 @@ using System.Text.Json;
 
 namespace Mindstack.MindPeeker.Sessions;
 
-/// <summary>The wire shapes of a session, named so the Dialect's snake_case yields the document's fields.</summary>
+internal sealed record SessionCreatedView(string Id, string Cue, string SessionType, string Status, DateTime CreatedAt,
+    DateTime EstimatedCompletion, long CreditsRequired, StoredParameters Parameters, JsonElement Metadata, string WebsocketUrl);
+
+internal sealed record SessionDetailView(string Id, string Cue, string SessionType, string Status, DateTime CreatedAt, DateTime? StartedAt,
+    DateTime? CompletedAt, DateTime EstimatedCompletion, long? Duration, long CreditsRequired, long? CreditsUsed, double? ConfidenceScore,
+    StoredParameters Parameters, SessionResultsView? Results, string? FailureReason, JsonElement Metadata);
+
+internal sealed record SessionResultsView(string? Summary, JsonElement? Coordinates, JsonElement? VisualData, IReadOnlyList<string> AnalysisTypes,
+    bool BelowConfidenceThreshold);
+
+internal sealed record SessionSummaryView(string Id, string Cue, string SessionType, string Status, DateTime CreatedAt, DateTime? CompletedAt,
+    double? ConfidenceScore, long? CreditsUsed);
+
+internal sealed record SessionUpdatedView(string Id, string Status, StoredParameters Parameters, JsonElement Metadata);
+
+/// <summary>
+/// The wire shapes of a session, named records so the Dialect's snake_case yields the document's
+/// fields and the OpenAPI document describes them.
+/// </summary>
 internal static class SessionViews
 {
     public static JsonElement Json(string? json) =>
         json is null ? default : JsonDocument.Parse(json).RootElement.Clone();
 
-    public static object Created(PeekSession s, string websocketUrl) => new
-    {
-        s.Id,
-        s.Cue,
-        s.SessionType,
-        s.Status,
-        s.CreatedAt,
-        s.EstimatedCompletion,
-        s.CreditsRequired,
-        Parameters = SessionRules.ReadParameters(s),
-        Metadata = Json(s.MetadataJson),
-        WebsocketUrl = websocketUrl,
-    };
+    public static SessionCreatedView Created(PeekSession s, string websocketUrl) => new(s.Id, s.Cue, s.SessionType, s.Status, s.CreatedAt,
+        s.EstimatedCompletion, s.CreditsRequired, SessionRules.ReadParameters(s), Json(s.MetadataJson), websocketUrl);
 
-    public static object Detail(PeekSession s)
+    public static SessionDetailView Detail(PeekSession s)
     {
         var results = s.ResultsJson is null ? (JsonElement?)null : Json(s.ResultsJson);
-        return new
-        {
-            s.Id,
-            s.Cue,
-            s.SessionType,
-            s.Status,
-            s.CreatedAt,
-            s.StartedAt,
-            s.CompletedAt,
-            s.EstimatedCompletion,
-            Duration = s is { StartedAt: { } start, CompletedAt: { } end } ? (long?)Math.Max(0, (long)Math.Round((end - start).TotalSeconds)) : null,
-            s.CreditsRequired,
-            s.CreditsUsed,
-            s.ConfidenceScore,
-            Parameters = SessionRules.ReadParameters(s),
-            Results = results is { } r ? new
-            {
-                Summary = r.GetProperty("summary").GetString(),
-                Coordinates = r.GetProperty("detailed_analysis").GetProperty("spatial_data").TryGetProperty("coordinates", out var c) ? c : default(JsonElement?),
-                VisualData = r.GetProperty("detailed_analysis").TryGetProperty("visual_data", out var v) ? v : default(JsonElement?),
-                AnalysisTypes = SessionRules.ReadParameters(s).AnalysisTypes,
-                BelowConfidenceThreshold = s.BelowThreshold,
-            } : null,
-            s.FailureReason,
-            Metadata = Json(s.MetadataJson),
-        };
+        return new(s.Id, s.Cue, s.SessionType, s.Status, s.CreatedAt, s.StartedAt, s.CompletedAt, s.EstimatedCompletion,
+            s is { StartedAt: { } start, CompletedAt: { } end } ? Math.Max(0, (long)Math.Round((end - start).TotalSeconds)) : null,
+            s.CreditsRequired, s.CreditsUsed, s.ConfidenceScore, SessionRules.ReadParameters(s),
+            results is { } r
+                ? new SessionResultsView(
+                    r.GetProperty("summary").GetString(),
+                    r.GetProperty("detailed_analysis").GetProperty("spatial_data").TryGetProperty("coordinates", out var c) ? c : null,
+                    r.GetProperty("detailed_analysis").TryGetProperty("visual_data", out var v) ? v : null,
+                    SessionRules.ReadParameters(s).AnalysisTypes,
+                    s.BelowThreshold)
+                : null,
+            s.FailureReason, Json(s.MetadataJson));
     }
 
-    public static object Summary(PeekSession s) => new
-    {
-        s.Id,
-        s.Cue,
-        s.SessionType,
-        s.Status,
-        s.CreatedAt,
-        s.CompletedAt,
-        s.ConfidenceScore,
-        s.CreditsUsed,
-    };
+    public static SessionSummaryView Summary(PeekSession s) =>
+        new(s.Id, s.Cue, s.SessionType, s.Status, s.CreatedAt, s.CompletedAt, s.ConfidenceScore, s.CreditsUsed);
 
-    public static object Updated(PeekSession s) => new
-    {
-        s.Id,
-        s.Status,
-        Parameters = SessionRules.ReadParameters(s),
-        Metadata = Json(s.MetadataJson),
-    };
+    public static SessionUpdatedView Updated(PeekSession s) => new(s.Id, s.Status, SessionRules.ReadParameters(s), Json(s.MetadataJson));
 }

@@ -43,11 +43,12 @@ internal static class AgentEndpoints
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapGet("/agents", List).RequirePermission(MindraPermissions.AgentsRead)
-            .WithName("MindraListAgents").WithSummary("List agents (built-in and registered); filters vertical, capability, type");
+            .WithName("MindraListAgents").WithSummary("List agents (built-in and registered); filters vertical, capability, type")
+            .ProducesPage<AgentView>();
         v1.MapGet("/agents/{id}", Get).RequirePermission(MindraPermissions.AgentsRead)
-            .WithName("MindraGetAgent").WithSummary("Get an agent");
+            .WithName("MindraGetAgent").WithSummary("Get an agent").ProducesEnvelope<AgentView>();
         v1.MapPost("/agents", Register).RequirePermission(MindraPermissions.AgentsWrite).Idempotent(MindraCallers.Scope)
-            .WithName("MindraRegisterAgent").WithSummary("Register an HTTP agent").Produces<AgentView>(StatusCodes.Status201Created);
+            .WithName("MindraRegisterAgent").WithSummary("Register an HTTP agent").ProducesEnvelope<AgentView>(StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> List(HttpRequest request, Caller caller, AgentCatalogue catalogue, MindraDialect dialect, CancellationToken ct)

@@ -18,13 +18,14 @@ internal static class ExecutionEndpoints
     {
         v1.MapGet("/executions", List).RequirePermission(MindraPermissions.ExecutionsRead)
             .WithName("MindraListExecutions")
-            .WithSummary("List executions; page, limit (max 100), status, vertical, startDate, endDate, sort=field|-field");
+            .WithSummary("List executions; page, limit (max 100), status, vertical, startDate, endDate, sort=field|-field")
+            .ProducesPage<ExecutionView>();
         v1.MapGet("/executions/{id}", Get).RequirePermission(MindraPermissions.ExecutionsRead)
             .WithName("MindraGetExecution").WithSummary("Get an execution with its steps, result, cost and timings")
-            .Produces<ExecutionView>();
+            .ProducesEnvelope<ExecutionView>();
         v1.MapPost("/executions/{id}/cancel", Cancel).RequirePermission(MindraPermissions.Orchestrate).Idempotent(MindraCallers.Scope)
             .WithName("MindraCancelExecution").WithSummary("Cancel a pending or running execution, releasing what was not spent")
-            .Produces<ExecutionView>();
+            .ProducesEnvelope<ExecutionView>();
     }
 
     private static readonly string[] SortFields = ["createdAt", "updatedAt", "completedAt", "status", "cost"];

@@ -25,6 +25,8 @@ internal sealed record UpdateKeyRequest
     public DateTime? ExpiresAt { get; init; }
 }
 
+internal sealed record DeletedKeyView(string Id, bool Deleted);
+
 internal sealed record KeyView(
     string Id,
     string Name,
@@ -53,11 +55,12 @@ internal static class KeyEndpoints
     public static void Map(RouteGroupBuilder v1)
     {
         var keys = v1.MapGroup("/api-keys").RequirePermission(MindraPermissions.ApiKeysWrite);
-        keys.MapGet("", List).WithName("MindraListKeys").WithSummary("List API keys");
+        keys.MapGet("", List).WithName("MindraListKeys").WithSummary("List API keys").ProducesPage<KeyView>();
         keys.MapPost("", Create).Idempotent(MindraCallers.Scope).WithName("MindraCreateKey")
-            .WithSummary("Create an API key (shown once)").Produces<KeyView>(StatusCodes.Status201Created);
-        keys.MapPatch("/{id}", Update).WithName("MindraUpdateKey").WithSummary("Update an API key (name, permissions, isActive, expiresAt)");
-        keys.MapDelete("/{id}", Delete).WithName("MindraDeleteKey").WithSummary("Delete (revoke) an API key");
+            .WithSummary("Create an API key (shown once)").ProducesEnvelope<KeyView>(StatusCodes.Status201Created);
+        keys.MapPatch("/{id}", Update).WithName("MindraUpdateKey").WithSummary("Update an API key (name, permissions, isActive, expiresAt)")
+            .ProducesEnvelope<KeyView>();
+        keys.MapDelete("/{id}", Delete).WithName("MindraDeleteKey").WithSummary("Delete (revoke) an API key").ProducesEnvelope<DeletedKeyView>();
     }
 
     private static async Task<IResult> List(HttpRequest request, Caller caller, IApiKeyService service, MindraDialect dialect, CancellationToken ct)
@@ -112,7 +115,7 @@ internal static class KeyEndpoints
     {
         await Own(id, caller, service, ct);
         await service.RevokeAsync(id, caller.AccountId, ct);
-        return dialect.Ok(new { id, deleted = true });
+        return dialect.Ok(new DeletedKeyView(id, true));
     }
 
     /// <summary>The key, when it is one of the caller's Mindra keys that it may manage; else NOT_FOUND.</summary>

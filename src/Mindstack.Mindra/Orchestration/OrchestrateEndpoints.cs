@@ -29,7 +29,7 @@ internal static class OrchestrateEndpoints
         v1.MapPost("/orchestrate", Orchestrate).RequirePermission(MindraPermissions.Orchestrate).Idempotent(MindraCallers.Scope)
             .WithName("MindraOrchestrate")
             .WithSummary("Route a query to agents and run it as an execution (202; the execution runs in the background)")
-            .Produces<OrchestrateAccepted>(StatusCodes.Status202Accepted);
+            .ProducesEnvelope<OrchestrateAccepted>(StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> Orchestrate(Body<OrchestrateRequest> body, Caller caller, Orchestrator orchestrator, MindraDialect dialect,

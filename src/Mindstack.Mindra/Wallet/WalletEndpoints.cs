@@ -23,6 +23,10 @@ internal sealed record WalletView(
     bool Sandbox,
     DateTime CreatedAt);
 
+internal sealed record WalletsView(IReadOnlyList<WalletView> Wallets);
+
+internal sealed record CryptoAddressView(string Address, string Network, string Currency, string Type);
+
 internal sealed record TopUpRequest
 {
     public decimal? Amount { get; init; }
@@ -54,14 +58,16 @@ internal static class WalletEndpoints
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapGet("/wallet", Get).RequirePermission(MindraPermissions.WalletRead)
-            .WithName("MindraWallet").WithSummary("The account's wallets (a USD FIAT wallet)");
+            .WithName("MindraWallet").WithSummary("The account's wallets (a USD FIAT wallet)").ProducesEnvelope<WalletsView>();
         v1.MapPost("/wallet/topup", TopUp).RequirePermission(MindraPermissions.WalletWrite).Idempotent(MindraCallers.Scope)
             .WithName("MindraTopUp").WithSummary("Top up the USD wallet (10 to 10,000) through the payment provider")
-            .Produces<TopUpView>();
+            .ProducesEnvelope<TopUpView>();
         v1.MapGet("/wallet/crypto/address", CryptoAddress).RequirePermission(MindraPermissions.WalletRead)
-            .WithName("MindraCryptoAddress").WithSummary("The crypto deposit address (503 when none is configured)");
+            .WithName("MindraCryptoAddress").WithSummary("The crypto deposit address (503 when none is configured)")
+            .ProducesEnvelope<CryptoAddressView>();
         v1.MapGet("/wallet/transactions", Transactions).RequirePermission(MindraPermissions.WalletRead)
             .WithName("MindraTransactions").WithSummary("Wallet transactions, newest first; page, limit, startDate, endDate")
+            .ProducesPage<TransactionView>()
             .WithDescription("One entry per change of the spendable balance: amount signed (in positive, out negative), balanceAfter the balance right after it. An agent run's price is one CHARGE once charged, HOLD/PENDING while running, HOLD/RELEASED when given back (with its RELEASE entry).");
     }
 
@@ -73,14 +79,11 @@ internal static class WalletEndpoints
         var created = first.Total == 0 ? clock.GetUtcNow().UtcDateTime
             : (await ledger.GetHistoryAsync(new LedgerHistoryQuery(owner) { Currency = WalletAccount.LedgerCurrency, Offset = first.Total - 1, Limit = 1 }, ct))
                 .Items.FirstOrDefault()?.CreatedAt ?? clock.GetUtcNow().UtcDateTime;
-        return dialect.Ok(new
-        {
-            wallets = new[]
-            {
-                new WalletView("wal_" + (caller.Sandbox ? "test_" : "") + caller.AccountId, "FIAT", WalletAccount.Dollars(balance.Available),
-                    WalletAccount.Dollars(balance.Held), WalletAccount.Currency, null, null, true, caller.Sandbox, created),
-            },
-        });
+        return dialect.Ok(new WalletsView(
+        [
+            new WalletView("wal_" + (caller.Sandbox ? "test_" : "") + caller.AccountId, "FIAT", WalletAccount.Dollars(balance.Available),
+                WalletAccount.Dollars(balance.Held), WalletAccount.Currency, null, null, true, caller.Sandbox, created),
+        ]));
     }
 
     private static async Task<IResult> TopUp(Body<TopUpRequest> body, Caller caller, IPayments payments, ICreditLedger ledger, IIdGenerator ids,
@@ -141,13 +144,7 @@ internal static class WalletEndpoints
         {
             throw Problem.Unavailable("Crypto deposits are not available on this server: no deposit address is configured");
         }
-        return dialect.Ok(new
-        {
-            address = settings.CryptoDepositAddress,
-            network = settings.CryptoNetwork,
-            currency = settings.CryptoCurrency,
-            type = "CRYPTO",
-        });
+        return dialect.Ok(new CryptoAddressView(settings.CryptoDepositAddress, settings.CryptoNetwork, settings.CryptoCurrency, "CRYPTO"));
     }
 
     /// <summary>Every kind but a hold's settlement, which the hold's own entry stands for (as its CHARGE).</summary>

@@ -22,13 +22,14 @@ public static class ApiHostingExtensions
 
     /// <summary>
     /// Registers an API's OpenAPI document (<c>/openapi/{name}.json</c>), listing the endpoints
-    /// of its route group.
+    /// of its route group, with schemas in the JSON naming of the API's Dialect.
     /// </summary>
     public static IServiceCollection AddApiDocument(this IServiceCollection services, string name, string title, string description)
     {
         services.AddOpenApi(name, options =>
         {
             options.ShouldInclude = d => string.Equals(d.GroupName, name, StringComparison.Ordinal);
+            options.AddSchemaTransformer<DialectSchemas>();
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = title;
@@ -43,13 +44,14 @@ public static class ApiHostingExtensions
     /// <summary>
     /// Mounts an API at its base path: a route group whose endpoints belong to the API's OpenAPI
     /// document and whose answers, errors included, are in the Dialect's shape. The API is also
-    /// served at the root of <c>Mindstack:Apis:&lt;Name&gt;:Port</c> when that is set.
+    /// served at the root of <c>Mindstack:Apis:&lt;Name&gt;:Port</c> when that is set. The Dialect
+    /// rides in the group's metadata, so <c>ProducesEnvelope</c> can describe its frames.
     /// </summary>
     public static RouteGroupBuilder MapApi(this IEndpointRouteBuilder routes, string basePath, Dialect dialect)
     {
         var registry = routes.ServiceProvider.GetRequiredService<ApiRegistry>();
         registry.Add(new PathString(basePath), dialect);
-        return routes.MapGroup(basePath).WithGroupName(dialect.Name);
+        return routes.MapGroup(basePath).WithGroupName(dialect.Name).WithMetadata(dialect);
     }
 
     /// <summary>The platform's request pipeline: API resolution, request ids, logs, errors, body limits.</summary>

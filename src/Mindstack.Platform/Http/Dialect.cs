@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Mindstack.Platform.Access;
 
@@ -32,6 +33,20 @@ public abstract class Dialect
     public virtual RateLimitHeaderStyle RateLimitHeaders => RateLimitHeaderStyle.XRateLimit;
 
     /// <summary>
+    /// How a success value is framed on the wire, as an open generic type of one parameter (the
+    /// value's type), e.g. <c>{success, data, message}</c>; null when values go as they are. The
+    /// OpenAPI document describes answers with it (<see cref="ApiResponses.ProducesEnvelope{T}"/>),
+    /// so a Dialect should frame its answers with this same type.
+    /// </summary>
+    public virtual Type? SuccessEnvelope => null;
+
+    /// <summary>
+    /// How a page of items is framed, as an open generic type of one parameter (the item's type);
+    /// null when a page is a bare array. Described by <see cref="ApiResponses.ProducesPage{T}"/>.
+    /// </summary>
+    public virtual Type? PageEnvelope => null;
+
+    /// <summary>
     /// The web defaults (case-insensitive reads, numbers from strings) with <paramref name="naming"/>
     /// for property names, and enums written as strings — in the same naming unless
     /// <paramref name="enumNaming"/> is false, when they keep their C# names. Strings read must hold
@@ -40,6 +55,9 @@ public abstract class Dialect
     protected static JsonSerializerOptions CreateJson(JsonNamingPolicy naming, bool enumNaming = true) =>
         new(JsonSerializerDefaults.Web)
         {
+            // Set, not left for the serializer to fill in on first use, so the contract can be read
+            // (GetTypeInfo: OpenAPI schemas, field names in errors) before any body was.
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
             PropertyNamingPolicy = naming,
             Converters = { enumNaming ? new JsonStringEnumConverter(naming) : new JsonStringEnumConverter(), new StorableStringConverter() },
         };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 
@@ -31,6 +32,69 @@ public static partial class JsonProblems
         var expected = target is null || options is null ? null : TypeAt(target, options, segments);
         var message = expected is null ? $"{field} has a value of the wrong type" : $"{field} {Describe(expected)}";
         return Problem.Invalid(field.Length == 0 ? "body" : field, message);
+    }
+
+    /// <summary>A validation problem naming every field of a body that the endpoint does not read.</summary>
+    public static Problem UnknownFields(IReadOnlyList<string> fields) =>
+        Problem.Invalid(fields.Select(f => new FieldError(f, "unknown field: this request has no such field")).ToList(),
+            $"Unknown field{(fields.Count == 1 ? "" : "s")} in the request body: {string.Join(", ", fields)}");
+
+    /// <summary>
+    /// The fields of <paramref name="body"/> (dotted paths, <c>[i]</c> for array items) that
+    /// <paramref name="type"/> has no property for, where its options or the type disallow unmapped
+    /// members. Free-form values (a <c>JsonNode</c>, a dictionary's keys) have no unknown fields.
+    /// </summary>
+    public static IReadOnlyList<string> UnknownFields(JsonElement body, Type type, JsonSerializerOptions options)
+    {
+        var found = new List<string>();
+        CollectUnknown(body, type, options, "", found);
+        return found;
+    }
+
+    private static void CollectUnknown(JsonElement element, Type type, JsonSerializerOptions options, string path, List<string> found)
+    {
+        JsonTypeInfo info;
+        try
+        {
+            info = options.GetTypeInfo(Nullable.GetUnderlyingType(type) ?? type);
+        }
+        catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            return;
+        }
+        switch (info.Kind)
+        {
+            case JsonTypeInfoKind.Object when element.ValueKind == JsonValueKind.Object:
+                var disallow = (info.UnmappedMemberHandling ?? options.UnmappedMemberHandling) == JsonUnmappedMemberHandling.Disallow
+                    && !info.Properties.Any(p => p.IsExtensionData);
+                var comparison = options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+                foreach (var member in element.EnumerateObject())
+                {
+                    var name = path.Length == 0 ? member.Name : $"{path}.{member.Name}";
+                    if (info.Properties.FirstOrDefault(p => string.Equals(p.Name, member.Name, comparison)) is { } property)
+                    {
+                        CollectUnknown(member.Value, property.PropertyType, options, name, found);
+                    }
+                    else if (disallow)
+                    {
+                        found.Add(name);
+                    }
+                }
+                break;
+            case JsonTypeInfoKind.Enumerable when element.ValueKind == JsonValueKind.Array && info.ElementType is { } item:
+                var index = 0;
+                foreach (var value in element.EnumerateArray())
+                {
+                    CollectUnknown(value, item, options, $"{path}[{index++}]", found);
+                }
+                break;
+            case JsonTypeInfoKind.Dictionary when element.ValueKind == JsonValueKind.Object && info.ElementType is { } entry:
+                foreach (var member in element.EnumerateObject())
+                {
+                    CollectUnknown(member.Value, entry, options, path.Length == 0 ? member.Name : $"{path}.{member.Name}", found);
+                }
+                break;
+        }
     }
 
     private sealed record Segment(string? Name, int? Index);

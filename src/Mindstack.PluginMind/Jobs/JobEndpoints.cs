@@ -17,14 +17,22 @@ namespace Mindstack.PluginMind.Jobs;
 /// with that user's session (or an admin's). <c>/jobs</c> needs a session: the caller's jobs, an
 /// admin's all (the original left these open to anyone).
 /// </summary>
+internal sealed record JobQueuedView(string JobId, string Status, DateTime CreatedAt, string Message);
+
+internal sealed record JobView(string JobId, string Status, string AnalysisType, DateTime CreatedAt, DateTime? CompletedAt, string? OptimizedPrompt,
+    string? Analysis, string? Error);
+
+internal sealed record JobDeletedView(string Message);
+
 internal static class JobEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapPost("/analyze-async", Create).WithSummary("Queue an analysis as a background job (same body as /process; no session needed)");
-        api.MapGet("/analyze-async/{job_id}", Get).WithSummary("A background job's status and, once done, its result");
+        api.MapPost("/analyze-async", Create).WithSummary("Queue an analysis as a background job (same body as /process; no session needed)")
+            .ProducesEnvelope<JobQueuedView>();
+        api.MapGet("/analyze-async/{job_id}", Get).WithSummary("A background job's status and, once done, its result").ProducesEnvelope<JobView>();
         api.MapGet("/jobs", List).WithSummary("The caller's background jobs (an admin's: everyone's), newest first");
-        api.MapDelete("/jobs/{job_id}", Delete).WithSummary("Delete one of the caller's background jobs");
+        api.MapDelete("/jobs/{job_id}", Delete).WithSummary("Delete one of the caller's background jobs").ProducesEnvelope<JobDeletedView>();
     }
 
     /// <summary>What queuing a job uses.</summary>
@@ -64,13 +72,8 @@ internal static class JobEndpoints
             }
             throw;
         }
-        return dialect.Json200(new
-        {
-            job_id = job.Id,
-            status = job.Status,
-            created_at = Utc(job.CreatedAt),
-            message = $"Analysis job queued. Poll GET {Link(context, "/analyze-async/" + job.Id)} for its result.",
-        });
+        return dialect.Json200(new JobQueuedView(job.Id, job.Status, Utc(job.CreatedAt),
+            $"Analysis job queued. Poll GET {Link(context, "/analyze-async/" + job.Id)} for its result."));
     }
 
     private static async Task<IResult> Get(string job_id, HttpContext context, AnalysisJobs jobs, PluginMindDialect dialect, CancellationToken ct)
@@ -86,17 +89,8 @@ internal static class JobEndpoints
                 throw NotFound(job_id);
             }
         }
-        return dialect.Json200(new
-        {
-            job_id = job.Id,
-            status = job.Status,
-            analysis_type = job.AnalysisType,
-            created_at = Utc(job.CreatedAt),
-            completed_at = job.CompletedAt is { } done ? Utc(done) : (DateTime?)null,
-            optimized_prompt = job.OptimizedPrompt,
-            analysis = job.Analysis,
-            error = job.Error,
-        });
+        return dialect.Json200(new JobView(job.Id, job.Status, job.AnalysisType, Utc(job.CreatedAt),
+            job.CompletedAt is { } done ? Utc(done) : null, job.OptimizedPrompt, job.Analysis, job.Error));
     }
 
     private static async Task<IResult> List(HttpContext context, AnalysisJobs jobs, PluginMindDialect dialect, CancellationToken ct,
@@ -130,7 +124,7 @@ internal static class JobEndpoints
         {
             throw NotFound(job_id);
         }
-        return dialect.Json200(new { message = $"Job {job_id} deleted successfully" });
+        return dialect.Json200(new JobDeletedView($"Job {job_id} deleted successfully"));
     }
 
     private static Problem NotFound(string id) => Problem.NotFound($"Job {id} not found", "JOB_NOT_FOUND");

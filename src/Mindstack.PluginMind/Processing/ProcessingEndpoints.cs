@@ -13,15 +13,24 @@ namespace Mindstack.PluginMind.Processing;
 /// <summary>The body of the legacy <c>/analyze</c>: only the input (the type is crypto).</summary>
 internal sealed record LegacyAnalyzeRequest(string? UserInput);
 
+internal sealed record ProcessView(string AnalysisType, string OptimizedPrompt, string AnalysisResult, string SystemPrompt,
+    ServicesUsedView ServicesUsed, IReadOnlyDictionary<string, object?> Metadata);
+
+internal sealed record ServicesUsedView(ServiceUsed PromptOptimizer, ServiceUsed Analyzer);
+
+internal sealed record LegacyAnalyzeView(string OptimizedPrompt, string Analysis);
+
 /// <summary><c>POST /process</c> and the legacy <c>POST /analyze</c>: a signed-in user's analysis, charged and logged.</summary>
 internal static class ProcessingEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/process", Process)
-            .WithSummary("Run a document, chat, seo, crypto or custom analysis through the AI engine (session cookie required)");
+            .WithSummary("Run a document, chat, seo, crypto or custom analysis through the AI engine (session cookie required)")
+            .ProducesEnvelope<ProcessView>();
         api.MapPost("/analyze", Analyze)
-            .WithSummary("Legacy crypto analysis: only user_input (session cookie required)");
+            .WithSummary("Legacy crypto analysis: only user_input (session cookie required)")
+            .ProducesEnvelope<LegacyAnalyzeView>();
     }
 
     private static async Task<IResult> Process(Body<AnalysisRequest> body, HttpContext context, ChargedAnalysis analysis,
@@ -31,15 +40,8 @@ internal static class ProcessingEndpoints
         var (input, type) = body.Value.Validate();
         await LimitPerUserAsync(context, caller);
         var outcome = await analysis.RunAsync(caller.AccountId, caller.Tier, input, type, ct);
-        return dialect.Json200(new
-        {
-            analysis_type = outcome.AnalysisType,
-            optimized_prompt = outcome.OptimizedPrompt,
-            analysis_result = outcome.AnalysisResult,
-            system_prompt = outcome.SystemPrompt,
-            services_used = new { prompt_optimizer = outcome.PromptOptimizer, analyzer = outcome.Analyzer },
-            metadata = outcome.Metadata,
-        });
+        return dialect.Json200(new ProcessView(outcome.AnalysisType, outcome.OptimizedPrompt, outcome.AnalysisResult, outcome.SystemPrompt,
+            new ServicesUsedView(outcome.PromptOptimizer, outcome.Analyzer), outcome.Metadata));
     }
 
     private static async Task<IResult> Analyze(Body<LegacyAnalyzeRequest> body, HttpContext context, ChargedAnalysis analysis,
@@ -49,7 +51,7 @@ internal static class ProcessingEndpoints
         var (input, type) = new AnalysisRequest(body.Value.UserInput, "crypto").Validate();
         await LimitPerUserAsync(context, caller);
         var outcome = await analysis.RunAsync(caller.AccountId, caller.Tier, input, type, ct);
-        return dialect.Json200(new { optimized_prompt = outcome.OptimizedPrompt, analysis = outcome.AnalysisResult });
+        return dialect.Json200(new LegacyAnalyzeView(outcome.OptimizedPrompt, outcome.AnalysisResult));
     }
 
     /// <summary>
