@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
-using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindPeeker;
@@ -23,14 +22,11 @@ public sealed class MindPeekerDialect(TimeProvider clock) : Dialect
         return options;
     }
 
-    public override string Name => "mindpeeker";
+    public override string Name => MindPeekerApi.Name;
 
     public override string Title => "MindPeeker API";
 
     public override JsonSerializerOptions Json => Options;
-
-    /// <summary>Bearer JWT of audience <c>mindpeeker</c>, or <c>X-API-Key: mpk_…</c>.</summary>
-    public override ApiCredentials Credentials => ApiCredentials.MindPeeker;
 
     public override (string Code, int Status) Describe(ProblemKind kind) => kind switch
     {

@@ -19,7 +19,7 @@ internal static class AuthEndpoints
         keyId = caller.ApiKeyId,
         environment = caller.Sandbox ? "sandbox" : "production",
         sandbox = caller.Sandbox,
-        tier = MindraTiers.Name(caller.Tier),
+        tier = MindraApi.Tiers.Of(caller.Tier).Name,
         permissions = caller.Permissions,
     });
 }

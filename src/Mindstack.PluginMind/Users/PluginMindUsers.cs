@@ -41,7 +41,7 @@ internal sealed class PluginMindUsers(
             try
             {
                 account = await accounts.CreateAsync(new NewAccount(identity.Email, null) { EmailVerified = identity.EmailVerified },
-                    AuthPolicies.PluginMind, ct);
+                    PluginMindApi.Accounts, ct);
             }
             catch (Platform.Http.Problem problem) when (problem.Code == "EMAIL_TAKEN")
             {
