@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindMesh;
@@ -14,14 +13,11 @@ public sealed class MindMeshDialect : Dialect
 {
     private static readonly JsonSerializerOptions Options = CreateJson(JsonNamingPolicy.SnakeCaseLower);
 
-    public override string Name => "mindmesh";
+    public override string Name => MindMeshApi.Name;
 
     public override string Title => "MindMesh API";
 
     public override JsonSerializerOptions Json => Options;
-
-    /// <summary>A bearer JWT of the <c>mindmesh</c> audience (its WebSocket passes the same token as <c>?token=</c>).</summary>
-    public override ApiCredentials Credentials => ApiCredentials.MindMesh;
 
     public override (string Code, int Status) Describe(ProblemKind kind) => kind switch
     {

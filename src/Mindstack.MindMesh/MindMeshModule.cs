@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Observability;
 
@@ -12,11 +11,11 @@ namespace Mindstack.MindMesh;
 /// <summary>The MindMesh API: autonomous goal execution through a graph of nodes, with approvals.</summary>
 public static class MindMeshModule
 {
-    public const string DefaultBasePath = "/mindmesh";
+    public const string DefaultBasePath = MindMeshApi.BasePath;
 
     public static IServiceCollection AddMindMesh(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton<MindMeshDialect>();
+        services.AddApi(MindMeshApi.Definition);
         services.AddApiDocument("mindmesh", "MindMesh API",
             "Autonomous goal execution: goals become runs through a graph of nodes, with human approvals, connectors, memory search, automations, audit and WebSocket events.");
         return services;
@@ -24,8 +23,7 @@ public static class MindMeshModule
 
     public static RouteGroupBuilder MapMindMesh(this IEndpointRouteBuilder routes, string basePath = DefaultBasePath)
     {
-        var dialect = routes.ServiceProvider.GetRequiredService<MindMeshDialect>();
-        var api = routes.MapApi(basePath, dialect);
+        var api = routes.MapApi(MindMeshApi.Definition, basePath);
         api.MapGet("/health", GetHealth).WithSummary("System health check");
         return api;
     }

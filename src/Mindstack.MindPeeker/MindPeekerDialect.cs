@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
-using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindPeeker;
@@ -23,7 +22,7 @@ public sealed class MindPeekerDialect(TimeProvider clock) : Dialect
         return options;
     }
 
-    public override string Name => "mindpeeker";
+    public override string Name => MindPeekerApi.Name;
 
     public override string Title => "MindPeeker API";
 
@@ -31,9 +30,6 @@ public sealed class MindPeekerDialect(TimeProvider clock) : Dialect
 
     /// <summary>Success answers: <see cref="MindPeekerEnvelope{T}"/>.</summary>
     public override Type? SuccessEnvelope => typeof(MindPeekerEnvelope<>);
-
-    /// <summary>Bearer JWT of audience <c>mindpeeker</c>, or <c>X-API-Key: mpk_…</c>.</summary>
-    public override ApiCredentials Credentials => ApiCredentials.MindPeeker;
 
     public override (string Code, int Status) Describe(ProblemKind kind) => kind switch
     {

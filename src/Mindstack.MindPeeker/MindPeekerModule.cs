@@ -25,11 +25,11 @@ namespace Mindstack.MindPeeker;
 /// <summary>The MindPeeker API: psychic-intelligence sessions, credits, billing, webhooks, admin.</summary>
 public static class MindPeekerModule
 {
-    public const string DefaultBasePath = "/mindpeeker/v1";
+    public const string DefaultBasePath = MindPeekerApi.BasePath;
 
     public static IServiceCollection AddMindPeeker(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton<MindPeekerDialect>();
+        services.AddApi(MindPeekerApi.Definition);
         services.TryAddScoped<MindPeekerCredits>();
         services.TryAddScoped<SessionAnalyzer>();
         services.TryAddSingleton<ApiCallCounter>();
@@ -42,19 +42,18 @@ public static class MindPeekerModule
             o.Timeout = TimeSpan.FromMinutes(5);
         });
         // Deliveries: {id, event, timestamp, data}, signed in X-MindPeeker-Signature (sha256=<hex HMAC of the raw body>).
-        services.AddWebhookApi("mindpeeker", o => o.SignatureHeader = WebhookEndpoints.SignatureHeader);
+        services.AddWebhookApi(MindPeekerApi.Name, o => o.SignatureHeader = WebhookEndpoints.SignatureHeader);
         services.AddModelContributor<MindPeekerModel>();
         services.AddMigrationsFrom(typeof(MindPeekerModule).Assembly);
         services.AddApiDocument("mindpeeker", "MindPeeker API",
             "Remote viewing, dowsing, precognition and intuitive-analysis sessions run by AI models; credits, billing, webhooks and admin.");
-        SessionSocket.Describe(services, "mindpeeker");
+        SessionSocket.Describe(services, MindPeekerApi.Name);
         return services;
     }
 
     public static RouteGroupBuilder MapMindPeeker(this IEndpointRouteBuilder routes, string basePath = DefaultBasePath)
     {
-        var dialect = routes.ServiceProvider.GetRequiredService<MindPeekerDialect>();
-        var api = routes.MapApi(basePath, dialect);
+        var api = routes.MapApi(MindPeekerApi.Definition, basePath);
         api.AddEndpointFilter(LogClientVersion);
 
         var open = api.MapGroup("");
@@ -64,7 +63,7 @@ public static class MindPeekerModule
         var signedIn = api.MapGroup("")
             .RequireCaller()
             .AddEndpointFilter(ApiCallCounter.CountFilter)
-            .RateLimit(context => RateLimitPolicies.MindPeeker.ForTier(context.PeekCaller()?.Tier), context => context.PeekCaller()?.AccountId);
+            .RateLimit(context => MindPeekerApi.Tiers.Of(context.PeekCaller()?.Tier).Limits, context => context.PeekCaller()?.AccountId);
         UserEndpoints.Map(signedIn);
         SessionEndpoints.Map(signedIn);
         BillingEndpoints.Map(signedIn);

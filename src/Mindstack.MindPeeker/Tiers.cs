@@ -16,8 +16,8 @@ internal sealed record Tier(string Name, long MonthlyFeeDollars, long IncludedCr
 
     public static bool IsKnown(string? name) => All.Any(t => t.Name == name);
 
-    /// <summary>The tier by name; anything unknown is basic.</summary>
-    public static Tier Of(string? name) => All.FirstOrDefault(t => t.Name == name) ?? All[0];
+    /// <summary>The tier an account's tier name stands for, as <see cref="MindPeekerApi.Tiers"/> reads it (anything unknown is basic).</summary>
+    public static Tier Of(string? name) => All.First(t => t.Name == MindPeekerApi.Tiers.Of(name).Name);
 }
 
 /// <summary>A credit package sold through the payment provider.</summary>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindSwarm;
@@ -14,14 +13,11 @@ public sealed class MindSwarmDialect : Dialect
 {
     private static readonly JsonSerializerOptions Options = CreateJson(JsonNamingPolicy.CamelCase);
 
-    public override string Name => "mindswarm";
+    public override string Name => MindSwarmApi.Name;
 
     public override string Title => "MindSwarm API";
 
     public override JsonSerializerOptions Json => Options;
-
-    /// <summary>A bearer JWT (<c>Authorization: Bearer</c>) or a developer app key (<c>X-API-Key: msk_…</c>) with the document's path denylist and read/write permissions.</summary>
-    public override ApiCredentials Credentials => ApiCredentials.MindSwarm;
 
     public override RateLimitHeaderStyle RateLimitHeaders => RateLimitHeaderStyle.IetfDraft;
 

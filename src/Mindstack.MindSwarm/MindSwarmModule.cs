@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindSwarm;
@@ -9,11 +8,11 @@ namespace Mindstack.MindSwarm;
 /// <summary>The MindSwarm API: a social network for people and AI agents.</summary>
 public static class MindSwarmModule
 {
-    public const string DefaultBasePath = "/mindswarm";
+    public const string DefaultBasePath = MindSwarmApi.BasePath;
 
     public static IServiceCollection AddMindSwarm(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton<MindSwarmDialect>();
+        services.AddApi(MindSwarmApi.Definition);
         services.AddApiDocument("mindswarm", "MindSwarm API",
             "A social network for people and AI agents: posts, feeds, follows, groups, DMs, notifications, tips, ads, moderation, developer apps and Socket.IO real time.");
         return services;
@@ -21,7 +20,6 @@ public static class MindSwarmModule
 
     public static RouteGroupBuilder MapMindSwarm(this IEndpointRouteBuilder routes, string basePath = DefaultBasePath)
     {
-        var dialect = routes.ServiceProvider.GetRequiredService<MindSwarmDialect>();
-        return routes.MapApi(basePath, dialect);
+        return routes.MapApi(MindSwarmApi.Definition, basePath);
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.Mindra;
@@ -25,7 +24,7 @@ public sealed class MindraDialect : Dialect
         return options;
     }
 
-    public override string Name => "mindra";
+    public override string Name => MindraApi.Name;
 
     public override string Title => "Mindra API";
 
@@ -33,9 +32,6 @@ public sealed class MindraDialect : Dialect
 
     /// <summary>A page: <see cref="MindraPage{T}"/>.</summary>
     public override Type? PageEnvelope => typeof(MindraPage<>);
-
-    /// <summary>Only <c>Authorization: Bearer mk_…</c> (<c>mk_test_…</c> for the sandbox).</summary>
-    public override ApiCredentials Credentials => Auth.MindraCallers.Credentials;
 
     /// <summary>The document's codes, each with its status; no other code is ever answered.</summary>
     private static readonly Dictionary<string, int> DocumentCodes = new(StringComparer.Ordinal)

@@ -26,11 +26,11 @@ namespace Mindstack.Mindra;
 /// <summary>The Mindra API: AI agent orchestration, executions, wallet and API keys.</summary>
 public static class MindraModule
 {
-    public const string DefaultBasePath = "/mindra";
+    public const string DefaultBasePath = MindraApi.BasePath;
 
     public static IServiceCollection AddMindra(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton<MindraDialect>();
+        services.AddApi(MindraApi.Definition);
         services.AddApiDocument("mindra", "Mindra API",
             "AI agent orchestration: a query is routed to agents and run as an execution; wallet, API keys, idempotency and signed webhooks.");
         services.AddOptions<MindraOptions>().Bind(configuration.GetSection(MindraOptions.Section));
@@ -64,12 +64,10 @@ public static class MindraModule
 
     public static RouteGroupBuilder MapMindra(this IEndpointRouteBuilder routes, string basePath = DefaultBasePath)
     {
-        var dialect = routes.ServiceProvider.GetRequiredService<MindraDialect>();
-        var api = routes.MapApi(basePath, dialect);
+        var api = routes.MapApi(MindraApi.Definition, basePath);
         api.MapGet("/health", GetHealth).WithName("MindraHealth").WithSummary("Health check");
 
         var v1 = api.MapGroup("/v1")
-            .WithCredentials(MindraCallers.Credentials)
             .RequireCaller()
             .RateLimit(context => context.PeekCaller() is { } caller ? TierPolicy(context, caller.Tier) : null, MindraCallers.Scope);
         AuthEndpoints.Map(v1);
@@ -81,15 +79,15 @@ public static class MindraModule
         return api;
     }
 
-    /// <summary>The document's tiers: developer (default), business, and enterprise with the agreed numbers from options.</summary>
-    private static RateLimitPolicy TierPolicy(HttpContext context, string? tier)
+    /// <summary>The caller's tier's limits; enterprise with the numbers agreed for this deployment.</summary>
+    private static RateLimitPolicy TierPolicy(HttpContext context, string? accountTier)
     {
-        if (MindraTiers.Name(tier) != MindraTiers.Enterprise)
+        var tier = MindraApi.Tiers.Of(accountTier);
+        if (tier.Name != MindraTiers.Enterprise)
         {
-            return RateLimitPolicies.Mindra.ForTier(tier);
+            return tier.Limits;
         }
-        var options = context.RequestServices.GetRequiredService<IOptions<MindraOptions>>().Value;
-        return RateLimitPolicies.Mindra.Enterprise(options.EnterpriseRequestsPerMinute, options.EnterpriseRequestsPerDay);
+        return MindraApi.EnterpriseLimits(context.RequestServices.GetRequiredService<IOptions<MindraOptions>>().Value);
     }
 
     private static async Task<IResult> GetHealth(HealthService health, MindraDialect dialect, CancellationToken ct)

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.PluginMind;
@@ -14,14 +13,11 @@ public sealed class PluginMindDialect : Dialect
 {
     private static readonly JsonSerializerOptions Options = CreateJson(JsonNamingPolicy.SnakeCaseLower);
 
-    public override string Name => "pluginmind";
+    public override string Name => PluginMindApi.Name;
 
     public override string Title => "PluginMind API";
 
     public override JsonSerializerOptions Json => Options;
-
-    /// <summary>The <c>pm_session</c> cookie (a platform session's access token).</summary>
-    public override ApiCredentials Credentials => ApiCredentials.PluginMind;
 
     public override string NewRequestId() => Guid.NewGuid().ToString();
 

@@ -26,11 +26,11 @@ namespace Mindstack.PluginMind;
 /// <summary>The PluginMind API: generic AI processing, async jobs, query logs, usage, Google sign-in.</summary>
 public static class PluginMindModule
 {
-    public const string DefaultBasePath = "/pluginmind";
+    public const string DefaultBasePath = PluginMindApi.BasePath;
 
     public static IServiceCollection AddPluginMind(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton<PluginMindDialect>();
+        services.AddApi(PluginMindApi.Definition);
         services.AddApiDocument("pluginmind", "PluginMind API",
             "Generic AI processing (document, chat, seo, crypto, custom), async jobs, query logs, usage and Google sign-in with a pm_session cookie.");
 
@@ -62,9 +62,9 @@ public static class PluginMindModule
     public static RouteGroupBuilder MapPluginMind(this IEndpointRouteBuilder routes, string basePath = DefaultBasePath)
     {
         var dialect = routes.ServiceProvider.GetRequiredService<PluginMindDialect>();
-        var api = routes.MapApi(basePath, dialect);
+        var api = routes.MapApi(PluginMindApi.Definition, basePath);
         // Per client address, as the original; the session-bound processing calls add a per-user limit.
-        api.RateLimit(RateLimitPolicies.PluginMind.PerAddress);
+        api.RateLimit(PluginMindApi.Limits.PerAddress);
         api.MapGet("/live", () => dialect.Json200(new { status = "live" })).WithSummary("Liveness probe");
         api.MapGet("/ready", GetReady).WithSummary("Readiness probe: database connectivity and environment");
         MetaEndpoints.Map(api);

@@ -5,14 +5,17 @@ using Mindstack.MindMesh;
 using Mindstack.MindPeeker;
 using Mindstack.Mindra;
 using Mindstack.MindSwarm;
+using Mindstack.Platform.Http;
 using Mindstack.Platform.Storage;
 using Mindstack.PluginMind;
 
 namespace Mindstack.Architecture.Tests;
 
 /// <summary>
-/// The design's one-way arrows (ARCHITECTURE.md): modules depend on the platform, never on each
-/// other; the platform knows no module; a module keeps its own tables, prefixed with its name.
+/// The design's one-way arrows (docs/architecture.md, "The picture" and "Where a new API's code
+/// goes"): modules depend on the platform, never on each other; the platform names no module or
+/// API; each module declares its API in one definition; a module keeps its own tables, prefixed
+/// with its name.
 /// </summary>
 public sealed class ModuleBoundaryTests
 {
@@ -90,6 +93,79 @@ public sealed class ModuleBoundaryTests
             }
         }
         Assert.True(checkedTables > 0, "the modules contribute tables");
+    }
+
+    [Fact]
+    public void Platform_TypesMembersAndSourceFiles_NameNoApi()
+    {
+        // docs/architecture.md, "The platform names no API": every fact of an API comes from the
+        // definition its module registers, so nothing in the platform, comments included, names one.
+        var apiNames = ModuleNames.Select(m => m["Mindstack.".Length..]).ToList();
+        bool NamesAnApi(string text) => apiNames.Any(api => text.Contains(api, StringComparison.OrdinalIgnoreCase));
+
+        const BindingFlags everything = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var named = Assembly.Load(Platform).GetTypes()
+            .SelectMany(t => t.GetMembers(everything).Select(m => $"{t.FullName}.{m.Name}").Prepend(t.FullName!))
+            .Where(NamesAnApi)
+            .ToList();
+        Assert.Empty(named);
+
+        var platformSources = Path.Combine(RepositoryRoot(), "src", Platform);
+        var files = Directory.EnumerateFiles(platformSources, "*", SearchOption.AllDirectories)
+            .Where(f => !Path.GetRelativePath(platformSources, f).Split(Path.DirectorySeparatorChar).Any(d => d is "bin" or "obj"))
+            .ToList();
+        Assert.Contains(files, f => f.EndsWith(".cs", StringComparison.Ordinal));
+        var lines = files
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: Path.GetRelativePath(platformSources, f), Line: i + 1, Text: line)))
+            .Where(l => NamesAnApi(l.Text))
+            .Select(l => $"{l.File}:{l.Line}: {l.Text.Trim()}")
+            .ToList();
+        Assert.Empty(lines);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modules))]
+    public void Module_DeclaresItsApiInOneDefinition_NamedAsItsTablesAndSpokenByItsDialect(string module, string tablePrefix)
+    {
+        // docs/architecture.md, "How to declare an API": src/Mindstack.<Api>/<Api>Api.cs holds a
+        // public static Definition, registered by AddX, named as the module's tables are.
+        var assembly = Assembly.Load(module);
+        var shortName = module["Mindstack.".Length..];
+        var declaring = assembly.GetExportedTypes().Where(t => t.GetProperty("Definition", BindingFlags.Public | BindingFlags.Static)?.PropertyType == typeof(ApiDefinition)).ToList();
+        var type = Assert.Single(declaring);
+        Assert.Equal($"{shortName}Api", type.Name);
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot(), "src", module, type.Name + ".cs")), $"src/{module}/{type.Name}.cs");
+        var definition = (ApiDefinition)type.GetProperty("Definition")!.GetValue(null)!;
+        Assert.Equal(tablePrefix, definition.Name + "_");
+        Assert.Same(assembly, definition.Dialect.Assembly);
+    }
+
+    [Fact]
+    public async Task Server_EveryModulesDefinition_RegisteredAndMountedWithItsDialect()
+    {
+        await using var factory = new MindstackFactory();
+        var registry = factory.Services.GetRequiredService<ApiRegistry>();
+        Assert.Equal(ModuleNames.Length, registry.Definitions.Count);
+        foreach (var definition in registry.Definitions)
+        {
+            Assert.Contains(definition.Dialect.Assembly.GetName().Name, ModuleNames);
+            var mount = Assert.Single(registry.Mounts, m => m.Name == definition.Name);
+            Assert.Same(definition, mount.Definition);
+            Assert.Equal(definition.Name, mount.Dialect.Name);
+        }
+    }
+
+    /// <summary>The folder holding <c>Mindstack.slnx</c>, above the test's output folder.</summary>
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Mindstack.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("Mindstack.slnx not found above " + AppContext.BaseDirectory);
     }
 
     private static List<string> MindstackReferences(Assembly assembly) =>

@@ -10,6 +10,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Http;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Hardening.Tests;
@@ -52,11 +53,12 @@ public sealed class HardeningFactory : MindstackFactory
         await using (var scope = Services.CreateAsyncScope())
         {
             var accounts = scope.ServiceProvider.GetRequiredService<IAccountService>();
+            var mindra = scope.ServiceProvider.GetRequiredService<ApiRegistry>().Find("mindra")!;
             var account = await accounts.CreateAsync(new NewAccount($"m{name}@example.com", "Str0ng!Passw0rd") { EmailVerified = true },
-                AuthPolicies.Mindra);
+                mindra.Accounts!);
             await accounts.SetTierAsync(account.Id, "developer");
             var created = await scope.ServiceProvider.GetRequiredService<IApiKeyService>()
-                .CreateAsync(new NewApiKey(account.Id, ApiKeyFormat.Mindra, "fuzz"));
+                .CreateAsync(new NewApiKey(account.Id, mindra.KeyFormat!, "fuzz"));
             mindraKey = created.PlainKey;
             mindraAccount = account.Id;
         }

@@ -72,7 +72,7 @@ public class MindPeekerFactory : MindstackFactory
     {
         await using var scope = Services.CreateAsyncScope();
         var created = await scope.ServiceProvider.GetRequiredService<IApiKeyService>()
-            .CreateAsync(new NewApiKey(user.Id, ApiKeyFormat.MindPeeker, "test") { Permissions = ["read", "write"] });
+            .CreateAsync(new NewApiKey(user.Id, MindPeekerApi.KeyFormat, "test") { Permissions = ["read", "write"] });
         return created.PlainKey;
     }
 

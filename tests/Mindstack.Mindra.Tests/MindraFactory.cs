@@ -28,10 +28,10 @@ public sealed class MindraFactory : MindstackFactory
         using var scope = Services.CreateScope();
         var accounts = scope.ServiceProvider.GetRequiredService<IAccountService>();
         var account = await accounts.CreateAsync(new NewAccount($"user{Guid.NewGuid():N}@example.com", "Str0ng!Passw0rd") { EmailVerified = true },
-            AuthPolicies.Mindra);
+            MindraApi.Definition.Accounts!);
         await accounts.SetTierAsync(account.Id, tier);
         var keys = scope.ServiceProvider.GetRequiredService<IApiKeyService>();
-        var created = await keys.CreateAsync(new NewApiKey(account.Id, ApiKeyFormat.Mindra, "test key")
+        var created = await keys.CreateAsync(new NewApiKey(account.Id, MindraApi.Definition.KeyFormat!, "test key")
         {
             Sandbox = sandbox,
             Permissions = permissions,
@@ -44,7 +44,7 @@ public sealed class MindraFactory : MindstackFactory
     {
         using var scope = Services.CreateScope();
         var created = await scope.ServiceProvider.GetRequiredService<IApiKeyService>().CreateAsync(
-            new NewApiKey(owner.AccountId, ApiKeyFormat.Mindra, "extra key") { Sandbox = sandbox, Permissions = permissions });
+            new NewApiKey(owner.AccountId, MindraApi.Definition.KeyFormat!, "extra key") { Sandbox = sandbox, Permissions = permissions });
         return new MindraClient(this, owner.AccountId, created.PlainKey);
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Http;
 
 namespace Mindstack.PluginMind.Tests;
 
@@ -74,7 +75,7 @@ public sealed class SecurityTests(PluginMindFactory factory) : IClassFixture<Plu
         await using (var scope = factory.Services.CreateAsyncScope())
         {
             var accounts = scope.ServiceProvider.GetRequiredService<IAccountService>();
-            accountId = (await accounts.CreateAsync(new NewAccount(email, "securePassword123") { EmailVerified = true }, AuthPolicies.MindPeeker)).Id;
+            accountId = (await accounts.CreateAsync(new NewAccount(email, "securePassword123") { EmailVerified = true }, scope.ServiceProvider.GetRequiredService<ApiRegistry>().Find("mindpeeker")!.Accounts!)).Id;
         }
         var (_, user) = await factory.SignInAsync(email);
         Assert.Equal(accountId, user.GetProperty("id").GetString());

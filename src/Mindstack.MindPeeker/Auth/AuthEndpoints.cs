@@ -51,7 +51,7 @@ internal static class AuthEndpoints
             throw SessionRules.InvalidValue("tier", "One of basic, professional, enterprise");
         }
         var account = await accounts.CreateAsync(new NewAccount(request.Email, request.Password, request.Username) { Tier = tier },
-            AuthPolicies.MindPeeker, cancellationToken);
+            MindPeekerApi.Accounts, cancellationToken);
         db.Add(new PeekerProfile
         {
             AccountId = account.Id,
@@ -60,7 +60,7 @@ internal static class AuthEndpoints
         });
         await db.SaveChangesAsync(cancellationToken);
         await credits.EnsureMonthlyGrantAsync(account.Id, tier, cancellationToken);
-        var pair = await sessions.StartSessionAsync(account, AuthPolicies.MindPeeker, "password", cancellationToken);
+        var pair = await sessions.StartSessionAsync(account, MindPeekerApi.Accounts, "password", cancellationToken);
         return dialect.Ok(new
         {
             User = new { account.Id, account.Email, account.Username, account.Tier, account.CreatedAt },
@@ -85,7 +85,7 @@ internal static class AuthEndpoints
         SignInOutcome outcome;
         try
         {
-            outcome = await sessions.SignInWithPasswordAsync(request.Email, request.Password, null, AuthPolicies.MindPeeker, cancellationToken);
+            outcome = await sessions.SignInWithPasswordAsync(request.Email, request.Password, null, MindPeekerApi.Accounts, cancellationToken);
         }
         catch (Problem problem) when (problem.Code == "INVALID_CREDENTIALS")
         {
@@ -115,7 +115,7 @@ internal static class AuthEndpoints
         {
             throw SessionRules.Missing("refresh_token");
         }
-        var pair = await sessions.RefreshAsync(body.Value.RefreshToken, AuthPolicies.MindPeeker, cancellationToken);
+        var pair = await sessions.RefreshAsync(body.Value.RefreshToken, MindPeekerApi.Accounts, cancellationToken);
         return dialect.Ok(new
         {
             Token = pair.AccessToken.Token,

@@ -137,8 +137,8 @@ internal static class SessionSocket
         {
             var callers = request.HttpContext.RequestServices.GetRequiredService<ICallerAuthenticator>();
             var caller = request.Token is { } token
-                ? await callers.AuthenticateTokenAsync(ApiCredentials.MindPeeker, token, cancellationToken)
-                : await callers.AuthenticateAsync(request.HttpContext, ApiCredentials.MindPeeker, cancellationToken);
+                ? await callers.AuthenticateTokenAsync(MindPeekerApi.Credentials, token, cancellationToken)
+                : await callers.AuthenticateAsync(request.HttpContext, MindPeekerApi.Credentials, cancellationToken);
             if (caller is null)
             {
                 return RealtimeAuthResult.Refuse("Authentication required: a Bearer token, ?token= or X-API-Key");

@@ -73,7 +73,7 @@ internal static class UserEndpoints
         }
         if (request.Username is { } username && !string.Equals(username, account.Username, StringComparison.Ordinal))
         {
-            var problems = AuthPolicies.MindPeeker.Username.Check(username);
+            var problems = MindPeekerApi.Accounts.Username.Check(username);
             if (problems.Count > 0)
             {
                 throw SessionRules.InvalidValue("username", problems[0]);

@@ -17,6 +17,6 @@ internal static class AuthEndpoints
     }
 
     private static IResult Test(Caller caller, MindraDialect dialect) => dialect.Ok(new AuthTestView(
-        true, caller.AccountId, caller.ApiKeyId, caller.Sandbox ? "sandbox" : "production", caller.Sandbox, MindraTiers.Name(caller.Tier),
+        true, caller.AccountId, caller.ApiKeyId, caller.Sandbox ? "sandbox" : "production", caller.Sandbox, MindraApi.Tiers.Of(caller.Tier).Name,
         caller.Permissions));
 }

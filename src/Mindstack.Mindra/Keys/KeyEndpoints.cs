@@ -66,7 +66,7 @@ internal static class KeyEndpoints
     private static async Task<IResult> List(HttpRequest request, Caller caller, IApiKeyService service, MindraDialect dialect, CancellationToken ct)
     {
         var paging = Paging.From(request);
-        var keys = (await service.ListAsync(caller.AccountId, MindraCallers.Credentials.Audience, ct))
+        var keys = (await service.ListAsync(caller.AccountId, MindraApi.Name, ct))
             .Where(k => !caller.Sandbox || k.Sandbox).ToList();
         return dialect.Page(keys.Skip(paging.Offset).Take(paging.Limit).Select(KeyView.Of).ToList(), paging, keys.Count);
     }
@@ -87,7 +87,7 @@ internal static class KeyEndpoints
             throw Problem.Forbidden("A sandbox key cannot create production keys");
         }
         var permissions = Grantable(caller, request.Permissions);
-        var created = await service.CreateAsync(new NewApiKey(caller.AccountId, ApiKeyFormat.Mindra, request.Name ?? "")
+        var created = await service.CreateAsync(new NewApiKey(caller.AccountId, MindraApi.KeyFormat, request.Name ?? "")
         {
             Permissions = permissions,
             ExpiresAt = request.ExpiresAt,
@@ -122,7 +122,7 @@ internal static class KeyEndpoints
     private static async Task<ApiKey> Own(string id, Caller caller, IApiKeyService service, CancellationToken ct)
     {
         var key = await service.FindAsync(id, caller.AccountId, ct);
-        return key is null || key.RevokedAt is not null || key.Api != MindraCallers.Credentials.Audience || (caller.Sandbox && !key.Sandbox)
+        return key is null || key.RevokedAt is not null || key.Api != MindraApi.Name || (caller.Sandbox && !key.Sandbox)
             ? throw Problem.NotFound($"API key '{id}' not found")
             : key;
     }

@@ -33,7 +33,7 @@ internal sealed class Orchestrator(
     IIdGenerator ids,
     TimeProvider clock)
 {
-    public const string Api = "mindra";
+    public const string Api = MindraApi.Name;
 
     public async Task<AcceptedExecution> StartAsync(ExecutionOwner owner, OrchestrateRequest request, CancellationToken ct)
     {

@@ -12,14 +12,14 @@ public sealed class ApiKey
 {
     public required string Id { get; set; }
     public required string AccountId { get; set; }
-    /// <summary>The API the key works on (<c>mindra</c>, <c>mindswarm</c>, <c>mindpeeker</c>).</summary>
+    /// <summary>The name of the API the key works on (its <c>ApiDefinition.Name</c>).</summary>
     public required string Api { get; set; }
     public required string Name { get; set; }
     /// <summary>The first characters of the key (its format prefix and a few more), for listing.</summary>
     public required string Prefix { get; set; }
     /// <summary>SHA-256 of the full key, lowercase hex.</summary>
     public required string KeyHash { get; set; }
-    /// <summary>Space-separated permissions (Mindra scopes, MindSwarm <c>read</c>/<c>write</c>).</summary>
+    /// <summary>Space-separated permissions (named scopes such as <c>orders:read</c>, or <c>read</c>/<c>write</c>).</summary>
     public string Permissions { get; set; } = "";
     public bool Sandbox { get; set; }
     public bool IsActive { get; set; } = true;

@@ -2,45 +2,22 @@ namespace Mindstack.Platform.Access;
 
 /// <summary>
 /// How an API's keys look: a prefix (another for sandbox keys) and a number of random bytes
-/// written as lowercase hex.
+/// written as lowercase hex (<c>new("example", "ex_", 20)</c> makes <c>ex_</c> + 40 hex digits),
+/// and the permissions they may hold. Declared by the API's module in its <see cref="Http.ApiDefinition"/>.
 /// </summary>
 public sealed record ApiKeyFormat(string Api, string Prefix, int RandomBytes, string? SandboxPrefix = null)
 {
-    /// <summary>Mindra: <c>mk_</c> + 32 lowercase hex; sandbox <c>mk_test_</c> + 32 hex; named scopes.</summary>
-    public static ApiKeyFormat Mindra { get; } = new("mindra", "mk_", 16, "mk_test_")
-    {
-        AllowedPermissions = ["orchestrate", "agents:read", "agents:write", "executions:read", "wallet:read", "wallet:write", "api-keys:write"],
-        DefaultPermissions = ["orchestrate", "agents:read", "agents:write", "executions:read", "wallet:read", "wallet:write", "api-keys:write"],
-    };
-
-    /// <summary>MindSwarm developer apps: <c>msk_</c> + 48 lowercase hex; <c>read</c>/<c>write</c>.</summary>
-    public static ApiKeyFormat MindSwarm { get; } = new("mindswarm", "msk_", 24)
-    {
-        AllowedPermissions = ["read", "write"],
-        DefaultPermissions = ["read", "write"],
-    };
-
-    /// <summary>MindPeeker's <c>X-API-Key</c>: <c>mpk_</c> + 40 lowercase hex; <c>read</c>/<c>write</c>.</summary>
-    public static ApiKeyFormat MindPeeker { get; } = new("mindpeeker", "mpk_", 20)
-    {
-        AllowedPermissions = ["read", "write"],
-        DefaultPermissions = ["read", "write"],
-    };
-
     /// <summary>The permissions a key of this API may hold; null means any.</summary>
     public IReadOnlyList<string>? AllowedPermissions { get; init; }
 
-    /// <summary>What a key gets when its creator names no permissions.</summary>
-    public IReadOnlyList<string> DefaultPermissions { get; init; } = [];
-
-    /// <summary>The preset for an API name, or null.</summary>
-    public static ApiKeyFormat? ForApi(string api) => api.ToLowerInvariant() switch
+    /// <summary>What a key gets when its creator names no permissions: unless set, every allowed one.</summary>
+    public IReadOnlyList<string> DefaultPermissions
     {
-        "mindra" => Mindra,
-        "mindswarm" => MindSwarm,
-        "mindpeeker" => MindPeeker,
-        _ => null,
-    };
+        get => _defaultPermissions ?? AllowedPermissions ?? [];
+        init => _defaultPermissions = value;
+    }
+
+    private readonly IReadOnlyList<string>? _defaultPermissions;
 
     public string PrefixFor(bool sandbox) =>
         sandbox ? SandboxPrefix ?? throw new InvalidOperationException($"{Api} keys have no sandbox") : Prefix;
@@ -74,11 +51,6 @@ public sealed record ApiKeyFormat(string Api, string Prefix, int RandomBytes, st
 public sealed record ApiKeyPathRules(IReadOnlyList<string> DeniedPaths, bool EnforceReadWrite)
 {
     public static ApiKeyPathRules None { get; } = new([], false);
-
-    /// <summary>MindSwarm: keys are JWT-only on account-sensitive paths; read/write enforced per method.</summary>
-    public static ApiKeyPathRules MindSwarm { get; } = new(
-        ["/api/auth/*", "/api/developer/*", "/api/admin/*", "/api/users/settings", "/api/data-export/*", "/api/ai/api-keys/*"],
-        EnforceReadWrite: true);
 
     public bool IsDenied(string pathWithinApi)
     {

@@ -57,7 +57,8 @@ internal sealed class ApiKeyService(
     MindstackDbContext db,
     IIdGenerator ids,
     TimeProvider clock,
-    IAuditLog audit) : IApiKeyService
+    IAuditLog audit,
+    ApiRegistry apis) : IApiKeyService
 {
     /// <summary>How many random characters after the format's prefix are kept visible.</summary>
     private const int VisibleRandomCharacters = 4;
@@ -122,7 +123,7 @@ internal sealed class ApiKeyService(
         }
         if (changes.Permissions is not null)
         {
-            var format = ApiKeyFormat.ForApi(key.Api) ?? new ApiKeyFormat(key.Api, "", 0);
+            var format = apis.KeyFormat(key.Api) ?? new ApiKeyFormat(key.Api, "", 0);
             key.Permissions = string.Join(' ', ValidatePermissions(format, changes.Permissions));
         }
         if (changes.IsActive is { } active)
@@ -159,7 +160,7 @@ internal sealed class ApiKeyService(
     public async Task<CreatedApiKey> RegenerateAsync(string keyId, string? accountId = null, CancellationToken cancellationToken = default)
     {
         var key = await RequireLiveAsync(keyId, accountId, cancellationToken);
-        var format = ApiKeyFormat.ForApi(key.Api) ?? throw Problem.BadRequest($"No key format for {key.Api}");
+        var format = apis.KeyFormat(key.Api) ?? throw Problem.BadRequest($"No key format for {key.Api}");
         var plain = NewPlainKey(format, key.Sandbox);
         key.KeyHash = Secrets.Hash(plain);
         key.Prefix = VisiblePrefix(format, key.Sandbox, plain);

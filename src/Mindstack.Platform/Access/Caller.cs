@@ -36,7 +36,7 @@ public sealed class Caller : IBindableFromHttpContext<Caller>
     public required string Tier { get; init; }
     /// <summary>The key's permissions; empty for token callers (who act as the account itself).</summary>
     public IReadOnlyList<string> Permissions { get; init; } = [];
-    /// <summary>A sandbox key (Mindra <c>mk_test_</c>): no charges, simulated work.</summary>
+    /// <summary>A sandbox key (its format's sandbox prefix): no charges, simulated work.</summary>
     public bool Sandbox { get; init; }
     public required CallerMethod Method { get; init; }
     public bool EmailVerified { get; init; }

@@ -99,12 +99,7 @@ internal sealed class CallerAuthenticator(
         {
             token = token[7..].Trim();
         }
-        foreach (var format in credentials.Schemes.Select(s => s switch
-                 {
-                     ApiKeyHeaderScheme h => h.Format,
-                     BearerApiKeyScheme b => b.Format,
-                     _ => null,
-                 }).OfType<ApiKeyFormat>())
+        foreach (var format in credentials.KeyFormats)
         {
             if (format.AllPrefixes.Any(p => token.StartsWith(p, StringComparison.Ordinal)))
             {

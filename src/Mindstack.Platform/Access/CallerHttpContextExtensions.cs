@@ -15,7 +15,7 @@ public static class CallerHttpContextExtensions
     /// <summary>
     /// The caller, or null when the request carries no credential the API reads. A present but
     /// bad credential throws the Problem (every later call throws it again). The credentials are
-    /// the endpoint's (<c>WithCredentials</c>) or else the API Dialect's.
+    /// the endpoint's (<c>WithCredentials</c>) or else the API definition's.
     /// </summary>
     public static Task<Caller?> GetCallerAsync(this HttpContext context)
     {
@@ -53,9 +53,9 @@ public static class CallerHttpContextExtensions
     public static Caller? PeekCaller(this HttpContext context) =>
         context.Features.Get<CallerFeature>()?.Resolution is { IsCompletedSuccessfully: true } done ? done.Result : null;
 
-    /// <summary>The credentials that apply to this request.</summary>
+    /// <summary>The credentials that apply to this request: the endpoint's, else its API's, else none.</summary>
     public static ApiCredentials Credentials(this HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<ApiCredentials>() ?? context.Dialect().Credentials;
+        context.GetEndpoint()?.Metadata.GetMetadata<ApiCredentials>() ?? context.Api()?.Definition.Credentials ?? ApiCredentials.None;
 
     private static Task<Caller?> ResolveAsync(HttpContext context)
     {

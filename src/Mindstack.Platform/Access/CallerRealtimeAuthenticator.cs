@@ -49,8 +49,8 @@ internal sealed class CallerRealtimeAuthenticator(IServiceScopeFactory scopes, A
     /// <summary>The endpoint's own credentials, else those of the API the socket names, else of the API that owns the path.</summary>
     private ApiCredentials CredentialsFor(RealtimeAuthRequest request) =>
         request.HttpContext.GetEndpoint()?.Metadata.GetMetadata<ApiCredentials>()
-        ?? registry.Mounts.FirstOrDefault(m => string.Equals(m.Name, request.Api, StringComparison.Ordinal))?.Dialect.Credentials
-        ?? request.HttpContext.Dialect().Credentials;
+        ?? registry.Find(request.Api)?.Credentials
+        ?? request.HttpContext.Credentials();
 
     private static Dictionary<string, string> Describe(Caller caller)
     {

@@ -5,9 +5,6 @@ namespace Mindstack.Platform.Accounts;
 /// <summary>An API's password rules, enforced with field errors on <c>password</c>.</summary>
 public sealed record PasswordPolicy(int MinLength, bool RequireUpper, bool RequireLower, bool RequireDigit, int MaxLength = 128)
 {
-    /// <summary>MindSwarm: 10+ characters with an uppercase letter, a lowercase letter and a digit.</summary>
-    public static PasswordPolicy MindSwarm { get; } = new(10, RequireUpper: true, RequireLower: true, RequireDigit: true);
-
     /// <summary>A lenient default: 8+ characters.</summary>
     public static PasswordPolicy Default { get; } = new(8, RequireUpper: false, RequireLower: false, RequireDigit: false);
 
@@ -52,9 +49,6 @@ public sealed record PasswordPolicy(int MinLength, bool RequireUpper, bool Requi
 /// </summary>
 public sealed record UsernamePolicy(int MinLength, int MaxLength, string ExtraCharacters = "")
 {
-    /// <summary>MindSwarm: 3–20 characters, letters, digits and underscore.</summary>
-    public static UsernamePolicy MindSwarm { get; } = new(3, 20);
-
     /// <summary>A default: 3–32 characters, letters, digits, underscore, dot and hyphen.</summary>
     public static UsernamePolicy Default { get; } = new(3, 32, "._-");
 
@@ -112,14 +106,11 @@ internal static class PolicyRules
 }
 
 /// <summary>Failed sign-ins allowed per account (or login name) within a sliding window.</summary>
-public sealed record LoginThrottle(int MaxFailures, TimeSpan Window)
-{
-    /// <summary>MindSwarm: 10 failed attempts per 15 minutes (successful ones are not counted).</summary>
-    public static LoginThrottle MindSwarm { get; } = new(10, TimeSpan.FromMinutes(15));
-}
+public sealed record LoginThrottle(int MaxFailures, TimeSpan Window);
 
 /// <summary>
-/// Everything an API decides about its accounts and sessions, passed by its module as a value:
+/// Everything an API decides about its accounts and sessions, declared in its module's
+/// <c>ApiDefinition.Accounts</c> and passed by the module as a value:
 /// the token audience and lifetimes, the session cap, what a reused refresh token does, the
 /// password/username rules, the failed-login limit and the one-time token lifetimes.
 /// </summary>
@@ -143,39 +134,4 @@ public sealed record AuthPolicy
     public TimeSpan PasswordResetLifetime { get; init; } = TimeSpan.FromHours(1);
     /// <summary>The tier new accounts get.</summary>
     public string DefaultTier { get; init; } = "free";
-}
-
-/// <summary>Each API's policy as its document states it.</summary>
-public static class AuthPolicies
-{
-    /// <summary>15-minute access, 7-day refresh, 3 sessions, reuse ends every session, strict passwords.</summary>
-    public static AuthPolicy MindSwarm { get; } = Preset("mindswarm", "MindSwarm", TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), "free") with
-    {
-        MaxSessions = 3,
-        ReuseRevokesAllSessions = true,
-        Password = PasswordPolicy.MindSwarm,
-        Username = UsernamePolicy.MindSwarm,
-        FailedLogins = LoginThrottle.MindSwarm,
-    };
-
-    /// <summary>15-minute access tokens, 7-day refresh tokens.</summary>
-    public static AuthPolicy MindMesh { get; } = Preset("mindmesh", "MindMesh", TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), "free");
-
-    /// <summary>24-hour access tokens (<c>expires_in: 86400</c>), basic tier.</summary>
-    public static AuthPolicy MindPeeker { get; } = Preset("mindpeeker", "MindPeeker", TimeSpan.FromHours(24), TimeSpan.FromDays(30), "basic");
-
-    /// <summary>The 24-hour <c>pm_session</c> cookie token, free tier.</summary>
-    public static AuthPolicy PluginMind { get; } = Preset("pluginmind", "PluginMind", TimeSpan.FromHours(24), TimeSpan.FromHours(24), "free");
-
-    /// <summary>Mindra's dashboard accounts (its API is used with keys), developer tier, default lifetimes.</summary>
-    public static AuthPolicy Mindra { get; } = new() { Audience = "mindra", DisplayName = "Mindra", DefaultTier = "developer" };
-
-    private static AuthPolicy Preset(string audience, string displayName, TimeSpan access, TimeSpan refresh, string tier) => new()
-    {
-        Audience = audience,
-        DisplayName = displayName,
-        AccessTokenLifetime = access,
-        RefreshTokenLifetime = refresh,
-        DefaultTier = tier,
-    };
 }

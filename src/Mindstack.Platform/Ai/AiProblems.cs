@@ -15,8 +15,8 @@ public static class AiProblems
     public const string TranslationUnavailableReason = "translation_unavailable";
 
     /// <summary>
-    /// The local engine cannot translate offline: kind <see cref="ProblemKind.Unavailable"/> (PluginMind,
-    /// Mindra: <c>SERVICE_UNAVAILABLE</c> 503), details reason <c>translation_unavailable</c>.
+    /// The local engine cannot translate offline: kind <see cref="ProblemKind.Unavailable"/> (in most
+    /// dialects <c>SERVICE_UNAVAILABLE</c> 503), details reason <c>translation_unavailable</c>.
     /// </summary>
     public static Problem TranslationUnavailable() => new(
         ProblemKind.Unavailable,

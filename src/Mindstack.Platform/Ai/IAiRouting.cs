@@ -2,7 +2,7 @@ namespace Mindstack.Platform.Ai;
 
 /// <summary>
 /// Which provider and model serve each operation, and whether the engine can serve now. For
-/// health pages (PluginMind's <c>/services/health</c>, the platform's <c>/health</c>) and for
+/// health pages (an API's own health route, the platform's <c>/health</c>) and for
 /// modules that show users what will answer them.
 /// <para>Routing rules. With the local provider (the default) every operation is local. With
 /// <c>Provider=openai</c> (or a per-call <see cref="AiCallOptions.Provider"/>): chat, structured

@@ -9,7 +9,7 @@ public sealed class AuditEntry
 {
     public required string Id { get; set; }
     public string? AccountId { get; set; }
-    /// <summary>The API the request came through (<c>mindswarm</c>…), or <c>cli</c>/null.</summary>
+    /// <summary>The API the request came through (its definition's name), or <c>cli</c>/null.</summary>
     public string? Api { get; set; }
     /// <summary>A dotted verb such as <c>auth.sign_in</c> or <c>api_key.created</c>.</summary>
     public required string Action { get; set; }

@@ -42,16 +42,41 @@ public static class ApiHostingExtensions
     }
 
     /// <summary>
-    /// Mounts an API at its base path: a route group whose endpoints belong to the API's OpenAPI
-    /// document and whose answers, errors included, are in the Dialect's shape. The API is also
-    /// served at the root of <c>Mindstack:Apis:&lt;Name&gt;:Port</c> when that is set. The Dialect
-    /// rides in the group's metadata, so <c>ProducesEnvelope</c> can describe its frames.
+    /// Registers an API: its definition (every fact the platform resolves by the API's name) and
+    /// its Dialect as a singleton. A module calls it once, from its <c>AddX</c>. Throws when the
+    /// definition contradicts itself (see <see cref="ApiDefinition.Validate"/>).
     /// </summary>
-    public static RouteGroupBuilder MapApi(this IEndpointRouteBuilder routes, string basePath, Dialect dialect)
+    public static IServiceCollection AddApi(this IServiceCollection services, ApiDefinition api)
     {
+        ArgumentNullException.ThrowIfNull(api);
+        api.Validate();
+        services.AddSingleton(api);
+        services.TryAddSingleton(api.Dialect);
+        return services;
+    }
+
+    /// <summary>
+    /// Mounts a registered API at <paramref name="basePath"/> (by default its definition's): a
+    /// route group whose endpoints belong to the API's OpenAPI document and whose answers, errors
+    /// included, are in the Dialect's shape. The API is also served at the root of
+    /// <c>Mindstack:Apis:&lt;Name&gt;:Port</c> when that is set. The Dialect rides in the group's
+    /// metadata, so <c>ProducesEnvelope</c> can describe its frames.
+    /// </summary>
+    public static RouteGroupBuilder MapApi(this IEndpointRouteBuilder routes, ApiDefinition api, string? basePath = null)
+    {
+        var dialect = (Dialect)routes.ServiceProvider.GetRequiredService(api.Dialect);
+        if (dialect.Name != api.Name)
+        {
+            throw new InvalidOperationException($"API {api.Name} is spoken by a dialect named '{dialect.Name}'.");
+        }
         var registry = routes.ServiceProvider.GetRequiredService<ApiRegistry>();
-        registry.Add(new PathString(basePath), dialect);
-        return routes.MapGroup(basePath).WithGroupName(dialect.Name).WithMetadata(dialect);
+        if (registry.Find(api.Name) != api)
+        {
+            throw new InvalidOperationException($"API {api.Name} is mapped but not registered with AddApi.");
+        }
+        var path = basePath ?? api.BasePath;
+        registry.Add(api, new PathString(path), dialect);
+        return routes.MapGroup(path).WithGroupName(api.Name).WithMetadata(dialect);
     }
 
     /// <summary>The platform's request pipeline: API resolution, request ids, logs, errors, body limits.</summary>

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
-using Mindstack.Platform.Access;
 
 namespace Mindstack.Platform.Http;
 
@@ -16,12 +15,13 @@ public enum RateLimitHeaderStyle
 }
 
 /// <summary>
-/// How one API speaks: its success and error bodies, pagination shape, JSON naming, the
-/// credentials it reads and its rate-limit headers. Nothing else in a module knows these.
+/// How one API speaks: its success and error bodies, pagination shape, JSON naming and its
+/// rate-limit headers. Nothing else in a module knows these. The rest of the API's facts
+/// (credentials, keys, tiers, limits) are in its <see cref="ApiDefinition"/>.
 /// </summary>
 public abstract class Dialect
 {
-    /// <summary>The API's name, as in <c>/openapi/{name}.json</c>.</summary>
+    /// <summary>The API's name, as in <c>/openapi/{name}.json</c>: its definition's <see cref="ApiDefinition.Name"/>.</summary>
     public abstract string Name { get; }
 
     /// <summary>The API's human title.</summary>
@@ -61,13 +61,6 @@ public abstract class Dialect
             PropertyNamingPolicy = naming,
             Converters = { enumNaming ? new JsonStringEnumConverter(naming) : new JsonStringEnumConverter(), new StorableStringConverter() },
         };
-
-    /// <summary>
-    /// Which credentials the API reads (bearer JWT of its audience, an API key header, a cookie…),
-    /// resolved once per request into a <see cref="Access.Caller"/>. None by default: every caller
-    /// is anonymous unless an endpoint sets its own with <c>WithCredentials</c>.
-    /// </summary>
-    public virtual ApiCredentials Credentials => ApiCredentials.None;
 
     /// <summary>The API's code and status for a problem kind.</summary>
     public abstract (string Code, int Status) Describe(ProblemKind kind);

@@ -2,8 +2,8 @@ namespace Mindstack.Platform.Http;
 
 /// <summary>
 /// What went wrong, in terms every API shares. Each module's <see cref="Dialect"/> names a kind
-/// with its own code and status (MindPeeker's <c>INVALID_REQUEST_BODY</c>, Mindra's
-/// <c>INVALID_REQUEST</c>…) unless the problem carries an API-specific <see cref="Problem.Code"/>.
+/// with its own code and status (<c>INVALID_REQUEST_BODY</c> in one API, <c>INVALID_REQUEST</c> in
+/// another…) unless the problem carries an API-specific <see cref="Problem.Code"/>.
 /// </summary>
 public enum ProblemKind
 {

@@ -15,7 +15,7 @@ namespace Mindstack.Platform.Limits;
 
 public static class IdempotencyEndpoints
 {
-    /// <summary>The header Mindra names.</summary>
+    /// <summary>The header API documents name.</summary>
     public const string Header = "X-Idempotency-Key";
 
     /// <summary>The IETF draft's name, accepted too.</summary>

@@ -7,7 +7,7 @@ namespace Mindstack.Platform.Limits;
 /// <summary>A shared rate-limit counter (PostgreSQL only; SQLite counts in memory).</summary>
 internal sealed class RateCounter
 {
-    /// <summary>Policy name, window length in seconds and key: <c>mindswarm.auth|900|203.0.113.7</c>.</summary>
+    /// <summary>Policy name, window length in seconds and key: <c>example.auth|900|203.0.113.7</c>.</summary>
     public required string Bucket { get; set; }
     public DateTime WindowStart { get; set; }
     public DateTime WindowEnd { get; set; }

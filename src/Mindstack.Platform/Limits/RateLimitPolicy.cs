@@ -55,7 +55,7 @@ public sealed record RateLimitWindow
 /// <summary>
 /// A named rate limit: one or more windows that must all have room for a request to pass (e.g.
 /// 100 per minute and 1,000 per day). Counters are kept per policy name, window length and key,
-/// so a policy name identifies one kind of limit (<c>mindswarm.auth</c>); two policies with the
+/// so a policy name identifies one kind of limit (<c>example.auth</c>); two policies with the
 /// same name and window lengths share their counters, whatever their permit counts (which lets a
 /// per-app limit change without resetting what was counted).
 /// </summary>
@@ -83,7 +83,7 @@ public sealed record RateLimitPolicy
     {
     }
 
-    /// <summary>The counters' namespace, e.g. <c>mindpeeker.basic</c>.</summary>
+    /// <summary>The counters' namespace, e.g. <c>example.tier</c>: the API's name, a dot, the kind of limit.</summary>
     public string Name { get; }
 
     /// <summary>Every window that must have room.</summary>

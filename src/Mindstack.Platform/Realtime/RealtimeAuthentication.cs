@@ -20,8 +20,7 @@ public interface IRealtimeAuthenticator
 }
 
 /// <summary>
-/// What a realtime client presented: the API whose socket it is (<c>mindpeeker</c>,
-/// <c>mindswarm</c>…), its raw token (bearer header, <c>?token=</c>, or Socket.IO's
+/// What a realtime client presented: the name of the API whose socket it is, its raw token (bearer header, <c>?token=</c>, or Socket.IO's
 /// <c>auth.token</c>), and the HTTP request that carried it.
 /// </summary>
 public sealed record RealtimeAuthRequest(string Api, string? Token, HttpContext HttpContext);

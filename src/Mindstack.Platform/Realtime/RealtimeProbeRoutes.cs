@@ -42,7 +42,7 @@ internal sealed class RealtimeProbeRoutes(string api) : IEndpointContributor
             var mount = services.GetRequiredService<ApiRegistry>().Mounts.FirstOrDefault(m => m.Name == api)
                 ?? throw new Problem(ProblemKind.Unavailable, $"No API named {api} is served");
             var caller = await services.GetRequiredService<ICallerAuthenticator>()
-                .AuthenticateAsync(context, mount.Dialect.Credentials, cancellationToken)
+                .AuthenticateAsync(context, mount.Definition.Credentials, cancellationToken)
                 ?? throw Problem.Unauthorized("Authentication required");
             ProbeEvent? body;
             try

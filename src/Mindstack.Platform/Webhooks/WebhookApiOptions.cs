@@ -27,7 +27,7 @@ public sealed class WebhookApiOptions
     public string SignatureHeader { get; set; } = "X-Mindstack-Signature";
 
     /// <summary>
-    /// When set (Mindra: <c>signature</c>), the signature is also put inside the payload under this
+    /// When set (e.g. <c>signature</c>), the signature is also put inside the payload under this
     /// member, computed over the body without that member: the body exactly as sent with the text
     /// <c>"signature":"sha256=…"</c> and its separating comma removed. Place it in <see cref="Payload"/>'s
     /// object (with any value) to choose its position; otherwise it is appended. The header still

@@ -33,7 +33,7 @@ public sealed record NewWebhookSubscription(string AccountId, string Api, string
 
     public string? Description { get; init; }
 
-    /// <summary>Only events of this aggregate (e.g. the webhook given with one Mindra execution).</summary>
+    /// <summary>Only events of this aggregate (e.g. a webhook given with one request, for its events only).</summary>
     public string? AggregateId { get; init; }
 }
 

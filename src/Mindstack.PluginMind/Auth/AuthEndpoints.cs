@@ -30,7 +30,7 @@ internal static class AuthEndpoints
         }
         var identity = await verifier.VerifyAsync(body.Value.IdToken, ct);
         var user = await users.SignInAsync(identity, ct);
-        var tokens = await sessions.StartSessionAsync(user.Account, AuthPolicies.PluginMind, "google", ct);
+        var tokens = await sessions.StartSessionAsync(user.Account, PluginMindApi.Accounts, "google", ct);
         PluginMindSession.Set(context, tokens.AccessToken.Token, environment);
         return dialect.Json200(new { status = "ok", user = user.Flat });
     }

@@ -66,7 +66,7 @@ internal static class ProcessingEndpoints
             return;
         }
         var decision = await services.GetRequiredService<IRateLimiter>()
-            .AcquireAsync(RateLimitPolicies.PluginMind.PerUser, "user:" + caller.AccountId, context.RequestAborted);
+            .AcquireAsync(PluginMindApi.Limits.PerUser, "user:" + caller.AccountId, context.RequestAborted);
         RateLimitHeaders.Announce(context, decision);
         if (!decision.Allowed)
         {

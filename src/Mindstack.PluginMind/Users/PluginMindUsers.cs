@@ -47,7 +47,7 @@ internal sealed class PluginMindUsers(
             try
             {
                 account = await accounts.CreateAsync(new NewAccount(identity.Email, null) { EmailVerified = true },
-                    AuthPolicies.PluginMind, ct);
+                    PluginMindApi.Accounts, ct);
             }
             catch (Platform.Http.Problem problem) when (problem.Code == "EMAIL_TAKEN")
             {

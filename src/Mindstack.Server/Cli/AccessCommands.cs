@@ -54,19 +54,22 @@ internal static class AccessCommands
     }
 
     /// <summary>
-    /// <c>keys create --api mindra|mindswarm|mindpeeker --email E --name N [--sandbox] [--permissions a,b]</c>
-    /// (the key is the last line printed) and <c>keys revoke --id K</c>.
+    /// <c>keys create --api A --email E --name N [--sandbox] [--permissions a,b]</c> for any
+    /// registered API that takes keys (the key is the last line printed), and <c>keys revoke --id K</c>.
     /// </summary>
     public static async Task<int> KeysAsync(CliContext context)
     {
         var verb = context.Args.Length > 1 ? context.Args[1] : null;
         var keys = context.Services.GetRequiredService<IApiKeyService>();
+        var apis = context.Services.GetRequiredService<ApiRegistry>();
+        var keyed = apis.Definitions.Where(d => d.KeyFormat is not null).Select(d => d.Name).ToList();
         switch (verb)
         {
             case "create":
                 {
                     var api = context.Required("--api");
-                    var format = ApiKeyFormat.ForApi(api) ?? throw new CliUsageException("--api must be mindra, mindswarm or mindpeeker");
+                    var format = apis.KeyFormat(api)
+                        ?? throw new CliUsageException($"--api must be {OneOf(keyed)}");
                     var email = context.Required("--email");
                     var account = await context.Services.GetRequiredService<IAccountService>().FindByEmailAsync(email)
                         ?? throw new CliUsageException($"no account with email {email}");
@@ -94,9 +97,13 @@ internal static class AccessCommands
                     return 0;
                 }
             default:
-                throw new CliUsageException("usage: keys create --api mindra|mindswarm|mindpeeker --email E --name N [--sandbox] [--permissions a,b] | keys revoke --id K");
+                throw new CliUsageException($"usage: keys create --api {string.Join('|', keyed)} --email E --name N [--sandbox] [--permissions a,b] | keys revoke --id K");
         }
     }
+
+    /// <summary><c>a</c>, <c>a or b</c>, <c>a, b or c</c>.</summary>
+    private static string OneOf(IReadOnlyList<string> names) =>
+        names.Count < 2 ? names.FirstOrDefault() ?? "an API that takes keys" : $"{string.Join(", ", names.Take(names.Count - 1))} or {names[^1]}";
 
     /// <summary>A platform Problem is the operator's mistake: its message, exit code 2.</summary>
     internal static async Task<T> Run<T>(Func<Task<T>> action)

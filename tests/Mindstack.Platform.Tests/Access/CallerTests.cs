@@ -131,16 +131,16 @@ public sealed class CallerTests(AuthFactory factory) : IClassFixture<AuthFactory
         await using var scope = factory.Services.CreateAsyncScope();
         var authenticator = scope.ServiceProvider.GetRequiredService<ICallerAuthenticator>();
 
-        var byToken = await authenticator.AuthenticateTokenAsync(ApiCredentials.MindSwarm, access);
+        var byToken = await authenticator.AuthenticateTokenAsync(AuthRoutes.MindSwarm.Credentials, access);
         Assert.Equal(tokens.GetProperty("accountId").GetString(), byToken.AccountId);
         Assert.Equal(tokens.GetProperty("sessionId").GetString(), byToken.SessionId);
-        var byKey = await authenticator.AuthenticateTokenAsync(ApiCredentials.MindSwarm, key);
+        var byKey = await authenticator.AuthenticateTokenAsync(AuthRoutes.MindSwarm.Credentials, key);
         Assert.Equal(CallerMethod.ApiKey, byKey.Method);
 
-        var wrongAudience = await Assert.ThrowsAsync<Problem>(() => authenticator.AuthenticateTokenAsync(ApiCredentials.MindMesh, access));
+        var wrongAudience = await Assert.ThrowsAsync<Problem>(() => authenticator.AuthenticateTokenAsync(AuthRoutes.MindMesh.Credentials, access));
         Assert.Equal(ProblemKind.Unauthorized, wrongAudience.Kind);
         factory.Clock.Advance(TimeSpan.FromMinutes(16));
-        var expired = await Assert.ThrowsAsync<Problem>(() => authenticator.AuthenticateTokenAsync(ApiCredentials.MindSwarm, access));
+        var expired = await Assert.ThrowsAsync<Problem>(() => authenticator.AuthenticateTokenAsync(AuthRoutes.MindSwarm.Credentials, access));
         Assert.Equal(ProblemKind.TokenExpired, expired.Kind);
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Mindra;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Tests.Accounts;
@@ -86,7 +87,7 @@ public sealed class CliTests
         {
             await using var scope = services.CreateAsyncScope();
             var authenticator = scope.ServiceProvider.GetRequiredService<ICallerAuthenticator>();
-            var caller = await authenticator.AuthenticateTokenAsync(ApiCredentials.Mindra, key.LastLine);
+            var caller = await authenticator.AuthenticateTokenAsync(MindraApi.Definition.Credentials, key.LastLine);
             Assert.Equal(created.LastLine, caller.AccountId);
             Assert.Equal("moderator", caller.Role);
             Assert.Equal("enterprise", caller.Tier);
@@ -100,7 +101,7 @@ public sealed class CliTests
         {
             await using var scope = services.CreateAsyncScope();
             var authenticator = scope.ServiceProvider.GetRequiredService<ICallerAuthenticator>();
-            var refused = await Assert.ThrowsAsync<Problem>(() => authenticator.AuthenticateTokenAsync(ApiCredentials.Mindra, key.LastLine));
+            var refused = await Assert.ThrowsAsync<Problem>(() => authenticator.AuthenticateTokenAsync(MindraApi.Definition.Credentials, key.LastLine));
             Assert.Equal(ProblemKind.Unauthorized, refused.Kind);
         }
 

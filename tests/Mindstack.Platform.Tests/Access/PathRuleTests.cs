@@ -24,7 +24,7 @@ public sealed class PathRuleTests(AuthFactory factory) : IClassFixture<AuthFacto
     [InlineData("/api/authors", false)]
     [InlineData("/api/users/settings-help", false)]
     public void IsDenied_MindSwarmDenylist_MatchesDocumentedPaths(string path, bool denied) =>
-        Assert.Equal(denied, ApiKeyPathRules.MindSwarm.IsDenied(path));
+        Assert.Equal(denied, Swarm.Credentials.Rules.IsDenied(path));
 
     [Fact]
     public async Task KeyOnDeniedPath_ForbiddenOnPathButJwtAllowed()

@@ -2,10 +2,15 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Mindstack.MindMesh;
+using Mindstack.MindPeeker;
+using Mindstack.Mindra;
+using Mindstack.MindSwarm;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Audit;
 using Mindstack.Platform.Http;
+using Mindstack.PluginMind;
 
 namespace Mindstack.Platform.Tests.Accounts;
 
@@ -17,15 +22,27 @@ namespace Mindstack.Platform.Tests.Accounts;
 /// </summary>
 public sealed class AuthRoutes : IEndpointContributor
 {
-    public sealed record Api(string Name, string BasePath, AuthPolicy Policy, ApiCredentials Credentials);
+    public sealed record Api(string Name, string BasePath, AuthPolicy Policy, ApiCredentials Credentials)
+    {
+        public ApiKeyFormat? KeyFormat => Credentials.KeyFormat;
 
-    public static readonly Api MindSwarm = new("mindswarm", "/mindswarm/api", AuthPolicies.MindSwarm, ApiCredentials.MindSwarm);
-    public static readonly Api Mindra = new("mindra", "/mindra", AuthPolicies.Mindra, ApiCredentials.Mindra);
-    public static readonly Api MindPeeker = new("mindpeeker", "/mindpeeker/v1", AuthPolicies.MindPeeker, ApiCredentials.MindPeeker);
-    public static readonly Api MindMesh = new("mindmesh", "/mindmesh", AuthPolicies.MindMesh, ApiCredentials.MindMesh);
-    public static readonly Api PluginMind = new("pluginmind", "/pluginmind", AuthPolicies.PluginMind, ApiCredentials.PluginMind);
+        /// <summary>The API as its module declares it, its test group under <paramref name="basePath"/>.</summary>
+        public static Api Of(ApiDefinition definition, string? basePath = null) =>
+            new(definition.Name, basePath ?? definition.BasePath, definition.Accounts!, definition.Credentials);
+    }
+
+    public static readonly Api MindSwarm = Api.Of(MindSwarmApi.Definition, "/mindswarm/api");
+    // Mindra's own routes read keys only; its test group also signs its accounts in with bearer
+    // tokens, so that keys can be made and managed there as on the other APIs.
+    public static readonly Api Mindra = WithBearerTokens(Api.Of(MindraApi.Definition));
+    public static readonly Api MindPeeker = Api.Of(MindPeekerApi.Definition);
+    public static readonly Api MindMesh = Api.Of(MindMeshApi.Definition);
+    public static readonly Api PluginMind = Api.Of(PluginMindApi.Definition);
 
     public static readonly IReadOnlyList<Api> All = [MindSwarm, Mindra, MindPeeker, MindMesh, PluginMind];
+
+    private static Api WithBearerTokens(Api api) =>
+        api with { Credentials = api.Credentials with { Schemes = [.. api.Credentials.Schemes, new BearerTokenScheme()] } };
 
     private static readonly JsonSerializerOptions Out = new(JsonSerializerDefaults.Web);
 
@@ -48,7 +65,7 @@ public sealed class AuthRoutes : IEndpointContributor
         // Paths on MindSwarm's key denylist (as its document writes them: /api/auth/*, /api/admin/*).
         foreach (var denied in new[] { "/mindswarm/api/auth/__probe", "/mindswarm/api/admin/__probe" })
         {
-            var group = routes.MapGroup(denied).WithCredentials(ApiCredentials.MindSwarm).ExcludeFromDescription();
+            var group = routes.MapGroup(denied).WithCredentials(MindSwarm.Credentials).ExcludeFromDescription();
             group.MapGet("/whoami", (Caller caller) => Results.Json(Describe(caller), Out));
         }
     }
@@ -146,7 +163,7 @@ public sealed class AuthRoutes : IEndpointContributor
             return Results.Json(new { account.Id, account.EmailVerified }, Out);
         });
 
-        if (ApiKeyFormat.ForApi(api.Name) is { } format)
+        if (api.KeyFormat is { } format)
         {
             group.MapPost("/keys", async (Body<KeyBody> body, Caller caller, IApiKeyService keys, CancellationToken ct) =>
             {

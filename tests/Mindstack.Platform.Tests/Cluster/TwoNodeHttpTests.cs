@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Mindra;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Jobs;
@@ -85,11 +86,11 @@ public sealed class TwoNodeHttpTests
     {
         var accounts = sp.GetRequiredService<IAccountService>();
         var account = await accounts.CreateAsync(
-            new NewAccount($"cluster{Guid.NewGuid():N}@example.com", "Str0ng!Passw0rd") { EmailVerified = true }, AuthPolicies.Mindra);
+            new NewAccount($"cluster{Guid.NewGuid():N}@example.com", "Str0ng!Passw0rd") { EmailVerified = true }, MindraApi.Definition.Accounts!);
         await accounts.SetTierAsync(account.Id, tier);
         // A sandbox key: executions are simulated and free, so no wallet is needed.
         var created = await sp.GetRequiredService<IApiKeyService>()
-            .CreateAsync(new NewApiKey(account.Id, ApiKeyFormat.Mindra, "cluster") { Sandbox = true });
+            .CreateAsync(new NewApiKey(account.Id, MindraApi.Definition.KeyFormat!, "cluster") { Sandbox = true });
         return created.PlainKey;
     });
 

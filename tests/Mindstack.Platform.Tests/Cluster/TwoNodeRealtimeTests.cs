@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Mindra;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Tests.Realtime;
@@ -29,8 +30,8 @@ public sealed class TwoNodeRealtimeTests
         {
             var name = "rt" + Guid.NewGuid().ToString("N")[..10];
             var account = await sp.GetRequiredService<IAccountService>()
-                .CreateAsync(new NewAccount(name + "@example.com", "SecurePass123!", name), AuthPolicies.Mindra);
-            var created = await sp.GetRequiredService<IApiKeyService>().CreateAsync(new NewApiKey(account.Id, ApiKeyFormat.Mindra, "realtime"));
+                .CreateAsync(new NewAccount(name + "@example.com", "SecurePass123!", name), MindraApi.Definition.Accounts!);
+            var created = await sp.GetRequiredService<IApiKeyService>().CreateAsync(new NewApiKey(account.Id, MindraApi.Definition.KeyFormat!, "realtime"));
             return (account.Id, created.PlainKey);
         });
         var nodeA = cluster.Nodes["node-a"];

@@ -1,9 +1,14 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.MindMesh;
+using Mindstack.MindPeeker;
+using Mindstack.Mindra;
+using Mindstack.MindSwarm;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Storage;
+using Mindstack.PluginMind;
 
 namespace Mindstack.Platform.Tests.Limits;
 
@@ -232,7 +237,8 @@ public sealed class RateLimitTests(LimitsFactory factory) : IClassFixture<Limits
     {
         // The failed-login pattern: peek before checking the password, count only failures.
         var limiter = factory.Services.GetRequiredService<IRateLimiter>();
-        var policy = RateLimitPolicies.MindSwarm.FailedLogin;
+        var policy = new RateLimitPolicy("sample.failed-login", [RateLimitWindow.PerMinutes(15, 10)],
+            "Too many failed login attempts, please try again later.");
         var key = "acct_" + Guid.NewGuid().ToString("N");
         var peek = await limiter.PeekAsync(policy, key);
         Assert.True(peek.Allowed);
@@ -281,28 +287,37 @@ public sealed class RateLimitTests(LimitsFactory factory) : IClassFixture<Limits
     }
 
     [Fact]
-    public void Presets_DocumentedNumbers()
+    public void Definitions_EachApi_DocumentedLimits()
     {
         static string Describe(RateLimitPolicy p) => string.Join(" + ", p.Windows);
-        Assert.Equal("100 per 1 minute + 1000 per 1 day", Describe(RateLimitPolicies.MindPeeker.ForTier("basic")));
-        Assert.Equal("1000 per 1 minute + 10000 per 1 day", Describe(RateLimitPolicies.MindPeeker.ForTier("Professional")));
-        Assert.Equal("10000 per 1 minute + 100000 per 1 day", Describe(RateLimitPolicies.MindPeeker.ForTier("enterprise")));
-        Assert.Equal("100 per 1 minute + 10000 per 1 day", Describe(RateLimitPolicies.Mindra.ForTier("developer")));
-        Assert.Equal("500 per 1 minute + 100000 per 1 day", Describe(RateLimitPolicies.Mindra.ForTier("business")));
-        Assert.Equal("5000 per 15 minutes", Describe(RateLimitPolicies.MindSwarm.General));
-        Assert.Equal("100 per 15 minutes", Describe(RateLimitPolicies.MindSwarm.Auth));
-        Assert.Equal("10 per 15 minutes", Describe(RateLimitPolicies.MindSwarm.FailedLogin));
-        Assert.Equal("5 per 5 minutes", Describe(RateLimitPolicies.MindSwarm.TwoFactor));
-        Assert.Equal("10 per 1 minute", Describe(RateLimitPolicies.MindSwarm.Challenge));
-        Assert.Equal("20 per 1 minute", Describe(RateLimitPolicies.MindSwarm.Availability));
-        Assert.Equal("60 per 1 minute + 10000 per 1 day", Describe(RateLimitPolicies.MindSwarm.AppKeyDefault));
-        Assert.Equal("5 per 1 minute", Describe(RateLimitPolicies.MindMesh.Auth));
-        Assert.Equal("100 per 1 minute", Describe(RateLimitPolicies.MindMesh.Read));
-        Assert.Equal("20 per 1 minute", Describe(RateLimitPolicies.MindMesh.Write));
-        Assert.Equal("10 per 1 minute", Describe(RateLimitPolicies.MindMesh.Ai));
-        Assert.Equal("300 per 1 minute", Describe(RateLimitPolicies.PluginMind.PerAddress));
+        static string Limit(ApiDefinition api, string kind) => Describe(api.AllRateLimits.Single(p => p.Name == api.Name + "." + kind));
+        var peeker = MindPeekerApi.Definition.Tiers!;
+        Assert.Equal("100 per 1 minute + 1000 per 1 day", Describe(peeker.Of("basic").Limits));
+        Assert.Equal("1000 per 1 minute + 10000 per 1 day", Describe(peeker.Of("Professional").Limits));
+        Assert.Equal("10000 per 1 minute + 100000 per 1 day", Describe(peeker.Of("enterprise").Limits));
+        Assert.Equal("basic", peeker.Of("free").Name);
+        var mindra = MindraApi.Definition.Tiers!;
+        Assert.Equal("100 per 1 minute + 10000 per 1 day", Describe(mindra.Of("developer").Limits));
+        Assert.Equal("500 per 1 minute + 100000 per 1 day", Describe(mindra.Of("business").Limits));
+        Assert.Equal("2000 per 1 minute + 1000000 per 1 day", Describe(mindra.Of("Enterprise").Limits));
+        Assert.Equal("developer", mindra.Of(null).Name);
+        var swarm = MindSwarmApi.Definition;
+        Assert.Equal("5000 per 15 minutes", Limit(swarm, "general"));
+        Assert.Equal("100 per 15 minutes", Limit(swarm, "auth"));
+        Assert.Equal("10 per 15 minutes", Limit(swarm, "failed-login"));
+        Assert.Equal("5 per 5 minutes", Limit(swarm, "2fa"));
+        Assert.Equal("10 per 1 minute", Limit(swarm, "challenge"));
+        Assert.Equal("20 per 1 minute", Limit(swarm, "availability"));
+        Assert.Equal("60 per 1 minute + 10000 per 1 day", Limit(swarm, "app-key"));
+        var mesh = MindMeshApi.Definition;
+        Assert.Equal("5 per 1 minute", Limit(mesh, "auth"));
+        Assert.Equal("100 per 1 minute", Limit(mesh, "read"));
+        Assert.Equal("20 per 1 minute", Limit(mesh, "write"));
+        Assert.Equal("10 per 1 minute", Limit(mesh, "ai"));
+        Assert.Equal("300 per 1 minute", Limit(PluginMindApi.Definition, "address"));
+        Assert.Equal("60 per 1 minute", Limit(PluginMindApi.Definition, "user"));
         // Tiers share counters, so a changed tier keeps what was counted.
-        Assert.Equal(RateLimitPolicies.MindPeeker.Basic.Name, RateLimitPolicies.MindPeeker.Enterprise.Name);
+        Assert.Single(peeker.All.Select(t => t.Limits.Name).Distinct());
         Assert.Throws<ArgumentOutOfRangeException>(() => new RateLimitWindow(10, TimeSpan.FromMilliseconds(1500)));
     }
 }

@@ -13,8 +13,8 @@ namespace Mindstack.Platform.Realtime.SocketIo;
 public static class SocketIoEndpoints
 {
     /// <summary>
-    /// Serves Socket.IO at <paramref name="path"/> (e.g. <c>/mindswarm/socket.io</c>; the stock
-    /// client then connects with <c>io(host, {path: "/mindswarm/socket.io", auth: {token}})</c>).
+    /// Serves Socket.IO at <paramref name="path"/> (e.g. <c>/example/socket.io</c>; the stock
+    /// client then connects with <c>io(host, {path: "/example/socket.io", auth: {token}})</c>).
     /// Both transports are served: HTTP long-polling, which the client starts with, and WebSocket,
     /// directly or by upgrade. Clients authenticate on CONNECT with <c>auth.token</c> (or a bearer
     /// header / <c>?token=</c>); a refusal is a <c>connect_error</c> with the authenticator's
