@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Mindstack.MindPeeker.Sessions;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Limits;
@@ -10,6 +9,20 @@ using Mindstack.Platform.Limits;
 namespace Mindstack.MindPeeker.Billing;
 
 internal sealed record PurchaseCreditsRequest(string? CreditPackage, string? PaymentMethodId, int? Quantity);
+
+/// <summary>The query of <c>GET /billing/history</c>: a window and an optional date range.</summary>
+internal sealed class HistoryParameters
+{
+    public string? Limit { get; init; }
+
+    public string? Offset { get; init; }
+
+    [FromQuery(Name = "start_date")]
+    public string? StartDate { get; init; }
+
+    [FromQuery(Name = "end_date")]
+    public string? EndDate { get; init; }
+}
 
 /// <summary>Billing's routes: the overview, buying credits, the history (the rules are <see cref="BillingService"/>'s).</summary>
 internal static class BillingEndpoints
@@ -43,17 +56,11 @@ internal static class BillingEndpoints
         }, "Credits purchased successfully");
     }
 
-    private static async Task<IResult> HistoryAsync(Caller caller, string? limit, string? offset, [FromQuery(Name = "start_date")] string? startDate,
-        [FromQuery(Name = "end_date")] string? endDate, BillingService billing, MindPeekerDialect dialect, CancellationToken cancellationToken)
+    private static async Task<IResult> HistoryAsync(Caller caller, [AsParameters] HistoryParameters query, BillingService billing,
+        MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
-        var window = Query.Offsets(limit, offset, defaultLimit: 20, maxLimit: 100);
-        var from = Query.Date(startDate, "start_date");
-        var to = Query.Date(endDate, "end_date", endOfDay: true);
-        if (from is not null && to is not null && from > to)
-        {
-            throw SessionRules.InvalidValue("start_date", "Must not be after end_date");
-        }
-        var page = await billing.HistoryAsync(caller.AccountId, window, from, to, cancellationToken);
+        var page = await billing.HistoryAsync(caller.AccountId, query, cancellationToken);
+        var window = page.Window;
         return dialect.Ok(new
         {
             Transactions = page.Transactions.Select(p => new

@@ -187,10 +187,16 @@ internal sealed class BillingService(
         return new PurchaseReceipt(row, balance.Available);
     }
 
-    /// <summary>Billing transactions in the window and date range, newest first.</summary>
-    public async Task<BillingHistoryPage> HistoryAsync(string accountId, OffsetRequest window, DateTime? from, DateTime? to,
-        CancellationToken cancellationToken)
+    /// <summary>Billing transactions in the window and date range (<c>end_date</c> inclusive when it names a day), newest first.</summary>
+    public async Task<BillingHistoryPage> HistoryAsync(string accountId, HistoryParameters parameters, CancellationToken cancellationToken)
     {
+        var window = Query.Offsets(parameters.Limit, parameters.Offset, defaultLimit: 20, maxLimit: 100);
+        var from = Query.Date(parameters.StartDate, "start_date");
+        var to = Query.Date(parameters.EndDate, "end_date", endOfDay: true);
+        if (from is not null && to is not null && from > to)
+        {
+            throw SessionRules.InvalidValue("start_date", "Must not be after end_date");
+        }
         var query = db.Set<CreditPurchase>().AsNoTracking().Where(p => p.AccountId == accountId);
         if (from is { } f)
         {

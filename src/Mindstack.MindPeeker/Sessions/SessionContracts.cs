@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindPeeker.Sessions;
@@ -22,6 +23,27 @@ internal sealed record SessionParameters
 
 /// <summary>A new session that passed validation.</summary>
 internal sealed record ValidSession(string Cue, string Type, StoredParameters Parameters, string MetadataJson);
+
+/// <summary>
+/// The query of <c>GET /sessions</c> as sent, bound as text so that a value of the wrong type is
+/// the document's 422 naming the parameter, not the framework's 400.
+/// </summary>
+internal sealed class SessionListParameters
+{
+    public string? Status { get; init; }
+
+    [FromQuery(Name = "session_type")]
+    public string? SessionType { get; init; }
+
+    public string? Limit { get; init; }
+
+    public string? Offset { get; init; }
+
+    [FromQuery(Name = "sort_by")]
+    public string? SortBy { get; init; }
+
+    public string? Order { get; init; }
+}
 
 /// <summary>A session list's filters, sorting and window, validated.</summary>
 internal sealed record SessionListQuery(string? Status, string? SessionType, OffsetRequest Window, string SortBy, bool Descending);
@@ -108,8 +130,9 @@ internal static class SessionRules
     }
 
     /// <summary>The list's filters, sorting and window, or the first that is not valid.</summary>
-    public static SessionListQuery ValidateList(string? status, string? sessionType, string? limit, string? offset, string? sortBy, string? order)
+    public static SessionListQuery ValidateList(SessionListParameters query)
     {
+        var (status, sessionType, sortBy, order) = (query.Status, query.SessionType, query.SortBy, query.Order);
         var validation = new Validation();
         if (status is not null && !SessionStatus.Listable.Contains(status))
         {
@@ -120,7 +143,7 @@ internal static class SessionRules
             validation.InvalidValue("session_type", "One of " + string.Join(", ", SessionTypes.All));
         }
         validation.ThrowFirstIfInvalid();
-        var window = Query.Offsets(limit, offset, defaultLimit: 20, maxLimit: 100);
+        var window = Query.Offsets(query.Limit, query.Offset, defaultLimit: 20, maxLimit: 100);
         sortBy ??= "created_at";
         order ??= "desc";
         if (order is not ("asc" or "desc"))

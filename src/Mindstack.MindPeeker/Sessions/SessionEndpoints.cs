@@ -44,12 +44,10 @@ internal static class SessionEndpoints
         return at < 0 ? "" : path[..at];
     }
 
-    private static async Task<IResult> ListAsync(Caller caller, string? status, [FromQuery(Name = "session_type")] string? sessionType,
-        string? limit, string? offset, [FromQuery(Name = "sort_by")] string? sortBy, string? order, SessionService sessions, MindPeekerDialect dialect,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(Caller caller, [AsParameters] SessionListParameters query, SessionService sessions,
+        MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
-        var list = SessionRules.ValidateList(status, sessionType, limit, offset, sortBy, order);
-        var page = await sessions.ListAsync(caller.AccountId, list, cancellationToken);
+        var page = await sessions.ListAsync(caller.AccountId, SessionRules.ValidateList(query), cancellationToken);
         var (take, skip) = (page.Window.Limit, page.Window.Offset);
         return dialect.Ok(new
         {

@@ -11,6 +11,18 @@ internal sealed record PreferencesRequest(bool? Notifications, string? Theme, st
 
 internal sealed record UpdateProfileRequest(string? Username, PreferencesRequest? Preferences);
 
+/// <summary>The query of <c>GET /users/me/stats</c>: a period, or a date range that wins over it.</summary>
+internal sealed class StatsParameters
+{
+    public string? Period { get; init; }
+
+    [FromQuery(Name = "start_date")]
+    public string? StartDate { get; init; }
+
+    [FromQuery(Name = "end_date")]
+    public string? EndDate { get; init; }
+}
+
 /// <summary>The caller's profile, its preferences and statistics.</summary>
 internal static class UserEndpoints
 {
@@ -52,13 +64,9 @@ internal static class UserEndpoints
         return dialect.Ok(new { account.Id, account.Username, Preferences = Preferences(profile) }, "Profile updated successfully");
     }
 
-    private static async Task<IResult> StatsAsync(Caller caller, string? period, [FromQuery(Name = "start_date")] string? startDate,
-        [FromQuery(Name = "end_date")] string? endDate, UserService users, TimeProvider clock, MindPeekerDialect dialect,
-        CancellationToken cancellationToken)
-    {
-        var range = StatsRange.Parse(period, startDate, endDate, clock.GetUtcNow().UtcDateTime);
-        return dialect.Ok(await users.StatsAsync(caller, range, cancellationToken));
-    }
+    private static async Task<IResult> StatsAsync(Caller caller, [AsParameters] StatsParameters query, UserService users, MindPeekerDialect dialect,
+        CancellationToken cancellationToken) =>
+        dialect.Ok(await users.StatsAsync(caller, query, cancellationToken));
 
     private static object Preferences(PeekerProfile profile) => new { profile.Notifications, profile.Theme, profile.Language };
 }
