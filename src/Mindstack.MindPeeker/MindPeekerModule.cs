@@ -32,6 +32,10 @@ public static class MindPeekerModule
         services.AddApi(MindPeekerApi.Definition);
         services.TryAddScoped<MindPeekerCredits>();
         services.TryAddScoped<SessionAnalyzer>();
+        services.TryAddScoped<SessionService>();
+        services.TryAddScoped<UserService>();
+        services.TryAddScoped<BillingService>();
+        services.TryAddScoped<AdminService>();
         services.TryAddSingleton<ApiCallCounter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ApiCallFlusher>());
         services.AddOptions<MindPeekerOptions>().Bind(configuration.GetSection(MindPeekerOptions.Section));

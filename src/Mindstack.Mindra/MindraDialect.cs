@@ -87,7 +87,7 @@ public sealed class MindraDialect : Dialect
     public IResult Ok(object value, int status = StatusCodes.Status200OK) => Json200(value, status);
 
     /// <summary>A page of a list: <c>{data, pagination: {page, limit, total, pages, hasNext, hasPrev}}</c>.</summary>
-    public IResult Page<T>(IReadOnlyList<T> items, Paging paging, int total)
+    public IResult Page<T>(IReadOnlyList<T> items, PageRequest paging, int total)
     {
         var pages = total == 0 ? 0 : (int)Math.Ceiling(total / (double)paging.Limit);
         return Json200(new MindraPage<T>(items, new MindraPagination(paging.Page, paging.Limit, total, pages, paging.Page < pages, paging.Page > 1)));

@@ -72,4 +72,51 @@ public sealed partial class ConformanceTests(MindPeekerFactory factory) : IClass
         Assert.Equal(200, (await GetAsync("/users/me")).GetProperty("credits").GetInt64());
         Assert.Equal(200, (await GetAsync("/billing")).GetProperty("credits").GetProperty("remaining").GetInt64());
     }
+
+    [Fact]
+    public async Task CreateAndUpdate_MetadataWithLoneSurrogate_422NamingMetadata()
+    {
+        var user = await factory.RegisterUserAsync();
+        foreach (var metadata in new[] { "{\"note\":\"a \\ud800 b\"}", "{\"\\udc00\":1}", "{\"tags\":[\"ok\",{\"deep\":\"\\ud800\"}]}" })
+        {
+            var created = await factory.SendRawAsync(HttpMethod.Post, MindPeekerFactory.Base + "/sessions",
+                $"{{\"cue\":\"Find the lost ring\",\"session_type\":\"dowsing\",\"metadata\":{metadata}}}", Bearer(user));
+            await AssertNamesMetadataAsync(created);
+        }
+        // Nothing was created or held.
+        var list = (await factory.ReadJsonAsync(await factory.SendAsync(HttpMethod.Get, "/sessions", user.Token))).GetProperty("data");
+        Assert.Equal(0, list.GetProperty("pagination").GetProperty("total").GetInt32());
+        Assert.Equal(100, await factory.CreditsAsync(user));
+
+        var id = (await factory.CreateSessionAsync(user)).GetProperty("id").GetString();
+        var updated = await factory.SendRawAsync(HttpMethod.Put, $"{MindPeekerFactory.Base}/sessions/{id}", "{\"metadata\":{\"note\":\"\\ud800\"}}", Bearer(user));
+        await AssertNamesMetadataAsync(updated);
+        var detail = (await factory.ReadJsonAsync(await factory.SendAsync(HttpMethod.Get, $"/sessions/{id}", user.Token))).GetProperty("data");
+        Assert.Equal("CASE_12345", detail.GetProperty("metadata").GetProperty("case_id").GetString());
+
+        static async Task AssertNamesMetadataAsync(HttpResponseMessage response)
+        {
+            var body = await MindPeekerFactory.AssertErrorAsync(response, HttpStatusCode.UnprocessableEntity, "INVALID_FIELD_VALUE");
+            Assert.Equal("metadata", body.GetProperty("error").GetProperty("details").GetProperty("field").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData("/users/me/stats?end_date=9999-12-31")]
+    [InlineData("/users/me/stats?start_date=2020-01-01&end_date=9999-12-31")]
+    [InlineData("/billing/history?end_date=9999-12-31")]
+    public async Task StatsAndHistory_EndDateLastRepresentableDay_422NamingEndDate(string path)
+    {
+        var user = await factory.RegisterUserAsync();
+        var body = await MindPeekerFactory.AssertErrorAsync(await factory.SendAsync(HttpMethod.Get, path, user.Token),
+            HttpStatusCode.UnprocessableEntity, "INVALID_FIELD_VALUE");
+        Assert.Equal("end_date", body.GetProperty("error").GetProperty("details").GetProperty("field").GetString());
+
+        // The day before is a day like any other.
+        var dayBefore = await factory.SendAsync(HttpMethod.Get, path.Replace("9999-12-31", "9999-12-30", StringComparison.Ordinal), user.Token);
+        Assert.Equal(HttpStatusCode.OK, dayBefore.StatusCode);
+    }
+
+    private static Action<System.Net.Http.Headers.HttpRequestHeaders> Bearer(PeekerUser user) =>
+        h => h.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", user.Token);
 }

@@ -137,4 +137,19 @@ public sealed class ExecutionListAndWalletTests(MindraFactory factory) : IClassF
         Assert.Equal("0x52908400098527886E0F7030069857D2E4169EE7", address.GetProperty("address").GetString());
         Assert.Equal("ethereum", address.GetProperty("network").GetString());
     }
+
+    [Theory]
+    [InlineData("/v1/executions?endDate=9999-12-31")]
+    [InlineData("/v1/wallet/transactions?endDate=9999-12-31")]
+    public async Task List_EndDateLastRepresentableDay_400NamingEndDate(string path)
+    {
+        var user = await factory.RegisterUserAsync(sandbox: true);
+        using var response = await user.GetAsync(path);
+        var error = await MindraClient.ExpectError(response, HttpStatusCode.BadRequest, "INVALID_REQUEST");
+        Assert.StartsWith("endDate:", error.GetProperty("details").GetString(), StringComparison.Ordinal);
+
+        // The day before is a day like any other.
+        using var dayBefore = await user.GetAsync(path.Replace("9999-12-31", "9999-12-30", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, dayBefore.StatusCode);
+    }
 }

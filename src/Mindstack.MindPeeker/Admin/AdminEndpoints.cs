@@ -2,14 +2,11 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Mindstack.MindPeeker.Sessions;
 using Mindstack.MindPeeker.Users;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Observability;
-using Mindstack.Platform.Storage;
 
 namespace Mindstack.MindPeeker.Admin;
 
@@ -23,17 +20,11 @@ internal static class AdminEndpoints
         admin.MapGet("/analytics/users", AnalyticsAsync).WithSummary("Users by period and tier (admin)");
     }
 
-    /// <summary>A pending session this long past its start is stuck: the queue is not being worked.</summary>
-    private static readonly TimeSpan StalledAfter = TimeSpan.FromMinutes(10);
-
-    private static async Task<IResult> StatusAsync(HealthService health, MindstackDbContext db, TimeProvider clock, MindPeekerDialect dialect,
-        IOptions<MindPeekerOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> StatusAsync(HealthService health, AdminService admin, TimeProvider clock, MindPeekerDialect dialect,
+        CancellationToken cancellationToken)
     {
         var snapshot = await health.SnapshotAsync(cancellationToken);
-        var active = await db.Set<PeekSession>().CountAsync(s => s.Status == SessionStatus.Processing, cancellationToken);
-        var queued = await db.Set<PeekSession>().CountAsync(s => s.Status == SessionStatus.Pending, cancellationToken);
-        var stalledBefore = clock.GetUtcNow().UtcDateTime - StalledAfter - TimeSpan.FromMilliseconds(Math.Max(0, options.Value.StartDelayMilliseconds));
-        var stalled = await db.Set<PeekSession>().CountAsync(s => s.Status == SessionStatus.Pending && s.CreatedAt < stalledBefore, cancellationToken);
+        var (active, queued, stalled) = await admin.SessionQueueAsync(cancellationToken);
         // The document's names for the platform's probes; probes it has no name for are shown under their own.
         var services = snapshot.ServiceStates.ToDictionary(p => p.Key == "ai_engine" ? "ai_models" : p.Key, p => p.Value);
         services["api"] = "healthy";
@@ -87,7 +78,7 @@ internal static class AdminEndpoints
         }
     }
 
-    private static async Task<IResult> AnalyticsAsync(string? period, string? tier, MindstackDbContext db, TimeProvider clock,
+    private static async Task<IResult> AnalyticsAsync(string? period, string? tier, AdminService admin, TimeProvider clock,
         MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
         var range = StatsRange.Parse(period, null, null, clock.GetUtcNow().UtcDateTime);
@@ -95,27 +86,15 @@ internal static class AdminEndpoints
         {
             throw SessionRules.InvalidValue("tier", "One of basic, professional, enterprise");
         }
-        var users = await (from p in db.Set<PeekerProfile>().AsNoTracking()
-                           join a in db.Set<Account>().AsNoTracking() on p.AccountId equals a.Id
-                           select new { a.Id, a.Tier, a.CreatedAt, a.LastLoginAt }).ToListAsync(cancellationToken);
-        if (tier is not null)
-        {
-            users = users.Where(u => Tier.Of(u.Tier).Name == tier).ToList();
-        }
-        var ids = users.Select(u => u.Id).ToHashSet();
-        var sessionUsers = (await db.Set<PeekSession>().AsNoTracking().Where(s => s.CreatedAt >= range.From)
-            .Select(s => s.AccountId).Distinct().ToListAsync(cancellationToken)).Where(ids.Contains).ToHashSet();
-        var active = users.Where(u => sessionUsers.Contains(u.Id) || u.LastLoginAt >= range.From).ToList();
-        var existing = users.Where(u => u.CreatedAt < range.From).ToList();
+        var users = await admin.UsersAsync(range, tier, cancellationToken);
         return dialect.Ok(new
         {
             range.Period,
-            TotalUsers = users.Count,
-            ActiveUsers = active.Count,
-            NewUsers = users.Count(u => u.CreatedAt >= range.From),
-            // Of the users who existed before the period, the share active during it.
-            RetentionRate = existing.Count == 0 ? 0 : Math.Round((double)existing.Count(u => active.Contains(u)) / existing.Count, 3),
-            TierDistribution = Tier.All.ToDictionary(t => t.Name, t => users.Count(u => Tier.Of(u.Tier).Name == t.Name)),
+            users.TotalUsers,
+            users.ActiveUsers,
+            users.NewUsers,
+            users.RetentionRate,
+            users.TierDistribution,
             // No address-to-country data is kept, so no geography is invented.
             GeographicDistribution = Array.Empty<object>(),
         });

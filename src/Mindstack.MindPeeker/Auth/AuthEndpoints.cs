@@ -7,7 +7,6 @@ using Mindstack.MindPeeker.Users;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Http;
-using Mindstack.Platform.Storage;
 
 namespace Mindstack.MindPeeker.Auth;
 
@@ -30,7 +29,7 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> RegisterAsync(Body<RegisterRequest> body, IAccountService accounts, ISessionService sessions,
-        MindPeekerCredits credits, MindstackDbContext db, TimeProvider clock, MindPeekerDialect dialect, CancellationToken cancellationToken)
+        MindPeekerCredits credits, UserService users, MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
         var request = body.Value;
         if (string.IsNullOrWhiteSpace(request.Email))
@@ -52,13 +51,7 @@ internal static class AuthEndpoints
         }
         var account = await accounts.CreateAsync(new NewAccount(request.Email, request.Password, request.Username) { Tier = tier },
             MindPeekerApi.Accounts, cancellationToken);
-        db.Add(new PeekerProfile
-        {
-            AccountId = account.Id,
-            MarketingConsent = request.MarketingConsent ?? false,
-            CreatedAt = clock.GetUtcNow().UtcDateTime,
-        });
-        await db.SaveChangesAsync(cancellationToken);
+        await users.CreateProfileAsync(account.Id, request.MarketingConsent ?? false, cancellationToken);
         await credits.EnsureMonthlyGrantAsync(account.Id, tier, cancellationToken);
         var pair = await sessions.StartSessionAsync(account, MindPeekerApi.Accounts, "password", cancellationToken);
         return dialect.Ok(new

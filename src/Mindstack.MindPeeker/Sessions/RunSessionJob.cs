@@ -1,10 +1,8 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Mindstack.Platform.Billing;
 using Mindstack.Platform.Events;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
-using Mindstack.Platform.Realtime;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.MindPeeker.Sessions;
@@ -17,18 +15,18 @@ namespace Mindstack.MindPeeker.Sessions;
 /// A session cancelled meanwhile is left alone (its hold was released by the cancel). A retried
 /// attempt redoes the analysis and adds only the stage rows not yet recorded; ledger movements are
 /// idempotent by reference. Events: <c>session.completed</c> + <c>analysis.ready</c>, or
-/// <c>session.failed</c>, in the transaction that finishes the session.
+/// <c>session.failed</c>, in the transaction that finishes the session. The socket's frames
+/// (<c>session.started</c>, each <c>analysis.stage</c>, the outcome) are outbox events too, each
+/// written with the change it announces, so they reach the socket once that commits and in order.
 /// </summary>
 internal sealed class RunSessionJob(
     MindstackDbContext db,
     SessionAnalyzer analyzer,
     ICreditLedger ledger,
     IEventOutbox events,
-    IRealtimePublisher realtime,
     IIdGenerator ids,
     MindPeekerDialect dialect,
-    TimeProvider clock,
-    ILogger<RunSessionJob> logger) : JobHandler<RunSessionJob.Payload>
+    TimeProvider clock) : JobHandler<RunSessionJob.Payload>
 {
     public const string Name = "mindpeeker.session.run";
 
@@ -58,6 +56,7 @@ internal sealed class RunSessionJob(
         if (session.Status == SessionStatus.Pending)
         {
             var now = clock.GetUtcNow().UtcDateTime;
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var started = await db.Set<PeekSession>().Where(s => s.Id == sessionId && s.Status == SessionStatus.Pending)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SessionStatus.Processing).SetProperty(x => x.StartedAt, now), cancellationToken);
             if (started == 0)
@@ -66,7 +65,10 @@ internal sealed class RunSessionJob(
             }
             session.Status = SessionStatus.Processing;
             session.StartedAt = now;
-            await PushAsync(session.Id, SessionFrames.Started, new { SessionId = session.Id, session.Status, session.StartedAt });
+            events.Publish(SessionFrames.ToSocket(session, SessionFrames.Started, new { SessionId = session.Id, session.Status, session.StartedAt },
+                dialect, now));
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
 
         var reading = new SessionReading();
@@ -101,9 +103,10 @@ internal sealed class RunSessionJob(
                     Timestamp = clock.GetUtcNow().UtcDateTime,
                 };
                 db.Add(row);
+                events.Publish(SessionFrames.ToSocket(current, SessionFrames.Stage, SessionFrames.StageData(row, Stages.All.Count), dialect,
+                    row.Timestamp));
                 await db.SaveChangesAsync(cancellationToken);
             }
-            await PushAsync(sessionId, SessionFrames.Stage, SessionFrames.StageData(row, Stages.All.Count));
         }
 
         await CompleteAsync(sessionId, reading, confidence, cancellationToken);
@@ -147,7 +150,7 @@ internal sealed class RunSessionJob(
         db.ChangeTracker.Clear();
         var done = await db.Set<PeekSession>().AsNoTracking().FirstAsync(s => s.Id == sessionId, cancellationToken);
         var completed = SessionFrames.CompletedData(done);
-        Publish(done, SessionEvents.Completed, completed);
+        Publish(done, SessionEvents.Completed, completed, toSocket: true);
         Publish(done, SessionEvents.AnalysisReady, new
         {
             SessionId = done.Id,
@@ -158,7 +161,6 @@ internal sealed class RunSessionJob(
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await PushAsync(sessionId, SessionFrames.Completed, completed);
     }
 
     private async Task FailAsync(string sessionId, string reason, CancellationToken cancellationToken)
@@ -197,13 +199,13 @@ internal sealed class RunSessionJob(
             CreditsRefunded = failed.CreditsRefunded,
             failed.CompletedAt,
         };
-        Publish(failed, SessionEvents.Failed, data);
+        Publish(failed, SessionEvents.Failed, data, toSocket: true);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await PushAsync(sessionId, SessionFrames.Failed, data);
     }
 
-    private void Publish(PeekSession session, string type, object data) =>
+    /// <summary>A domain event of the session (webhooks, the account's channel); the outcome goes to the session's socket too.</summary>
+    private void Publish(PeekSession session, string type, object data, bool toSocket = false) =>
         events.Publish(new NewEvent(type, "session", session.Id)
         {
             AccountId = session.AccountId,
@@ -211,20 +213,8 @@ internal sealed class RunSessionJob(
             Data = data,
             Json = dialect.Json,
             OccurredAt = clock.GetUtcNow().UtcDateTime,
+            Channels = toSocket ? [SessionFrames.Channel(session.Id)] : null,
         });
-
-    /// <summary>Best effort: the state is in the database either way, and a socket that connects later is sent it.</summary>
-    private async Task PushAsync(string sessionId, string type, object data)
-    {
-        try
-        {
-            await realtime.PublishAsync(SessionFrames.Channel(sessionId), type, data, new RealtimePublishOptions { Json = dialect.Json });
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogWarning(exception, "Could not push {Type} of session {SessionId}", type, sessionId);
-        }
-    }
 }
 
 /// <summary>The domain events a session raises (also the webhook event names).</summary>
@@ -250,6 +240,23 @@ internal static class SessionFrames
     public const string Cancelled = "session.cancelled";
 
     public static string Channel(string sessionId) => $"mindpeeker:session:{sessionId}";
+
+    /// <summary>
+    /// A frame for the session's socket alone, carried by the event outbox: written with the change
+    /// it announces, it reaches the socket once that commits, in order with the session's other
+    /// events, from whichever node. It names no account, so it is no webhook event (not even for a
+    /// <c>*</c> subscription) and stays off the account's channel; the socket's channel is joined by
+    /// the session's owner only.
+    /// </summary>
+    public static NewEvent ToSocket(PeekSession session, string type, object data, MindPeekerDialect dialect, DateTime at) =>
+        new(type, "session", session.Id)
+        {
+            Api = dialect.Name,
+            Data = data,
+            Json = dialect.Json,
+            OccurredAt = at,
+            Channels = [Channel(session.Id)],
+        };
 
     public static object StageData(AnalysisStage stage, int of) => new
     {

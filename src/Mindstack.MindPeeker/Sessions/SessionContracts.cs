@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindPeeker.Sessions;
@@ -19,6 +20,33 @@ internal sealed record SessionParameters
     public IReadOnlyList<string>? AnalysisTypes { get; init; }
     public string? Priority { get; init; }
 }
+
+/// <summary>A new session that passed validation.</summary>
+internal sealed record ValidSession(string Cue, string Type, StoredParameters Parameters, string MetadataJson);
+
+/// <summary>
+/// The query of <c>GET /sessions</c> as sent, bound as text so that a value of the wrong type is
+/// the document's 422 naming the parameter, not the framework's 400.
+/// </summary>
+internal sealed class SessionListParameters
+{
+    public string? Status { get; init; }
+
+    [FromQuery(Name = "session_type")]
+    public string? SessionType { get; init; }
+
+    public string? Limit { get; init; }
+
+    public string? Offset { get; init; }
+
+    [FromQuery(Name = "sort_by")]
+    public string? SortBy { get; init; }
+
+    public string? Order { get; init; }
+}
+
+/// <summary>A session list's filters, sorting and window, validated.</summary>
+internal sealed record SessionListQuery(string? Status, string? SessionType, OffsetRequest Window, string SortBy, bool Descending);
 
 /// <summary>A session's parameters after defaults, as stored and shown.</summary>
 internal sealed record StoredParameters
@@ -50,48 +78,88 @@ internal static class SessionRules
     public static Problem InvalidValue(string field, string reason) =>
         new(ProblemKind.Validation, $"{field} is invalid: {reason}", "INVALID_FIELD_VALUE", errors: [new FieldError(field, reason)]);
 
-    public static Problem TooLong(string field, int max) =>
-        new(ProblemKind.Validation, $"{field} exceeds {max} characters", "FIELD_TOO_LONG", errors: [new FieldError(field, $"At most {max} characters")]);
+    /// <summary>Records <paramref name="field"/> as missing, with the document's code.</summary>
+    public static Validation Missing(this Validation validation, string field) =>
+        validation.Add(field, "Required field is missing", "MISSING_REQUIRED_FIELD", $"{field} is required");
+
+    /// <summary>Records <paramref name="field"/> as invalid for <paramref name="reason"/>, with the document's code.</summary>
+    public static Validation InvalidValue(this Validation validation, string field, string reason) =>
+        validation.Add(field, reason, "INVALID_FIELD_VALUE", $"{field} is invalid: {reason}");
+
+    /// <summary>Records <paramref name="field"/> as longer than <paramref name="max"/>, with the document's code.</summary>
+    public static Validation TooLong(this Validation validation, string field, int max) =>
+        validation.Add(field, $"At most {max} characters", "FIELD_TOO_LONG", $"{field} exceeds {max} characters");
 
     /// <summary>
-    /// A whole-number query parameter (<c>limit</c>, <c>offset</c>): absent or empty is
-    /// <paramref name="fallback"/>; anything else must be an integer in range, or it is a 422 naming the field.
+    /// A new session's cue, type, parameters (over the defaults) and metadata. Every field is
+    /// checked; the error names the first that failed, as the document's error has one field.
     /// </summary>
-    public static int QueryInt(string? value, string field, int fallback, int min, int max, string reason)
+    public static ValidSession ValidateCreate(CreateSessionRequest request)
     {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return fallback;
-        }
-        return int.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var number)
-            && number >= min && number <= max
-            ? number
-            : throw InvalidValue(field, reason);
-    }
-
-    public static (string Cue, string Type) ValidateCreate(CreateSessionRequest request)
-    {
+        var validation = new Validation();
         if (string.IsNullOrWhiteSpace(request.Cue))
         {
-            throw Missing("cue");
+            validation.Missing("cue");
         }
-        if (request.Cue.Length > MaxCueLength)
+        else if (request.Cue.Length > MaxCueLength)
         {
-            throw TooLong("cue", MaxCueLength);
+            validation.TooLong("cue", MaxCueLength);
         }
         if (string.IsNullOrWhiteSpace(request.SessionType))
         {
-            throw Missing("session_type");
+            validation.Missing("session_type");
         }
-        if (!SessionTypes.All.Contains(request.SessionType))
+        else if (!SessionTypes.All.Contains(request.SessionType))
         {
-            throw InvalidValue("session_type", "One of " + string.Join(", ", SessionTypes.All));
+            validation.InvalidValue("session_type", "One of " + string.Join(", ", SessionTypes.All));
         }
-        return (request.Cue.Trim(), request.SessionType);
+        var parameters = Merge(new StoredParameters(), request.Parameters, validation);
+        var metadata = MergeMetadata("{}", request.Metadata, validation);
+        validation.ThrowFirstIfInvalid();
+        return new ValidSession(request.Cue!.Trim(), request.SessionType!, parameters, metadata);
     }
 
-    /// <summary>Applies the given parameters over <paramref name="current"/>, validating each.</summary>
-    public static StoredParameters Merge(StoredParameters current, SessionParameters? given)
+    /// <summary>A session's parameters and metadata with an update applied, or the update's first failure.</summary>
+    public static (StoredParameters Parameters, string MetadataJson) ValidateUpdate(PeekSession session, UpdateSessionRequest request)
+    {
+        var validation = new Validation();
+        var parameters = Merge(ReadParameters(session), request.Parameters, validation);
+        var metadata = MergeMetadata(session.MetadataJson, request.Metadata, validation);
+        validation.ThrowFirstIfInvalid();
+        return (parameters, metadata);
+    }
+
+    /// <summary>The list's filters, sorting and window, or the first that is not valid.</summary>
+    public static SessionListQuery ValidateList(SessionListParameters query)
+    {
+        var (status, sessionType, sortBy, order) = (query.Status, query.SessionType, query.SortBy, query.Order);
+        var validation = new Validation();
+        if (status is not null && !SessionStatus.Listable.Contains(status))
+        {
+            validation.InvalidValue("status", "One of " + string.Join(", ", SessionStatus.Listable));
+        }
+        if (sessionType is not null && !SessionTypes.All.Contains(sessionType))
+        {
+            validation.InvalidValue("session_type", "One of " + string.Join(", ", SessionTypes.All));
+        }
+        validation.ThrowFirstIfInvalid();
+        var window = Query.Offsets(query.Limit, query.Offset, defaultLimit: 20, maxLimit: 100);
+        sortBy ??= "created_at";
+        order ??= "desc";
+        if (order is not ("asc" or "desc"))
+        {
+            validation.InvalidValue("order", "asc or desc");
+        }
+        if (sortBy is not ("created_at" or "completed_at" or "confidence_score"))
+        {
+            validation.InvalidValue("sort_by", "One of created_at, completed_at, confidence_score");
+        }
+        validation.ThrowFirstIfInvalid();
+        return new SessionListQuery(status, sessionType, window, sortBy, order == "desc");
+    }
+
+    /// <summary>Applies the given parameters over <paramref name="current"/>, recording each that is not valid.</summary>
+    private static StoredParameters Merge(StoredParameters current, SessionParameters? given, Validation validation)
     {
         if (given is null)
         {
@@ -99,22 +167,19 @@ internal static class SessionRules
         }
         if (given.Duration is { } duration && duration is < 60 or > 86_400)
         {
-            throw InvalidValue("parameters.duration", "Between 60 and 86400 seconds");
+            validation.InvalidValue("parameters.duration", "Between 60 and 86400 seconds");
         }
         if (given.ConfidenceThreshold is { } threshold && (double.IsNaN(threshold) || threshold is < 0 or > 1))
         {
-            throw InvalidValue("parameters.confidence_threshold", "Between 0 and 1");
+            validation.InvalidValue("parameters.confidence_threshold", "Between 0 and 1");
         }
-        if (given.AnalysisTypes is { } types)
+        if (given.AnalysisTypes is { } types && (types.Count == 0 || types.Any(t => !AnalysisTypes.Contains(t))))
         {
-            if (types.Count == 0 || types.Any(t => !AnalysisTypes.Contains(t)))
-            {
-                throw InvalidValue("parameters.analysis_types", "A non-empty list of " + string.Join(", ", AnalysisTypes));
-            }
+            validation.InvalidValue("parameters.analysis_types", "A non-empty list of " + string.Join(", ", AnalysisTypes));
         }
         if (given.Priority is { } priority && !Priorities.Contains(priority))
         {
-            throw InvalidValue("parameters.priority", "One of " + string.Join(", ", Priorities));
+            validation.InvalidValue("parameters.priority", "One of " + string.Join(", ", Priorities));
         }
         return current with
         {
@@ -125,8 +190,8 @@ internal static class SessionRules
         };
     }
 
-    /// <summary>Shallow-merges a metadata object over the stored one (a key set to null is removed).</summary>
-    public static string MergeMetadata(string currentJson, JsonElement? given)
+    /// <summary>Shallow-merges a metadata object over the stored one (a key set to null is removed), recording a failure.</summary>
+    private static string MergeMetadata(string currentJson, JsonElement? given, Validation validation)
     {
         var current = JsonNode.Parse(currentJson)?.AsObject() ?? [];
         if (given is not { } element || element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
@@ -135,7 +200,8 @@ internal static class SessionRules
         }
         if (element.ValueKind != JsonValueKind.Object)
         {
-            throw InvalidValue("metadata", "Must be an object");
+            validation.InvalidValue("metadata", "Must be an object");
+            return currentJson;
         }
         foreach (var property in element.EnumerateObject())
         {
@@ -149,7 +215,11 @@ internal static class SessionRules
             }
         }
         var json = current.ToJsonString();
-        return json.Length > MaxMetadataBytes ? throw TooLong("metadata", MaxMetadataBytes) : json;
+        if (json.Length > MaxMetadataBytes)
+        {
+            validation.TooLong("metadata", MaxMetadataBytes);
+        }
+        return json;
     }
 
     public static StoredParameters ReadParameters(PeekSession session) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Mindstack.MindPeeker.Sessions;
+using Mindstack.Platform.Http;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.MindPeeker.Users;
@@ -29,35 +30,17 @@ internal sealed record StatsRange(string Period, DateTime From, DateTime To)
             "year" => now.AddDays(-365),
             _ => now.AddDays(-30),
         };
-        if (ParseDate(startDate, "start_date", endOfDay: false) is { } start)
+        if (Query.Date(startDate, "start_date") is { } start)
         {
             from = start;
             period = "custom";
         }
-        if (ParseDate(endDate, "end_date", endOfDay: true) is { } end)
+        if (Query.Date(endDate, "end_date", endOfDay: true) is { } end)
         {
             to = end;
             period = "custom";
         }
         return from > to ? throw SessionRules.InvalidValue("start_date", "Must not be after end_date") : new StatsRange(period, from, to);
-    }
-
-    public static DateTime? ParseDate(string? value, string field, bool endOfDay)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-        {
-            var start = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            return endOfDay ? start.AddDays(1).AddTicks(-1) : start;
-        }
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant))
-        {
-            return instant.UtcDateTime;
-        }
-        throw SessionRules.InvalidValue(field, "An ISO 8601 date or date-time");
     }
 }
 

@@ -108,54 +108,54 @@ internal sealed partial class AgentCatalogue(MindstackDbContext db, IIdGenerator
 
     private ValidAgent Validate(RegisterAgentRequest request)
     {
-        var errors = new List<FieldError>();
+        var validation = new Validation();
         var id = request.Id?.Trim() ?? "";
         if (!AgentId().IsMatch(id))
         {
-            errors.Add(new("id", "id must be 3-64 lowercase letters, digits and single hyphens, starting with a letter"));
+            validation.Add("id", "id must be 3-64 lowercase letters, digits and single hyphens, starting with a letter");
         }
         var name = request.Name?.Trim() ?? "";
         if (name.Length is < 1 or > 100)
         {
-            errors.Add(new("name", "name is required (at most 100 characters)"));
+            validation.Add("name", "name is required (at most 100 characters)");
         }
         var description = request.Description?.Trim() ?? "";
         if (description.Length is < 10 or > 1000)
         {
-            errors.Add(new("description", "description must be 10 to 1000 characters"));
+            validation.Add("description", "description must be 10 to 1000 characters");
         }
         var url = request.Url?.Trim() ?? "";
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)
             || !(uri.Scheme == Uri.UriSchemeHttps || (options.Value.AllowInsecureAgentUrls && uri.Scheme == Uri.UriSchemeHttp))
             || url.Length > 2048)
         {
-            errors.Add(new("url", "url must be an absolute https URL"));
+            validation.Add("url", "url must be an absolute https URL");
         }
         var vertical = request.Vertical?.Trim().ToLowerInvariant() ?? "";
         if (!Verticals.IsKnown(vertical))
         {
-            errors.Add(new("vertical", $"vertical must be one of {string.Join(", ", Verticals.All)}"));
+            validation.Add("vertical", $"vertical must be one of {string.Join(", ", Verticals.All)}");
         }
         var capabilities = (request.Capabilities ?? [])
             .Select(c => c?.Trim().ToLowerInvariant() ?? "").Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).ToList();
         if (capabilities.Count is < 1 or > 20 || capabilities.Any(c => !Capability().IsMatch(c)))
         {
-            errors.Add(new("capabilities", "capabilities must list 1 to 20 lowercase names (letters, digits, hyphens)"));
+            validation.Add("capabilities", "capabilities must list 1 to 20 lowercase names (letters, digits, hyphens)");
         }
         long priceCents = 0;
         if (request.Pricing is not { } pricing)
         {
-            errors.Add(new("pricing", "pricing is required"));
+            validation.Add("pricing", "pricing is required");
         }
         else
         {
             if (pricing.Model is not null && pricing.Model != "per_execution")
             {
-                errors.Add(new("pricing.model", "pricing.model must be per_execution"));
+                validation.Add("pricing.model", "pricing.model must be per_execution");
             }
             if (pricing.BasePrice is not { } price || price < 0 || price > 1000 || decimal.Round(price, 2) != price)
             {
-                errors.Add(new("pricing.basePrice", "pricing.basePrice must be a USD amount from 0 to 1000 with at most 2 decimals"));
+                validation.Add("pricing.basePrice", "pricing.basePrice must be a USD amount from 0 to 1000 with at most 2 decimals");
             }
             else
             {
@@ -165,16 +165,15 @@ internal sealed partial class AgentCatalogue(MindstackDbContext db, IIdGenerator
         var timeout = request.Config?.Timeout ?? 30_000;
         if (timeout is < 1_000 or > 120_000)
         {
-            errors.Add(new("config.timeout", "config.timeout must be 1000 to 120000 milliseconds"));
+            validation.Add("config.timeout", "config.timeout must be 1000 to 120000 milliseconds");
         }
         var retries = request.Config?.Retries ?? 2;
         if (retries is < 0 or > 5)
         {
-            errors.Add(new("config.retries", "config.retries must be 0 to 5"));
+            validation.Add("config.retries", "config.retries must be 0 to 5");
         }
-        return errors.Count > 0
-            ? throw Problem.Invalid(errors)
-            : new ValidAgent(id, name, description, url, vertical, capabilities, priceCents, timeout, retries);
+        validation.ThrowIfInvalid();
+        return new ValidAgent(id, name, description, url, vertical, capabilities, priceCents, timeout, retries);
     }
 
     private static AgentDefinition ToDefinition(RegisteredAgentRow row) => new()

@@ -53,7 +53,7 @@ internal static class AgentEndpoints
 
     private static async Task<IResult> List(HttpRequest request, Caller caller, AgentCatalogue catalogue, MindraDialect dialect, CancellationToken ct)
     {
-        var paging = Paging.From(request);
+        var paging = Query.Pages(request, defaultLimit: 20, maxLimit: 100);
         var vertical = request.Query["vertical"].ToString();
         var capability = request.Query["capability"].ToString();
         var type = request.Query["type"].ToString();

@@ -32,7 +32,7 @@ internal static class ExecutionEndpoints
 
     private static async Task<IResult> List(HttpRequest request, Caller caller, MindstackDbContext db, MindraDialect dialect, CancellationToken ct)
     {
-        var paging = Paging.From(request);
+        var paging = Query.Pages(request, defaultLimit: 20, maxLimit: 100);
         var query = db.Set<ExecutionRow>().AsNoTracking().Where(e => e.AccountId == caller.AccountId && e.Sandbox == caller.Sandbox);
         var status = request.Query["status"].ToString();
         if (status.Length > 0)
@@ -51,11 +51,11 @@ internal static class ExecutionEndpoints
             var needle = ExecutionVerticals.Needle(vertical.Replace("|", "", StringComparison.Ordinal));
             query = query.Where(e => e.Verticals.Contains(needle));
         }
-        if (Paging.Date(request, "startDate", endOfDay: false) is { } start)
+        if (Query.Date(request.Query["startDate"], "startDate", endOfDay: false) is { } start)
         {
             query = query.Where(e => e.CreatedAt >= start);
         }
-        if (Paging.Date(request, "endDate", endOfDay: true) is { } end)
+        if (Query.Date(request.Query["endDate"], "endDate", endOfDay: true) is { } end)
         {
             query = query.Where(e => e.CreatedAt <= end);
         }

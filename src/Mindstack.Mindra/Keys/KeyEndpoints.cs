@@ -65,7 +65,7 @@ internal static class KeyEndpoints
 
     private static async Task<IResult> List(HttpRequest request, Caller caller, IApiKeyService service, MindraDialect dialect, CancellationToken ct)
     {
-        var paging = Paging.From(request);
+        var paging = Query.Pages(request, defaultLimit: 20, maxLimit: 100);
         var keys = (await service.ListAsync(caller.AccountId, MindraApi.Name, ct))
             .Where(k => !caller.Sandbox || k.Sandbox).ToList();
         return dialect.Page(keys.Skip(paging.Offset).Take(paging.Limit).Select(KeyView.Of).ToList(), paging, keys.Count);

@@ -84,15 +84,15 @@ internal static class OrchestrateValidation
     /// <summary>Checks every field; all failures are reported together as one INVALID_REQUEST.</summary>
     public static ValidOrchestration Validate(OrchestrateRequest request)
     {
-        var errors = new List<FieldError>();
+        var validation = new Validation();
         var query = request.Query?.Trim() ?? "";
         if (query.Length == 0)
         {
-            errors.Add(new("query", "query is required"));
+            validation.Add("query", "query is required");
         }
         else if (query.Length > MaxQueryLength)
         {
-            errors.Add(new("query", $"query must be at most {MaxQueryLength} characters"));
+            validation.Add("query", $"query must be at most {MaxQueryLength} characters");
         }
 
         var context = new JsonObject();
@@ -103,12 +103,12 @@ internal static class OrchestrateValidation
             case JsonObject obj:
                 if (Depth(obj) > MaxContextDepth)
                 {
-                    errors.Add(new("context", $"context must be nested at most {MaxContextDepth} levels deep"));
+                    validation.Add("context", $"context must be nested at most {MaxContextDepth} levels deep");
                 }
                 context = obj;
                 break;
             default:
-                errors.Add(new("context", "context must be an object"));
+                validation.Add("context", "context must be an object");
                 break;
         }
 
@@ -116,42 +116,42 @@ internal static class OrchestrateValidation
         var verticals = Clean(body.Verticals);
         foreach (var vertical in verticals.Where(v => !Verticals.IsKnown(v)))
         {
-            errors.Add(new("selectionCriteria.verticals", $"unknown vertical '{vertical}'; known: {string.Join(", ", Verticals.All)}"));
+            validation.Add("selectionCriteria.verticals", $"unknown vertical '{vertical}'; known: {string.Join(", ", Verticals.All)}");
         }
         var capabilities = Clean(body.RequiredCapabilities);
         var maxAgents = body.MaxAgents ?? 5;
         if (maxAgents is < 1 or > 10)
         {
-            errors.Add(new("selectionCriteria.maxAgents", "maxAgents must be between 1 and 10"));
+            validation.Add("selectionCriteria.maxAgents", "maxAgents must be between 1 and 10");
         }
         var minConfidence = body.MinConfidence ?? 0.7;
         if (double.IsNaN(minConfidence) || minConfidence is < 0 or > 1)
         {
-            errors.Add(new("selectionCriteria.minConfidence", "minConfidence must be between 0 and 1"));
+            validation.Add("selectionCriteria.minConfidence", "minConfidence must be between 0 and 1");
         }
 
         var strategy = request.AggregationStrategy?.Trim().ToLowerInvariant() ?? AggregationStrategies.Merge;
         if (!AggregationStrategies.All.Contains(strategy, StringComparer.Ordinal))
         {
-            errors.Add(new("aggregationStrategy", "aggregationStrategy must be merge, best, vote or custom"));
+            validation.Add("aggregationStrategy", "aggregationStrategy must be merge, best, vote or custom");
         }
         var mode = request.Mode?.Trim().ToLowerInvariant() ?? ExecutionModes.Sequential;
         if (mode is not (ExecutionModes.Sequential or ExecutionModes.Parallel))
         {
-            errors.Add(new("mode", "mode must be sequential or parallel"));
+            validation.Add("mode", "mode must be sequential or parallel");
         }
 
         if (request.Webhook is { } webhook)
         {
             if (!Uri.TryCreate(webhook.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
             {
-                errors.Add(new("webhook.url", "webhook.url must be an absolute http(s) URL"));
+                validation.Add("webhook.url", "webhook.url must be an absolute http(s) URL");
             }
             foreach (var name in webhook.Events ?? [])
             {
                 if (!ExecutionEvents.All.Contains(name, StringComparer.Ordinal))
                 {
-                    errors.Add(new("webhook.events", $"unknown event '{name}'; known: {string.Join(", ", ExecutionEvents.All)}"));
+                    validation.Add("webhook.events", $"unknown event '{name}'; known: {string.Join(", ", ExecutionEvents.All)}");
                 }
             }
             // Checked here, with the platform's bounds, so a bad secret is named as the request's field before anything is reserved.
@@ -159,18 +159,15 @@ internal static class OrchestrateValidation
             // must know to verify them: a webhook without one cannot be verified, so it is refused.
             if (string.IsNullOrEmpty(webhook.Secret))
             {
-                errors.Add(new("webhook.secret", "webhook.secret is required: deliveries are signed with it (sha256=HMAC-SHA256 of the payload)"));
+                validation.Add("webhook.secret", "webhook.secret is required: deliveries are signed with it (sha256=HMAC-SHA256 of the payload)");
             }
             else if (webhook.Secret.Length is < MinWebhookSecretLength or > MaxWebhookSecretLength)
             {
-                errors.Add(new("webhook.secret", $"webhook.secret must be {MinWebhookSecretLength} to {MaxWebhookSecretLength} characters"));
+                validation.Add("webhook.secret", $"webhook.secret must be {MinWebhookSecretLength} to {MaxWebhookSecretLength} characters");
             }
         }
 
-        if (errors.Count > 0)
-        {
-            throw Problem.Invalid(errors);
-        }
+        validation.ThrowIfInvalid();
         return new ValidOrchestration(query, context, new SelectionCriteria(verticals, capabilities, maxAgents, minConfidence),
             strategy, mode, request.Webhook);
     }

@@ -90,11 +90,11 @@ internal static class WalletEndpoints
         MindraDialect dialect, CancellationToken ct)
     {
         var request = body.Value;
-        var errors = new List<FieldError>();
+        var validation = new Validation();
         long cents = 0;
         if (request.Amount is not { } amount || amount < MinTopUp || amount > MaxTopUp || WalletAccount.Cents(amount) is not { } c)
         {
-            errors.Add(new("amount", "amount must be a USD amount from 10 to 10,000 with at most 2 decimals"));
+            validation.Add("amount", "amount must be a USD amount from 10 to 10,000 with at most 2 decimals");
         }
         else
         {
@@ -103,16 +103,13 @@ internal static class WalletEndpoints
         var method = request.PaymentMethod?.Trim().ToLowerInvariant() ?? "card";
         if (method is not ("card" or "stripe"))
         {
-            errors.Add(new("paymentMethod", "paymentMethod must be card"));
+            validation.Add("paymentMethod", "paymentMethod must be card");
         }
         if (string.IsNullOrWhiteSpace(request.PaymentMethodId))
         {
-            errors.Add(new("paymentMethodId", "paymentMethodId is required (sandbox: pm_card_visa)"));
+            validation.Add("paymentMethodId", "paymentMethodId is required (sandbox: pm_card_visa)");
         }
-        if (errors.Count > 0)
-        {
-            throw Problem.Invalid(errors);
-        }
+        validation.ThrowIfInvalid();
         var owner = WalletAccount.Owner(caller.AccountId, caller.Sandbox);
         PurchaseResult result;
         try
@@ -163,13 +160,13 @@ internal static class WalletEndpoints
     /// </summary>
     private static async Task<IResult> Transactions(HttpRequest request, Caller caller, ICreditLedger ledger, MindraDialect dialect, CancellationToken ct)
     {
-        var paging = Paging.From(request);
+        var paging = Query.Pages(request, defaultLimit: 20, maxLimit: 100);
         var owner = WalletAccount.Owner(caller.AccountId, caller.Sandbox);
         var page = await ledger.GetHistoryAsync(new LedgerHistoryQuery(owner)
         {
             Currency = WalletAccount.LedgerCurrency,
-            From = Paging.Date(request, "startDate", endOfDay: false),
-            To = Paging.Date(request, "endDate", endOfDay: true),
+            From = Query.Date(request.Query["startDate"], "startDate", endOfDay: false),
+            To = Query.Date(request.Query["endDate"], "endDate", endOfDay: true),
             Kinds = Listed,
             Offset = paging.Offset,
             Limit = paging.Limit,

@@ -50,7 +50,7 @@ public abstract class Dialect
     /// The web defaults (case-insensitive reads, numbers from strings) with <paramref name="naming"/>
     /// for property names, and enums written as strings — in the same naming unless
     /// <paramref name="enumNaming"/> is false, when they keep their C# names. Strings read must hold
-    /// no NUL (see <c>StorableText</c>).
+    /// no NUL, free-form JSON no unpaired surrogate (see <c>StorableText</c>).
     /// </summary>
     protected static JsonSerializerOptions CreateJson(JsonNamingPolicy naming, bool enumNaming = true) =>
         new(JsonSerializerDefaults.Web)
@@ -59,7 +59,7 @@ public abstract class Dialect
             // (GetTypeInfo: OpenAPI schemas, field names in errors) before any body was.
             TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
             PropertyNamingPolicy = naming,
-            Converters = { enumNaming ? new JsonStringEnumConverter(naming) : new JsonStringEnumConverter(), new StorableStringConverter() },
+            Converters = { enumNaming ? new JsonStringEnumConverter(naming) : new JsonStringEnumConverter(), new StorableStringConverter(), new StorableElementConverter() },
         };
 
     /// <summary>The API's code and status for a problem kind.</summary>

@@ -64,3 +64,39 @@ internal sealed class StorableStringConverter : JsonConverter<string>
     private static string? Check(string? text) =>
         text is null || !text.Contains('\0', StringComparison.Ordinal) ? text : throw new UnstorableTextException();
 }
+
+/// <summary>
+/// Reads free-form JSON (a <see cref="JsonElement"/> field such as a <c>metadata</c> object) only
+/// when every string and member name in it is text: an unpaired surrogate escape (<c>"\ud800"</c>)
+/// cannot be read as a string later, so it is refused here, naming the field, instead of failing
+/// whatever reads it.
+/// </summary>
+internal sealed class StorableElementConverter : JsonConverter<JsonElement>
+{
+    public override JsonElement Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var element = JsonElement.ParseValue(ref reader);
+        return IsText(element) ? element : throw new UnstorableTextException();
+    }
+
+    public override void Write(Utf8JsonWriter writer, JsonElement value, JsonSerializerOptions options) => value.WriteTo(writer);
+
+    private static bool IsText(JsonElement element)
+    {
+        try
+        {
+            return element.ValueKind switch
+            {
+                JsonValueKind.String => element.GetString() is not null,
+                JsonValueKind.Array => element.EnumerateArray().All(IsText),
+                JsonValueKind.Object => element.EnumerateObject().All(p => p.Name is not null && IsText(p.Value)),
+                _ => true,
+            };
+        }
+        catch (InvalidOperationException)
+        {
+            // The reader's refusal to decode an unpaired surrogate into UTF-16.
+            return false;
+        }
+    }
+}

@@ -97,7 +97,7 @@ internal static class JobEndpoints
         string? limit = null)
     {
         var caller = await PluginMindSession.RequireAsync(context);
-        var take = QueryLimit.Parse(limit, 100);
+        var take = Query.Int(limit, "limit", 100, 1, 1000);
         var (total, rows) = await jobs.ListAsync(caller.IsAdmin() ? null : caller.AccountId, take, ct);
         return dialect.Json200(new
         {

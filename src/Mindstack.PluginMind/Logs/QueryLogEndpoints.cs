@@ -17,7 +17,7 @@ internal static class QueryLogEndpoints
         CancellationToken ct, string? limit = null, string? user_id = null)
     {
         var caller = await PluginMindSession.RequireAsync(context);
-        var take = QueryLimit.Parse(limit, 50);
+        var take = Query.Int(limit, "limit", 50, 1, 1000);
         if (user_id is not null && user_id.Contains('\0', StringComparison.Ordinal))
         {
             // No account id holds NUL, and PostgreSQL cannot even compare one: a clear 422, never a database error.

@@ -2,6 +2,9 @@ using Mindstack.Platform.Http;
 
 namespace Mindstack.PluginMind.Processing;
 
+/// <summary>An analysis request that passed validation: the trimmed input and its workflow.</summary>
+internal sealed record ValidAnalysis(string Input, string Type);
+
 /// <summary>The body of <c>/process</c>, <c>/analyze</c> and <c>/analyze-async</c>.</summary>
 internal sealed record AnalysisRequest(string? UserInput, string? AnalysisType)
 {
@@ -14,27 +17,28 @@ internal sealed record AnalysisRequest(string? UserInput, string? AnalysisType)
     /// The checked input and type (default <c>crypto</c>), or a Validation problem (422) naming
     /// every bad field, as the original's pydantic model did.
     /// </summary>
-    public (string Input, string Type) Validate()
+    public ValidAnalysis Validate()
     {
-        var errors = new List<FieldError>();
+        var validation = new Validation();
         if (UserInput is null)
         {
-            errors.Add(new FieldError("user_input", "Field required"));
+            validation.Add("user_input", "Field required");
         }
         else if (string.IsNullOrWhiteSpace(UserInput))
         {
-            errors.Add(new FieldError("user_input", "User input cannot be empty or whitespace only"));
+            validation.Add("user_input", "User input cannot be empty or whitespace only");
         }
         else if (CharacterCount(UserInput) > MaxInputLength)
         {
-            errors.Add(new FieldError("user_input", $"String should have at most {MaxInputLength} characters"));
+            validation.Add("user_input", $"String should have at most {MaxInputLength} characters");
         }
         var type = AnalysisType?.Trim().ToLowerInvariant() ?? "crypto";
         if (!Types.Contains(type))
         {
-            errors.Add(new FieldError("analysis_type", $"Input should be {string.Join(", ", Types.Select(t => $"'{t}'"))}"));
+            validation.Add("analysis_type", $"Input should be {string.Join(", ", Types.Select(t => $"'{t}'"))}");
         }
-        return errors.Count > 0 ? throw Problem.Invalid(errors, "Invalid request payload.") : (UserInput!.Trim(), type);
+        validation.ThrowIfInvalid("Invalid request payload.");
+        return new ValidAnalysis(UserInput!.Trim(), type);
     }
 
     /// <summary>Characters as the original's pydantic model counted them: code points, so an emoji is one, not two UTF-16 units.</summary>

@@ -31,6 +31,14 @@ internal sealed class JsonSocketConnection : RealtimeConnection
     private string _closeReason = "";
     private int _closing;
 
+    /// <summary>
+    /// Channel messages that arrive before <see cref="JsonSocketOptions.OnConnected"/> has run wait
+    /// here (null once released), so what it sends — the current state — reaches the client before
+    /// any live frame, while nothing published after the join is lost.
+    /// </summary>
+    private List<byte[]>? _held = [];
+    private readonly Lock _holdLock = new();
+
     public JsonSocketConnection(string id, string api, RealtimeCaller caller, Dialect dialect,
         RealtimeOptions settings, RealtimeHub hub, RealtimeMetrics metrics, TimeProvider clock, ILogger logger)
         : base(id, RealtimeMetrics.Json, api, caller, hub)
@@ -47,7 +55,38 @@ internal sealed class JsonSocketConnection : RealtimeConnection
         });
     }
 
-    public override bool TryEnqueue(RealtimeMessage message) => _queue.Writer.TryWrite(message.JsonFrame);
+    public override bool TryEnqueue(RealtimeMessage message)
+    {
+        if (message.Channel.Length > 0)
+        {
+            lock (_holdLock)
+            {
+                if (_held is not null)
+                {
+                    if (_held.Count >= Math.Max(1, _settings.SendQueueCapacity))
+                    {
+                        return false;
+                    }
+                    _held.Add(message.JsonFrame);
+                    return true;
+                }
+            }
+        }
+        return _queue.Writer.TryWrite(message.JsonFrame);
+    }
+
+    /// <summary>Queues the held channel messages after what <see cref="JsonSocketOptions.OnConnected"/> sent; later ones queue directly.</summary>
+    private void ReleaseHeld()
+    {
+        lock (_holdLock)
+        {
+            foreach (var frame in _held ?? [])
+            {
+                Enqueue(frame);
+            }
+            _held = null;
+        }
+    }
 
     public override void DropForOverflow()
     {
@@ -105,9 +144,16 @@ internal sealed class JsonSocketConnection : RealtimeConnection
                 var sender = Task.Run(SendLoopAsync, CancellationToken.None);
                 try
                 {
-                    if (options.OnConnected is not null)
+                    try
                     {
-                        await options.OnConnected(this, _abort.Token);
+                        if (options.OnConnected is not null)
+                        {
+                            await options.OnConnected(this, _abort.Token);
+                        }
+                    }
+                    finally
+                    {
+                        ReleaseHeld();
                     }
                     await ReceiveLoopAsync(options);
                 }

@@ -29,7 +29,10 @@ public sealed class JsonSocketOptions
     /// </summary>
     public Func<HttpContext, RealtimeCaller, CancellationToken, ValueTask<IEnumerable<string>>>? Channels { get; set; }
 
-    /// <summary>Runs once the socket is open and joined (e.g. to send the current state).</summary>
+    /// <summary>
+    /// Runs once the socket is open and joined (e.g. to send the current state); channel messages
+    /// arriving meanwhile are sent after what it sends.
+    /// </summary>
     public Func<IRealtimeConnection, CancellationToken, ValueTask>? OnConnected { get; set; }
 
     /// <summary>
