@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Jobs;
-using Mindstack.Platform.Tests.Jobs;
 
 namespace Mindstack.Platform.Tests.Cluster;
 
