@@ -33,7 +33,8 @@ public static class MindraModule
         services.AddApi(MindraApi.Definition);
         services.AddApiDocument("mindra", "Mindra API",
             "AI agent orchestration: a query is routed to agents and run as an execution; wallet, API keys, idempotency and signed webhooks.");
-        services.AddOptions<MindraOptions>().Bind(configuration.GetSection(MindraOptions.Section));
+        services.AddOptions<MindraOptions>().BindConfiguration(MindraOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MindraOptions>, MindraOptionsValidator>());
         services.AddModelContributor<MindraModel>();
         services.AddMigrationsFrom(typeof(MindraModule).Assembly);
         services.TryAddScoped<AgentCatalogue>();

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
 namespace Mindstack.Mindra;
 
 /// <summary>Mindra's settings, from <c>Mindstack:Mindra:*</c>.</summary>
@@ -31,4 +34,26 @@ public sealed class MindraOptions
 
     /// <summary>The enterprise tier's agreed requests per day.</summary>
     public int EnterpriseRequestsPerDay { get; set; } = 1_000_000;
+}
+
+/// <summary>Refuses, at start, the development-only switch in Production and limits that cannot work.</summary>
+internal sealed class MindraOptionsValidator(IHostEnvironment environment) : IValidateOptions<MindraOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MindraOptions options)
+    {
+        var failures = new List<string>();
+        if (options.AllowInsecureAgentUrls && environment.IsProduction())
+        {
+            failures.Add($"{MindraOptions.Section}:AllowInsecureAgentUrls is for development and tests only and is refused in Production");
+        }
+        if (options.EnterpriseRequestsPerMinute < 1)
+        {
+            failures.Add($"{MindraOptions.Section}:EnterpriseRequestsPerMinute must be 1 or more");
+        }
+        if (options.EnterpriseRequestsPerDay < 1)
+        {
+            failures.Add($"{MindraOptions.Section}:EnterpriseRequestsPerDay must be 1 or more");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

@@ -28,6 +28,8 @@ public class MindPeekerFactory : MindstackFactory
     {
         WithSetting("Mindstack:Limits:RateLimitsEnabled", "false");
         WithSetting("Mindstack:MindPeeker:StartDelayMilliseconds", "3600000");
+        // Failed jobs retry at once: tests wait for outcomes, not for production backoffs.
+        WithSetting("Mindstack:Jobs:MaxRetryDelay", "00:00:00.200");
     }
 
     public async Task<PeekerUser> RegisterUserAsync(string tier = "basic")

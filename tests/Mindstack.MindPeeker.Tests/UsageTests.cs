@@ -7,20 +7,12 @@ namespace Mindstack.MindPeeker.Tests;
 /// <summary>A MindPeeker node on a database shared with other nodes.</summary>
 public sealed class MindPeekerNode(TestDatabase sharedDatabase) : MindPeekerFactory(sharedDatabase);
 
-/// <summary>The system clock moved by <see cref="Offset"/>, to see a month from the next one.</summary>
-public sealed class ShiftedClock : TimeProvider
-{
-    public TimeSpan Offset { get; set; }
-
-    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
-}
-
 /// <summary>A server whose clock the test can move forward.</summary>
 public sealed class ShiftedClockMindPeekerFactory : MindPeekerFactory
 {
     public ShiftedClockMindPeekerFactory() => WithServices(s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
 
-    public ShiftedClock Clock { get; } = new();
+    public ShiftingClock Clock { get; } = new();
 }
 
 /// <summary><c>usage.*.api_calls</c> on <c>GET /billing</c>: authenticated requests per account and calendar month.</summary>

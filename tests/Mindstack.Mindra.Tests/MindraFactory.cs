@@ -20,6 +20,8 @@ public sealed class MindraFactory : MindstackFactory
         WithSetting("Mindstack:Mindra:AllowInsecureAgentUrls", "true");
         WithSetting("Mindstack:Webhooks:AllowPrivateTargets", "true");
         WithSetting("Mindstack:Jobs:PollMilliseconds", "200");
+        // Failed jobs retry at once: tests wait for outcomes, not for production backoffs.
+        WithSetting("Mindstack:Jobs:MaxRetryDelay", "00:00:00.200");
     }
 
     /// <summary>A new account with a Mindra key (all permissions unless named), as <c>keys create --api mindra</c> makes it.</summary>

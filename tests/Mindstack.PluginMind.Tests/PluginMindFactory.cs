@@ -31,6 +31,8 @@ public class PluginMindFactory : MindstackFactory
         WithSetting("Mindstack:PluginMind:AllowedOrigins:0", FrontEnd);
         WithSetting("Mindstack:PluginMind:AdminEmails:0", "admin@example.test");
         WithSetting("Mindstack:Limits:RateLimitsEnabled", "false");
+        // Failed jobs retry at once: tests wait for outcomes, not for production backoffs.
+        WithSetting("Mindstack:Jobs:MaxRetryDelay", "00:00:00.200");
     }
 
     public GoogleStandIn Google { get; }

@@ -174,7 +174,7 @@ public sealed class SlowEngineTests(SlowEngineFactory factory) : IClassFixture<S
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var jobId = (await factory.ReadJsonAsync(response)).GetProperty("job_id").GetString()!;
 
-        // Two attempts (the second after the queue's 5 s backoff), each stopped at its own deadline.
+        // Two attempts (the second after the queue's backoff, capped in tests), each stopped at its own deadline.
         var job = await factory.WaitForJobAsync(jobId, TimeSpan.FromSeconds(60), client);
         Assert.Equal("failed", job.GetProperty("status").GetString());
         Assert.Contains("did not finish within 0.4 s", job.GetProperty("error").GetString(), StringComparison.Ordinal);

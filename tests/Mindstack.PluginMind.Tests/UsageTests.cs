@@ -4,16 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Mindstack.PluginMind.Tests;
 
-/// <summary>The real clock plus an offset the test moves forward (timers keep working; months can be crossed).</summary>
-public sealed class ShiftingClock : TimeProvider
-{
-    private long _offsetTicks;
-
-    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
-}
-
 /// <summary>PluginMind with a free tier of 2 queries a month, rate limits on, and a clock the test moves.</summary>
 public sealed class UsageFactory : PluginMindFactory
 {

@@ -1,102 +1,118 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Mindstack.Testing;
 
-/// <summary>A request the receiver got.</summary>
+/// <summary>A request the receiver got, exactly as sent.</summary>
 public sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body)
 {
     public string Text => Encoding.UTF8.GetString(Body);
+
+    public JsonElement Json => JsonDocument.Parse(Body).RootElement.Clone();
+
+    public string Header(string name) => Headers.TryGetValue(name, out var value) ? value : "";
 }
 
 /// <summary>
-/// The outside world for a test: an HTTP server on loopback (a registered agent, a webhook
-/// endpoint) that records what it receives and answers with the test's handler.
+/// The outside world for a test: a real HTTP server on 127.0.0.1 (a registered agent, a webhook
+/// endpoint, a provider) that records every request and answers as the test says — with
+/// <see cref="Respond"/> when set, else the handler given at construction (default 200 <c>{}</c>),
+/// or 200 <c>ok</c> for one made by <see cref="StartAsync"/>.
 /// </summary>
 public sealed class LoopbackReceiver : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly Func<ReceivedRequest, Task<(int Status, string Body)>> _handler;
-    private readonly Task _loop;
+    private readonly WebApplication _app;
+    private readonly Func<ReceivedRequest, Task<(int Status, string Body)>>? _handler;
 
     public LoopbackReceiver(Func<ReceivedRequest, Task<(int Status, string Body)>>? handler = null)
+        : this(handler ?? (_ => Task.FromResult((200, "{}"))), start: true)
     {
-        _handler = handler ?? (_ => Task.FromResult((200, "{}")));
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
     }
 
-    public int Port { get; }
+    private LoopbackReceiver(Func<ReceivedRequest, Task<(int Status, string Body)>>? handler, bool start)
+    {
+        _handler = handler;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        _app = builder.Build();
+        _app.Run(HandleAsync);
+        if (start)
+        {
+            _app.StartAsync().GetAwaiter().GetResult();
+            Port = ListeningPort();
+        }
+    }
+
+    public int Port { get; private set; }
+
+    /// <summary>Every request received, in order.</summary>
+    public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
+
+    /// <summary>The same as <see cref="Received"/>.</summary>
+    public ConcurrentQueue<ReceivedRequest> Requests => Received;
+
+    /// <summary>How to answer, overriding the handler; null answers as constructed.</summary>
+    public Func<HttpContext, ReceivedRequest, Task>? Respond { get; set; }
 
     public string Url(string path = "/hook") => $"http://127.0.0.1:{Port}{path}";
 
-    public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
+    public IReadOnlyList<ReceivedRequest> On(string path) => Received.Where(r => r.Path == path).ToList();
+
+    /// <summary>A receiver answering 200 <c>ok</c> unless <see cref="Respond"/> says otherwise.</summary>
+    public static async Task<LoopbackReceiver> StartAsync()
+    {
+        var receiver = new LoopbackReceiver(null, start: false);
+        await receiver._app.StartAsync();
+        receiver.Port = receiver.ListeningPort();
+        return receiver;
+    }
 
     /// <summary>Waits (generously) until a received request matches.</summary>
-    public async Task<ReceivedRequest> WaitForAsync(Func<ReceivedRequest, bool> match, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Received.FirstOrDefault(match) is { } found)
-            {
-                return found;
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("No matching request arrived");
-    }
+    public async Task<ReceivedRequest> WaitForAsync(Func<ReceivedRequest, bool> match, TimeSpan? timeout = null) =>
+        (await Eventually.UntilAsync(() => Task.FromResult(Received.FirstOrDefault(match)), found => found is not null,
+            "a matching request", timeout ?? TimeSpan.FromSeconds(60)))!;
 
-    private async Task LoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
+    private int ListeningPort() =>
+        new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
 
-    private async Task HandleAsync(HttpListenerContext context)
+    private async Task HandleAsync(HttpContext context)
     {
         using var buffer = new MemoryStream();
-        await context.Request.InputStream.CopyToAsync(buffer);
-        var headers = context.Request.Headers.AllKeys.Where(k => k is not null)
-            .ToDictionary(k => k!, k => context.Request.Headers[k] ?? "", StringComparer.OrdinalIgnoreCase);
-        var request = new ReceivedRequest(context.Request.Url?.AbsolutePath ?? "/", headers, buffer.ToArray());
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var request = new ReceivedRequest(context.Request.Path.Value ?? "/", headers, buffer.ToArray());
         Received.Enqueue(request);
-        try
+        if (Respond is { } respond)
+        {
+            await respond(context, request);
+        }
+        else if (_handler is not null)
         {
             var (status, body) = await _handler(request);
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
-            var bytes = Encoding.UTF8.GetBytes(body);
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
+            await context.Response.WriteAsync(body, context.RequestAborted);
         }
-        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+        else
         {
+            await context.Response.WriteAsync("ok", context.RequestAborted);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
-        _listener.Close();
-        await _loop;
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _app.StopAsync(stopping.Token);
+        await _app.DisposeAsync();
     }
 }

@@ -1,3 +1,9 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform;
+using Mindstack.Platform.Storage;
+using Mindstack.Server;
+using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace Mindstack.Testing;
@@ -5,10 +11,19 @@ namespace Mindstack.Testing;
 /// <summary>
 /// The provider matrix: SQLite always; PostgreSQL when <c>./test.sh</c> sets
 /// <c>MINDSTACK_TEST_PROVIDER=postgres</c> and <c>MINDSTACK_TEST_POSTGRES</c> (a connection string to
-/// a throwaway server). Each test database is new and dropped afterwards.
+/// a throwaway server). Each test database is new and dropped afterwards. On PostgreSQL it is a copy
+/// of a template migrated once per migration set (<c>CREATE DATABASE … TEMPLATE</c>), so a test
+/// starts on a current schema instead of migrating an empty database.
 /// </summary>
 public sealed class TestDatabase : IDisposable
 {
+    // Any constant shared by every test process: it serializes building the template.
+    private const long TemplateLockKey = 0x6D737470_6C000001;
+    private static readonly Lock TemplateGate = new();
+    private const string SqliteFile = "mindstack.db";
+    private static readonly string TemplateFolder = Path.Combine(Path.GetTempPath(), "mindstack-template");
+    private static string? _template;
+    private static string? _sqliteTemplate;
     private readonly string? _adminConnectionString;
     private readonly string? _databaseName;
 
@@ -37,6 +52,7 @@ public sealed class TestDatabase : IDisposable
         Directory.CreateDirectory(dataDirectory);
         if (!UsePostgres)
         {
+            File.Copy(SqliteTemplate(), Path.Combine(dataDirectory, SqliteFile));
             return new TestDatabase(dataDirectory, null, null, null);
         }
         var admin = Environment.GetEnvironmentVariable("MINDSTACK_TEST_POSTGRES")
@@ -45,11 +61,103 @@ public sealed class TestDatabase : IDisposable
         using (var connection = new NpgsqlConnection(admin))
         {
             connection.Open();
-            using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE \"{Template(admin)}\"", connection);
             command.ExecuteNonQuery();
         }
         var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
         return new TestDatabase(dataDirectory, builder.ToString(), admin, name);
+    }
+
+    /// <summary>A SQLite file migrated once per test process, copied into each test's data folder.</summary>
+    private static string SqliteTemplate()
+    {
+        lock (TemplateGate)
+        {
+            if (_sqliteTemplate is not null)
+            {
+                return _sqliteTemplate;
+            }
+            var folder = Path.Combine(Path.GetTempPath(), "mindstack-template-" + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(folder);
+            using (var services = Services("", folder))
+            {
+                services.MigrateDatabaseAsync().GetAwaiter().GetResult();
+                var settings = DatabaseSettings.FromConfiguration(services.GetRequiredService<IConfiguration>());
+                // Closing its pooled connections checkpoints the WAL into the file, so the file alone is the database.
+                using var connection = new SqliteConnection(settings.ConnectionString);
+                SqliteConnection.ClearPool(connection);
+            }
+            return _sqliteTemplate = Path.Combine(folder, SqliteFile);
+        }
+    }
+
+    /// <summary>
+    /// The migrated template of this migration set, built once by whichever test process gets the
+    /// advisory lock first (the test projects run in parallel); its name carries the set's digest,
+    /// so a changed migration gets a template of its own.
+    /// </summary>
+    private static string Template(string admin)
+    {
+        lock (TemplateGate)
+        {
+            if (_template is not null)
+            {
+                return _template;
+            }
+            string fingerprint;
+            using (var services = Services(admin, TemplateFolder))
+            using (var scope = services.CreateScope())
+            {
+                fingerprint = scope.ServiceProvider.GetRequiredService<MigrationRunner>().SchemaFingerprint();
+            }
+            var template = "mindstack_tpl_" + fingerprint[..20];
+            using var connection = new NpgsqlConnection(admin);
+            connection.Open();
+            Execute(connection, $"SELECT pg_advisory_lock({TemplateLockKey})");
+            try
+            {
+                using var exists = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = @name", connection);
+                exists.Parameters.AddWithValue("name", template);
+                if ((long)exists.ExecuteScalar()! == 0)
+                {
+                    // Built under another name and renamed when complete: a run that dies midway leaves no half template.
+                    var building = template + "_building";
+                    Execute(connection, $"DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)");
+                    Execute(connection, $"CREATE DATABASE \"{building}\"");
+                    var target = new NpgsqlConnectionStringBuilder(admin) { Database = building, Pooling = false }.ToString();
+                    using (var services = Services(target, TemplateFolder))
+                    {
+                        services.MigrateDatabaseAsync().GetAwaiter().GetResult();
+                    }
+                    Execute(connection, $"ALTER DATABASE \"{building}\" RENAME TO \"{template}\"");
+                }
+            }
+            finally
+            {
+                Execute(connection, $"SELECT pg_advisory_unlock({TemplateLockKey})");
+            }
+            return _template = template;
+        }
+    }
+
+    private static ServiceProvider Services(string connectionString, string dataDirectory)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["data"] = dataDirectory,
+            ["Mindstack:Database"] = connectionString,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddMindstack(configuration);
+        return services.BuildServiceProvider();
+    }
+
+    private static void Execute(NpgsqlConnection connection, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
     }
 
     public void Dispose()

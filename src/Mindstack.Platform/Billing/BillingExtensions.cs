@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Billing;
@@ -10,7 +11,9 @@ public static class BillingExtensions
     /// <summary>The credit ledger and payments (<c>Mindstack:Billing:*</c>).</summary>
     public static IServiceCollection AddMindstackBilling(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton(_ => BillingSettings.FromConfiguration(configuration));
+        services.AddOptions<BillingSettings>().BindConfiguration(BillingSettings.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BillingSettings>, BillingSettingsValidator>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<BillingSettings>>().Value);
         services.AddModelContributor<BillingModel>();
         services.TryAddScoped<ICreditLedger, CreditLedger>();
         services.TryAddScoped<IPayments, Payments>();

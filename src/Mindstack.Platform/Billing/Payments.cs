@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Storage;
 
@@ -240,11 +240,19 @@ internal sealed class Payments(
             p.FailureMessage, p.CreatedAt);
 }
 
-/// <summary><c>Mindstack:Billing:PaymentProvider</c> (default <c>sandbox</c>).</summary>
+/// <summary><c>Mindstack:Billing:PaymentProvider</c> (default <c>sandbox</c>), bound and validated at start.</summary>
 public sealed class BillingSettings
 {
-    public string PaymentProvider { get; init; } = SandboxPaymentProvider.ProviderName;
+    public const string Section = "Mindstack:Billing";
 
-    public static BillingSettings FromConfiguration(IConfiguration configuration) =>
-        new() { PaymentProvider = configuration["Mindstack:Billing:PaymentProvider"] is { Length: > 0 } name ? name : SandboxPaymentProvider.ProviderName };
+    public string PaymentProvider { get; set; } = SandboxPaymentProvider.ProviderName;
+}
+
+/// <summary>Refuses an empty <c>Mindstack:Billing:PaymentProvider</c>, naming it.</summary>
+internal sealed class BillingSettingsValidator : IValidateOptions<BillingSettings>
+{
+    public ValidateOptionsResult Validate(string? name, BillingSettings settings) =>
+        string.IsNullOrWhiteSpace(settings.PaymentProvider)
+            ? ValidateOptionsResult.Fail($"{BillingSettings.Section}:PaymentProvider must name a payment provider (e.g. {SandboxPaymentProvider.ProviderName})")
+            : ValidateOptionsResult.Success;
 }

@@ -146,7 +146,7 @@ internal sealed class JobWorkerService(
             : permanent ? exception.Message : $"{exception.GetType().Name}: {exception.Message}";
         DateTime? retryAt = permanent || job.Attempt >= job.MaxAttempts
             ? null
-            : clock.GetUtcNow().UtcDateTime + registration.Options.Backoff(job.Attempt);
+            : clock.GetUtcNow().UtcDateTime + settings.RetryDelay(registration.Options.Backoff(job.Attempt));
         // Whatever the handler left unsaved belongs to the failed attempt.
         scope.ServiceProvider.GetRequiredService<Storage.MindstackDbContext>().ChangeTracker.Clear();
         try

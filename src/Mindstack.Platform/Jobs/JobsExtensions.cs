@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
 
@@ -11,7 +12,10 @@ public static class JobsExtensions
     /// <summary>The durable job queue, its workers (<c>Mindstack:Jobs:*</c>), schedules and metrics.</summary>
     public static IServiceCollection AddMindstackJobs(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton(_ => JobsSettings.FromConfiguration(configuration));
+        services.AddOptions<JobsSettings>().BindConfiguration(JobsSettings.Section)
+            .PostConfigure(settings => settings.ApplyNumericKeys()).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobsSettings>, JobsSettingsValidator>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<JobsSettings>>().Value);
         services.TryAddSingleton<WorkSignals>();
         services.ConfigureDbContext<MindstackDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<WorkSignals>()));
         services.AddModelContributor<JobsModel>();

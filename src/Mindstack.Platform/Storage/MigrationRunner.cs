@@ -1,4 +1,6 @@
 using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
@@ -33,7 +35,7 @@ public sealed class MigrationAssemblies
 /// <summary>
 /// Applies pending migrations at start, each in its own transaction, recording them in
 /// <c>__mindstack_migrations</c>. On PostgreSQL an advisory lock keeps two starting nodes from
-/// migrating at once.
+/// migrating at once. A database that is already current costs one query and takes no lock.
 /// </summary>
 public sealed class MigrationRunner(
     MindstackDbContext db,
@@ -47,15 +49,21 @@ public sealed class MigrationRunner(
         var migrations = assemblies.Discover();
         var applied = new List<string>();
         await db.Database.OpenConnectionAsync(cancellationToken);
+        var locked = false;
         try
         {
+            if (db.Provider == DatabaseProvider.Sqlite)
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
+            if (await IsCurrentAsync(migrations, cancellationToken))
+            {
+                return applied;
+            }
             if (db.Provider == DatabaseProvider.Postgres)
             {
                 await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({AdvisoryLockKey})", cancellationToken);
-            }
-            else
-            {
-                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+                locked = true;
             }
             await db.Database.ExecuteSqlRawAsync(
                 "CREATE TABLE IF NOT EXISTS __mindstack_migrations (id varchar(200) NOT NULL PRIMARY KEY, applied_at varchar(40) NOT NULL)",
@@ -85,12 +93,49 @@ public sealed class MigrationRunner(
         }
         finally
         {
-            if (db.Provider == DatabaseProvider.Postgres)
+            if (locked)
             {
                 await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({AdvisoryLockKey})", CancellationToken.None);
             }
             await db.Database.CloseConnectionAsync();
         }
         return applied;
+    }
+
+    /// <summary>
+    /// A digest of the migration set as this provider would run it (ids and generated SQL), without
+    /// touching the database: equal digests mean equal schemas (tests key template databases on it).
+    /// </summary>
+    public string SchemaFingerprint()
+    {
+        var generator = db.GetService<IMigrationsSqlGenerator>();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var migration in assemblies.Discover())
+        {
+            var builder = new MigrationBuilder(db.Database.ProviderName);
+            migration.Up(builder, db.Provider);
+            hash.AppendData(Encoding.UTF8.GetBytes(migration.Id + "\n"));
+            foreach (var command in generator.Generate(builder.Operations))
+            {
+                hash.AppendData(Encoding.UTF8.GetBytes(command.CommandText + "\n"));
+            }
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>True when every migration is recorded: the common start, so it runs without the lock.</summary>
+    private async Task<bool> IsCurrentAsync(IReadOnlyList<SchemaMigration> migrations, CancellationToken cancellationToken)
+    {
+        var exists = db.Provider == DatabaseProvider.Postgres
+            ? "SELECT CAST(count(*) AS integer) AS \"Value\" FROM pg_tables WHERE tablename = '__mindstack_migrations' AND schemaname = current_schema()"
+            : "SELECT count(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = '__mindstack_migrations'";
+        if ((await db.Database.SqlQueryRaw<int>(exists).ToListAsync(cancellationToken)).Single() == 0)
+        {
+            return false;
+        }
+        var done = (await db.Database
+            .SqlQueryRaw<string>("SELECT id AS \"Value\" FROM __mindstack_migrations")
+            .ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        return migrations.All(m => done.Contains(m.Id));
     }
 }

@@ -1,35 +1,63 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Mindstack.Platform.Webhooks;
 
 /// <summary>
-/// <c>Mindstack:Webhooks:*</c>: <c>AllowPrivateTargets</c> (default false: refuse loopback, private,
-/// link-local and other non-public targets), <c>AllowedTargets</c> (exceptions the operator
-/// trusts: <c>host</c>, <c>host:port</c>, an address or a CIDR range, comma-separated) and
-/// <c>TimeoutSeconds</c> (default 10, per attempt, redirects included).
+/// <c>Mindstack:Webhooks:*</c>, bound and validated at start: <c>AllowPrivateTargets</c> (default
+/// false: refuse loopback, private, link-local and other non-public targets), <c>AllowedTargets</c>
+/// (exceptions the operator trusts: <c>host</c>, <c>host:port</c>, an address or a CIDR range,
+/// comma-separated) and <c>Timeout</c> (default 10 s, per attempt, redirects included; the older
+/// <c>TimeoutSeconds</c> is still read and wins).
 /// </summary>
 public sealed class WebhookSettings
 {
-    public bool AllowPrivateTargets { get; init; }
+    public const string Section = "Mindstack:Webhooks";
 
-    public IReadOnlyList<string> AllowedTargets { get; init; } = [];
+    public bool AllowPrivateTargets { get; set; }
 
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The exceptions as configured: one comma-, semicolon- or space-separated string.</summary>
+    [ConfigurationKeyName("AllowedTargets")]
+    public string? AllowedTargetsText { get; set; }
 
-    public static WebhookSettings FromConfiguration(IConfiguration configuration)
+    public IReadOnlyList<string> AllowedTargets =>
+        (AllowedTargetsText ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The older spelling of <see cref="Timeout"/>, in seconds.</summary>
+    public double? TimeoutSeconds { get; set; }
+
+    internal void ApplyNumericKeys()
     {
-        var section = configuration.GetSection("Mindstack:Webhooks");
-        return new WebhookSettings
+        if (TimeoutSeconds is { } seconds)
         {
-            AllowPrivateTargets = bool.TryParse(section["AllowPrivateTargets"], out var allow) && allow,
-            AllowedTargets = (section["AllowedTargets"] ?? "")
-                .Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Timeout = double.TryParse(section["TimeoutSeconds"], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-                ? TimeSpan.FromSeconds(seconds)
-                : TimeSpan.FromSeconds(10),
-        };
+            Timeout = TimeSpan.FromSeconds(seconds);
+        }
+    }
+}
+
+/// <summary>Refuses a start with a bad <c>Mindstack:Webhooks:*</c> value, naming the setting.</summary>
+internal sealed class WebhookSettingsValidator : IValidateOptions<WebhookSettings>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookSettings settings)
+    {
+        var failures = new List<string>();
+        const string at = WebhookSettings.Section + ":";
+        if (settings.Timeout <= TimeSpan.Zero)
+        {
+            failures.Add(settings.TimeoutSeconds is null ? $"{at}Timeout must be more than zero" : $"{at}TimeoutSeconds must be more than 0");
+        }
+        foreach (var entry in settings.AllowedTargets)
+        {
+            if (entry.Contains('/', StringComparison.Ordinal) && !IPNetwork.TryParse(entry, out _))
+            {
+                failures.Add($"{at}AllowedTargets entry '{entry}' is not a CIDR range");
+            }
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
 

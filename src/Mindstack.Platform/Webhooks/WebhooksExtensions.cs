@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Mindstack.Platform.Events;
 using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Observability;
@@ -13,7 +14,10 @@ public static class WebhooksExtensions
     /// <summary>Subscriptions, signed deliveries as jobs, the SSRF guard (<c>Mindstack:Webhooks:*</c>). Needs Jobs and Events first.</summary>
     public static IServiceCollection AddMindstackWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton(_ => WebhookSettings.FromConfiguration(configuration));
+        services.AddOptions<WebhookSettings>().BindConfiguration(WebhookSettings.Section)
+            .PostConfigure(settings => settings.ApplyNumericKeys()).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookSettings>, WebhookSettingsValidator>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<WebhookSettings>>().Value);
         services.TryAddSingleton<WebhookTargetGuard>();
         services.TryAddSingleton<WebhookSender>();
         services.AddModelContributor<WebhooksModel>();

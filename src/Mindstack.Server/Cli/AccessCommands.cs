@@ -26,8 +26,8 @@ internal static class AccessCommands
                             EmailVerified = true,
                         },
                         OperatorPolicy));
-                    Console.WriteLine($"created account {account.Id} {account.Email} role={account.Role}");
-                    Console.WriteLine(account.Id);
+                    context.Output.WriteLine($"created account {account.Id} {account.Email} role={account.Role}");
+                    context.Output.WriteLine(account.Id);
                     return 0;
                 }
             case "set-role":
@@ -36,7 +36,7 @@ internal static class AccessCommands
                     var role = context.Required("--role");
                     var account = await accounts.FindByEmailAsync(email) ?? throw new CliUsageException($"no account with email {email}");
                     await Run(() => accounts.SetRoleAsync(account.Id, role));
-                    Console.WriteLine($"{account.Id} {account.Email} role={role}");
+                    context.Output.WriteLine($"{account.Id} {account.Email} role={role}");
                     return 0;
                 }
             case "set-tier":
@@ -45,7 +45,7 @@ internal static class AccessCommands
                     var tier = context.Required("--tier");
                     var account = await accounts.FindByEmailAsync(email) ?? throw new CliUsageException($"no account with email {email}");
                     await Run(() => accounts.SetTierAsync(account.Id, tier));
-                    Console.WriteLine($"{account.Id} {account.Email} tier={tier}");
+                    context.Output.WriteLine($"{account.Id} {account.Email} tier={tier}");
                     return 0;
                 }
             default:
@@ -79,10 +79,10 @@ internal static class AccessCommands
                         Sandbox = context.Flag("--sandbox"),
                         Permissions = permissions,
                     }));
-                    Console.WriteLine($"created key {created.Key.Id} ({created.Key.Api}{(created.Key.Sandbox ? ", sandbox" : "")}) " +
+                    context.Output.WriteLine($"created key {created.Key.Id} ({created.Key.Api}{(created.Key.Sandbox ? ", sandbox" : "")}) " +
                         $"for {account.Email}, permissions: {(created.Key.Permissions.Length == 0 ? "(none)" : created.Key.Permissions)}");
-                    Console.WriteLine("The key is shown only now; store it safely:");
-                    Console.WriteLine(created.PlainKey);
+                    context.Output.WriteLine("The key is shown only now; store it safely:");
+                    context.Output.WriteLine(created.PlainKey);
                     return 0;
                 }
             case "revoke":
@@ -90,10 +90,10 @@ internal static class AccessCommands
                     var id = context.Required("--id");
                     if (!await keys.RevokeAsync(id))
                     {
-                        await Console.Error.WriteLineAsync($"no active key with id {id}");
+                        await context.Error.WriteLineAsync($"no active key with id {id}");
                         return 1;
                     }
-                    Console.WriteLine($"revoked {id}");
+                    context.Output.WriteLine($"revoked {id}");
                     return 0;
                 }
             default:

@@ -45,12 +45,12 @@ internal static class AiCommand
                 "translate" => await ai.TranslateAsync(context.Required("--text"), context.Required("--to")),
                 _ => throw new CliUsageException($"unknown ai command '{verb}' (routes, check, summarize, key-points, sentiment, moderate, entities, detect, plan, classify, translate)"),
             };
-            Console.WriteLine(JsonSerializer.Serialize(output, Json));
+            context.Output.WriteLine(JsonSerializer.Serialize(output, Json));
             return 0;
         }
         catch (Problem problem)
         {
-            await Console.Error.WriteLineAsync($"{problem.Kind}: {problem.Message}");
+            await context.Error.WriteLineAsync($"{problem.Kind}: {problem.Message}");
             return 1;
         }
     }

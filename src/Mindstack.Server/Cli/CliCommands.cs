@@ -48,19 +48,26 @@ internal static class CliCommands
         return -1;
     }
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    /// <summary>
+    /// Runs a command writing to <paramref name="output"/> and <paramref name="error"/>, with
+    /// <paramref name="settings"/> over the configuration (tests run the CLI in-process this way).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         // The command and its words first, the host options that came before it after them.
         var at = CommandIndex(args);
         args = [.. args[at..], .. args[..at]];
-        await using var context = await CliContext.CreateAsync(args);
+        await using var context = await CliContext.CreateAsync(args, output, error, settings);
         try
         {
             return await Commands[args[0]](context);
         }
         catch (CliUsageException usage)
         {
-            await Console.Error.WriteLineAsync(usage.Message);
+            await error.WriteLineAsync(usage.Message);
             return 2;
         }
     }
@@ -70,7 +77,7 @@ internal static class CliCommands
     {
         var runner = context.Services.GetRequiredService<MigrationRunner>();
         var applied = await runner.MigrateAsync();
-        Console.WriteLine(applied.Count == 0 ? "schema is current" : $"applied {applied.Count} migration(s): {string.Join(", ", applied)}");
+        context.Output.WriteLine(applied.Count == 0 ? "schema is current" : $"applied {applied.Count} migration(s): {string.Join(", ", applied)}");
         return 0;
     }
 }
@@ -83,28 +90,41 @@ internal sealed class CliContext : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly AsyncServiceScope _scope;
 
-    private CliContext(WebApplication app, string[] args)
+    private CliContext(WebApplication app, string[] args, TextWriter output, TextWriter error)
     {
         _app = app;
         _scope = app.Services.CreateAsyncScope();
         Args = args;
+        Output = output;
+        Error = error;
     }
 
     public string[] Args { get; }
 
+    /// <summary>Where results go (standard output outside tests).</summary>
+    public TextWriter Output { get; }
+
+    /// <summary>Where the operator's mistakes go (standard error outside tests).</summary>
+    public TextWriter Error { get; }
+
     public IServiceProvider Services => _scope.ServiceProvider;
 
-    public static async Task<CliContext> CreateAsync(string[] args)
+    public static async Task<CliContext> CreateAsync(string[] args, TextWriter output, TextWriter error,
+        IReadOnlyDictionary<string, string?>? settings)
     {
         // Only --data reaches configuration; the command's own options are read by the command.
         var dataIndex = Array.IndexOf(args, "--data");
         string[] hostArgs = dataIndex >= 0 && dataIndex + 1 < args.Length ? ["--data", args[dataIndex + 1]] : [];
         var builder = WebApplication.CreateBuilder(hostArgs);
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
         builder.Logging.ClearProviders();
         builder.Services.AddMindstack(builder.Configuration);
         var app = builder.Build();
         await app.Services.MigrateDatabaseAsync();
-        return new CliContext(app, args);
+        return new CliContext(app, args, output, error);
     }
 
     /// <summary>The value of <c>--name VALUE</c>, or null.</summary>

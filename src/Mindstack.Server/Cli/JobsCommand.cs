@@ -18,18 +18,18 @@ internal static class JobsCommand
         switch (context.Args.Length > 1 ? context.Args[1] : "stats")
         {
             case "stats":
-                await StatsAsync(admin);
+                await StatsAsync(context, admin);
                 return 0;
             case "dead":
                 var limit = int.TryParse(context.Option("--limit"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 50;
-                await DeadAsync(admin, limit);
+                await DeadAsync(context, admin, limit);
                 return 0;
             case "retry":
-                return await RetryAsync(admin, context.Required("--id"));
+                return await RetryAsync(context, admin, context.Required("--id"));
             case "schedules":
                 foreach (var s in await context.Services.GetRequiredService<IJobSchedules>().ListAsync())
                 {
-                    Console.WriteLine($"{s.Name}\t{s.Cron}\t{s.Type}\t{(s.Active ? "active" : "paused")}\tnext {s.NextRunAt:O}\tlast {s.LastRunAt?.ToString("O", CultureInfo.InvariantCulture) ?? "-"}");
+                    context.Output.WriteLine($"{s.Name}\t{s.Cron}\t{s.Type}\t{(s.Active ? "active" : "paused")}\tnext {s.NextRunAt:O}\tlast {s.LastRunAt?.ToString("O", CultureInfo.InvariantCulture) ?? "-"}");
                 }
                 return 0;
             default:
@@ -37,44 +37,44 @@ internal static class JobsCommand
         }
     }
 
-    private static async Task StatsAsync(JobAdmin admin)
+    private static async Task StatsAsync(CliContext context, JobAdmin admin)
     {
         var counts = await admin.CountsAsync();
         var states = Enum.GetValues<JobState>();
-        Console.WriteLine(string.Join("\t", states.Select(Name).Prepend("type")));
+        context.Output.WriteLine(string.Join("\t", states.Select(Name).Prepend("type")));
         foreach (var type in counts.Select(c => c.Type).Distinct())
         {
-            Console.WriteLine(string.Join("\t", states.Select(s => Count(counts.Where(c => c.Type == type), s)).Prepend(type)));
+            context.Output.WriteLine(string.Join("\t", states.Select(s => Count(counts.Where(c => c.Type == type), s)).Prepend(type)));
         }
-        Console.WriteLine(string.Join("\t", states.Select(s => Count(counts, s)).Prepend("total")));
+        context.Output.WriteLine(string.Join("\t", states.Select(s => Count(counts, s)).Prepend("total")));
     }
 
-    private static async Task DeadAsync(JobAdmin admin, int limit)
+    private static async Task DeadAsync(CliContext context, JobAdmin admin, int limit)
     {
         var dead = await admin.DeadAsync(limit);
         if (dead.Count == 0)
         {
-            Console.WriteLine("no dead jobs");
+            context.Output.WriteLine("no dead jobs");
             return;
         }
         foreach (var job in dead)
         {
             var when = job.CompletedAt?.ToString("O", CultureInfo.InvariantCulture) ?? "-";
-            Console.WriteLine($"{job.Id}\t{job.Type}\tattempts {job.Attempts}/{job.MaxAttempts}\tdead at {when}\t{job.LastError}");
+            context.Output.WriteLine($"{job.Id}\t{job.Type}\tattempts {job.Attempts}/{job.MaxAttempts}\tdead at {when}\t{job.LastError}");
         }
     }
 
-    private static async Task<int> RetryAsync(JobAdmin admin, string id)
+    private static async Task<int> RetryAsync(CliContext context, JobAdmin admin, string id)
     {
         try
         {
             var job = await admin.RetryAsync(id);
-            Console.WriteLine($"{job.Id} is pending again ({job.Type})");
+            context.Output.WriteLine($"{job.Id} is pending again ({job.Type})");
             return 0;
         }
         catch (Problem problem)
         {
-            await Console.Error.WriteLineAsync(problem.Message);
+            await context.Error.WriteLineAsync(problem.Message);
             return 1;
         }
     }

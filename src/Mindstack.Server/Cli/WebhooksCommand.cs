@@ -46,15 +46,15 @@ internal static class WebhooksCommand
                             Secret = context.Option("--secret"),
                             Description = context.Option("--description"),
                         }));
-                    Console.WriteLine($"created webhook {created.Id} ({api}) for {account.Email}: {created.Url} events {string.Join(',', created.Events)}");
-                    Console.WriteLine($"secret {created.Secret}");
-                    Console.WriteLine(created.Id);
+                    context.Output.WriteLine($"created webhook {created.Id} ({api}) for {account.Email}: {created.Url} events {string.Join(',', created.Events)}");
+                    context.Output.WriteLine($"secret {created.Secret}");
+                    context.Output.WriteLine(created.Id);
                     return 0;
                 }
             case "list":
                 foreach (var webhook in await webhooks.ListAsync(account.Id, api))
                 {
-                    Console.WriteLine($"{webhook.Id}\t{(webhook.Active ? "active" : "inactive")}\t{webhook.Url}\t{string.Join(',', webhook.Events)}" +
+                    context.Output.WriteLine($"{webhook.Id}\t{(webhook.Active ? "active" : "inactive")}\t{webhook.Url}\t{string.Join(',', webhook.Events)}" +
                         $"\t{(webhook.AggregateId is null ? "account" : "only " + webhook.AggregateId)}\t{webhook.LastTriggeredAt?.ToString("O") ?? "never"}");
                 }
                 return 0;
@@ -63,10 +63,10 @@ internal static class WebhooksCommand
                     var id = context.Required("--id");
                     if (!await webhooks.DeleteAsync(account.Id, api, id))
                     {
-                        Console.WriteLine($"No webhook '{id}' of {account.Email} on {api}");
+                        context.Output.WriteLine($"No webhook '{id}' of {account.Email} on {api}");
                         return 1;
                     }
-                    Console.WriteLine($"deleted webhook {id}");
+                    context.Output.WriteLine($"deleted webhook {id}");
                     return 0;
                 }
         }

@@ -11,20 +11,15 @@ using Mindstack.Platform.Tests.Accounts;
 namespace Mindstack.Platform.Tests.Access;
 
 /// <summary>
-/// The operator commands of the published server binary, run as processes against the data
-/// folder (and database) of a server that is running at the same time.
+/// The operator commands, run in-process against the data folder (and database) of a published
+/// server that is running at the same time; one test runs the published binary's CLI itself.
 /// </summary>
 public sealed class CliTests
 {
-    private sealed record CliResult(int ExitCode, string Output, string Error)
-    {
-        public string LastLine => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
-    }
+    private static Task<CliResult> RunAsync(TestDatabase database, params string[] args) => Cli.RunAsync(database, args);
 
-    private static Task<CliResult> RunAsync(TestDatabase database, params string[] args) =>
-        RunAsync(database, dataFirst: false, args);
-
-    private static async Task<CliResult> RunAsync(TestDatabase database, bool dataFirst, params string[] args)
+    /// <summary>The one run of the published binary's CLI: what the process does with its arguments.</summary>
+    private static async Task<CliResult> RunPublishedAsync(TestDatabase database, params string[] args)
     {
         var dll = Path.Combine(await ServerProcess.PublishedDirectoryAsync(), "Mindstack.Server.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -35,8 +30,7 @@ public sealed class CliTests
             WorkingDirectory = database.DataDirectory,
         };
         info.ArgumentList.Add(dll);
-        string[] data = ["--data", database.DataDirectory];
-        foreach (var arg in dataFirst ? data.Concat(args) : args.Concat(data))
+        foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
@@ -54,7 +48,7 @@ public sealed class CliTests
     {
         using var database = TestDatabase.Create();
         // Options before the command word: still the command (it used to start a server on :8080 instead).
-        var migrated = await RunAsync(database, dataFirst: true, "migrate");
+        var migrated = await RunPublishedAsync(database, "--data", database.DataDirectory, "migrate");
         Assert.True(migrated.ExitCode == 0, migrated.Output + migrated.Error);
         Assert.Contains("schema is current", migrated.Output, StringComparison.Ordinal);
     }

@@ -13,19 +13,6 @@ using Mindstack.Platform.Storage;
 namespace Mindstack.Platform.Tests.Accounts;
 
 /// <summary>
-/// The real clock plus an offset the test moves forward: timers and delays keep working, while
-/// token expiry, lockout windows and TOTP steps can be crossed at once.
-/// </summary>
-public sealed class ShiftingClock : TimeProvider
-{
-    private long _offsetTicks;
-
-    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
-}
-
-/// <summary>
 /// The server with the <see cref="AuthRoutes"/> test group and a clock the test moves. The
 /// in-process host has no remote address, so <c>X-Test-Client-Address</c> stands in for one
 /// (this test host only; the server itself trusts no such header).

@@ -7,7 +7,6 @@ using Mindstack.Mindra;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Jobs;
-using Mindstack.Platform.Tests.Jobs;
 
 namespace Mindstack.Platform.Tests.Cluster;
 

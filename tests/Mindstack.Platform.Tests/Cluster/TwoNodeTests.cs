@@ -5,9 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Events;
 using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Storage;
-using Mindstack.Platform.Tests.Jobs;
 using Mindstack.Platform.Webhooks;
-using LoopbackReceiver = Mindstack.Platform.Tests.Webhooks.LoopbackReceiver;
 
 namespace Mindstack.Platform.Tests.Cluster;
 

@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Mindstack.Platform.Email;
 using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Tests.Accounts;
-using Mindstack.Platform.Tests.Jobs;
 
 namespace Mindstack.Platform.Tests.Email;
 

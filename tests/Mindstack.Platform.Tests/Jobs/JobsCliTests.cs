@@ -1,11 +1,10 @@
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Tests.Jobs;
 
-/// <summary>The <c>jobs</c> operator command, run as the server binary on a live database.</summary>
+/// <summary>The <c>jobs</c> operator command, run in-process as the server binary runs it, on a live database.</summary>
 public sealed class JobsCliTests
 {
     [Fact]
@@ -59,22 +58,7 @@ public sealed class JobsCliTests
 
     private static async Task<(int Code, string Output)> RunCliAsync(MindstackFactory node, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Mindstack.Server.dll"));
-        foreach (var arg in args.Concat(["--data", node.Database.DataDirectory]))
-        {
-            info.ArgumentList.Add(arg);
-        }
-        info.Environment["Mindstack__Database"] = node.Database.PostgresConnectionString ?? "";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await output + await error);
+        var result = await Cli.RunAsync(node.Database, args);
+        return (result.ExitCode, result.Output + result.Error);
     }
 }

@@ -1,47 +1,10 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Events;
 using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Tests.Jobs;
-
-/// <summary>The real clock plus an offset a test moves forward (to make retries and leases due).</summary>
-public sealed class TestClock : TimeProvider
-{
-    private long _offsetTicks;
-
-    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
-}
-
-/// <summary>Polls a condition with a generous deadline instead of sleeping a fixed time.</summary>
-public static class Eventually
-{
-    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        var limit = timeout ?? TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var value = await probe();
-            if (done(value))
-            {
-                return value;
-            }
-            if (deadline.Elapsed > limit)
-            {
-                throw new TimeoutException($"Timed out after {limit.TotalSeconds:0} s waiting for {what}; last value: {value}");
-            }
-            await Task.Delay(50);
-        }
-    }
-
-    public static Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
-        UntilAsync(() => Task.FromResult(condition()), ok => ok, what, timeout);
-}
 
 /// <summary>What the test handlers did, shared by every host a test starts.</summary>
 public sealed class JobLog
@@ -115,12 +78,12 @@ public class WorkFactory : MindstackFactory
     }
 
     /// <summary>A server sharing a log and clock with others (a second node), with its own worker count.</summary>
-    public static WorkFactory Node(JobLog? log = null, TestClock? clock = null, int workers = 2) => new(log, clock, workers);
+    public static WorkFactory Node(JobLog? log = null, ShiftingClock? clock = null, int workers = 2) => new(log, clock, workers);
 
-    protected WorkFactory(JobLog? log, TestClock? clock, int workers)
+    protected WorkFactory(JobLog? log, ShiftingClock? clock, int workers)
     {
         Log = log ?? new JobLog();
-        Clock = clock ?? new TestClock();
+        Clock = clock ?? new ShiftingClock();
         WithSetting("Mindstack:Jobs:PollMilliseconds", "100");
         WithSetting("Mindstack:Jobs:Workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture));
         WithServices(s =>
@@ -138,7 +101,7 @@ public class WorkFactory : MindstackFactory
 
     public JobLog Log { get; }
 
-    public TestClock Clock { get; }
+    public ShiftingClock Clock { get; }
 
     /// <summary>Points this server at another factory's database (a second node, or a restart).</summary>
     public WorkFactory OnDatabaseOf(MindstackFactory other)

@@ -4,19 +4,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.Platform.Tests.Limits;
-
-/// <summary>A clock the test moves by hand; it never moves on its own.</summary>
-public sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private long _ticks = start.UtcTicks;
-
-    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-}
 
 /// <summary>
 /// The server with the limits probe routes, a hand-moved clock, and a stand-in for distinct
@@ -29,15 +20,17 @@ public class LimitsFactory : MindstackFactory
     public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 30, TimeSpan.Zero);
 
     public LimitsFactory()
-        : this(null, new ManualClock(Start))
+        : this(null, new FakeTimeProvider(Start))
     {
     }
 
     /// <summary>One of several nodes on one database and one clock (a class fixture has one public constructor).</summary>
-    internal LimitsFactory(TestDatabase? sharedDatabase, ManualClock clock)
+    internal LimitsFactory(TestDatabase? sharedDatabase, FakeTimeProvider clock)
         : base(sharedDatabase)
     {
         Clock = clock;
+        // The janitor's timer runs on this clock; tests purge when they mean to, so it never fires here.
+        WithSetting("Mindstack:Limits:PurgeInterval", "40.00:00:00");
         WithServices(s =>
         {
             s.AddSingleton<IEndpointContributor, LimitsProbeRoutes>();
@@ -47,7 +40,7 @@ public class LimitsFactory : MindstackFactory
         });
     }
 
-    public ManualClock Clock { get; }
+    public FakeTimeProvider Clock { get; }
 
     public LimitsProbeState State => Services.GetRequiredService<LimitsProbeState>();
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Mindstack.Platform.Tests.Limits;
 
@@ -20,7 +21,7 @@ public sealed class TwoNodes : IDisposable
     private readonly Lazy<(TestDatabase Database, LimitsFactory A, LimitsFactory B)> _nodes = new(() =>
     {
         var database = TestDatabase.Create();
-        var clock = new ManualClock(LimitsFactory.Start);
+        var clock = new FakeTimeProvider(LimitsFactory.Start);
         var a = new LimitsFactory(database, clock);
         var b = new LimitsFactory(database, clock);
         _ = a.Server;

@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Events;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
-using Mindstack.Platform.Tests.Jobs;
 using Mindstack.Platform.Webhooks;
 
 namespace Mindstack.Platform.Tests.Webhooks;

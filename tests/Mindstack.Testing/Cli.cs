@@ -1,0 +1,26 @@
+using Mindstack.Server.Cli;
+
+namespace Mindstack.Testing;
+
+/// <summary>What an operator command printed and how it ended.</summary>
+public sealed record CliResult(int ExitCode, string Output, string Error)
+{
+    /// <summary>The last non-empty line of the output (commands print the id or key they made last).</summary>
+    public string LastLine => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+}
+
+/// <summary>
+/// The server's operator commands run in-process, on a test database, exactly as the binary runs
+/// them (same composition, same arguments); only the console is a pair of writers.
+/// </summary>
+public static class Cli
+{
+    public static async Task<CliResult> RunAsync(TestDatabase database, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var settings = new Dictionary<string, string?> { ["Mindstack:Database"] = database.PostgresConnectionString ?? "" };
+        var code = await CliCommands.RunAsync([.. args, "--data", database.DataDirectory], output, error, settings);
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+}
