@@ -1,9 +1,9 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform;
 using Mindstack.Platform.Storage;
 using Mindstack.Server;
-using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace Mindstack.Testing;
