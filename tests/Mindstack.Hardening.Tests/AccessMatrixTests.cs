@@ -26,6 +26,12 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "GET /pluginmind/auth/validate", "POST /pluginmind/process", "POST /pluginmind/analyze", "POST /pluginmind/analyze-async",
         "GET /mindmesh/health",
     };
+    /// <summary>
+    /// Routes whose id is a capability for anonymous objects: a stranger is told that a signed-in
+    /// user's object does not exist (404), whatever credential they bring.
+    /// </summary>
+    private static readonly HashSet<string> CapabilityRoutes = new(StringComparer.Ordinal) { "GET /pluginmind/analyze-async/{job_id}" };
+
     // The objects are the owner's (a signed-in PluginMind user's job among them, which only its
     // owner may read: the id is the capability of anonymous jobs alone).
 
@@ -108,7 +114,8 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
 
     /// <summary>A refusal: one of <paramref name="expected"/>, or for the socket route a refusal to upgrade.</summary>
     private static bool Refused(Operation operation, int status, params int[] expected) =>
-        expected.Contains(status) || (operation.Path.Contains("/ws/", StringComparison.Ordinal) && status is 401 or 404 or 426);
+        expected.Contains(status)
+        || (CapabilityRoutes.Contains(operation.ToString()) && status == 404) || (operation.Path.Contains("/ws/", StringComparison.Ordinal) && status is 401 or 404 or 426);
 
     /// <summary>The owner's objects, by the path parameter that names them.</summary>
     private async Task<Dictionary<string, string>> MakeObjectsAsync(HttpClient client, Callers owner)
