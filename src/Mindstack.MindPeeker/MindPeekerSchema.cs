@@ -150,3 +150,12 @@ internal sealed class MindPeekerUsageMonthsMigration : SchemaMigration
             },
             constraints: t => t.PrimaryKey("pk_mindpeeker_usage_months", x => new { x.account_id, x.month }));
 }
+
+/// <summary>Which tier a month's grant was for, so an operator's upgrade mid-month tops the credits up.</summary>
+internal sealed class MindPeekerGrantTierMigration : SchemaMigration
+{
+    public override string Id => "2026120601_mindpeeker_grant_tier";
+
+    public override void Up(MigrationBuilder migration, DatabaseProvider provider) =>
+        migration.AddColumn<string>(name: "last_credit_grant_tier", table: "mindpeeker_profiles", maxLength: 64, nullable: true);
+}

@@ -47,7 +47,7 @@ public sealed class MindraDialect : Dialect
     };
 
     /// <summary>
-    /// Only the document's codes, with the document's statuses (and 405/413/415 where HTTP itself
+    /// Only the document's codes, with the document's statuses (and 405/413/414/415 where HTTP itself
     /// says so). A platform code outside them becomes its kind's: a state conflict (cancelling a
     /// finished execution, an agent id taken, an idempotency key reused with another body) is
     /// <c>INVALID_REQUEST</c> 400; a request with the same idempotency key still running is
@@ -75,6 +75,7 @@ public sealed class MindraDialect : Dialect
         ProblemKind.Forbidden => ("FORBIDDEN", 403),
         ProblemKind.NotFound or ProblemKind.RouteNotFound => ("NOT_FOUND", 404),
         ProblemKind.PayloadTooLarge => ("INVALID_REQUEST", 413),
+        ProblemKind.UriTooLong => ("INVALID_REQUEST", 414),
         ProblemKind.MethodNotAllowed => ("INVALID_REQUEST", 405),
         ProblemKind.UnsupportedMediaType => ("INVALID_REQUEST", 415),
         ProblemKind.RateLimited => ("RATE_LIMIT_EXCEEDED", 429),

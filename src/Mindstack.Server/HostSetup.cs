@@ -23,7 +23,12 @@ internal static class HostSetup
             }
         }
         builder.WebHost.UseUrls([.. urls]);
-        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            // Longer than the APIs take, so the pipeline refuses an over-long URL in the API's shape.
+            k.Limits.MaxRequestLineSize = RequestLine.ServerMaxBytes;
+        });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         builder.Logging.ClearProviders();

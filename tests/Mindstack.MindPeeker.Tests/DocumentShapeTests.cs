@@ -40,7 +40,7 @@ public sealed class DocumentShapeTests(RunningMindPeekerFactory running, MindPee
         var factory = idle;
         var name = "u" + Guid.NewGuid().ToString("N")[..12];
         var register = await CheckAsync(factory, "POST /auth/register", HttpMethod.Post, "/auth/register", null,
-            new { email = name + "@example.com", username = name, password = "securePassword123", tier = "professional", marketing_consent = true },
+            new { email = name + "@example.com", username = name, password = "securePassword123", tier = "basic", marketing_consent = true },
             HttpStatusCode.Created);
         var token = register.GetProperty("data").GetProperty("token").GetString()!;
         var login = await CheckAsync(factory, "POST /auth/login", HttpMethod.Post, "/auth/login", null,

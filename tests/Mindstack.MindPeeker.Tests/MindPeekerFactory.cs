@@ -32,13 +32,19 @@ public class MindPeekerFactory : MindstackFactory
         WithSetting("Mindstack:Jobs:MaxRetryDelay", "00:00:00.200");
     }
 
+    /// <summary>Signs up on the basic tier; a paid <paramref name="tier"/> is then set as an operator sets it (<c>accounts set-tier</c>).</summary>
     public async Task<PeekerUser> RegisterUserAsync(string tier = "basic")
     {
         var name = "u" + Guid.NewGuid().ToString("N")[..12];
         var response = await SendAsync(HttpMethod.Post, "/auth/register", null,
-            new { email = name + "@example.com", username = name, password = "securePassword123", tier, marketing_consent = true });
+            new { email = name + "@example.com", username = name, password = "securePassword123", tier = "basic", marketing_consent = true });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var data = (await ReadJsonAsync(response)).GetProperty("data");
+        if (tier != "basic")
+        {
+            await using var scope = Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IAccountService>().SetTierAsync(data.GetProperty("user").GetProperty("id").GetString()!, tier);
+        }
         return new PeekerUser(data.GetProperty("user").GetProperty("id").GetString()!, name + "@example.com",
             data.GetProperty("token").GetString()!, data.GetProperty("refresh_token").GetString()!);
     }

@@ -49,6 +49,11 @@ internal static class AuthEndpoints
         {
             throw SessionRules.InvalidValue("tier", "One of basic, professional, enterprise");
         }
+        if (tier != Tier.Basic)
+        {
+            // A paid plan has a monthly fee: an operator grants it (accounts set-tier), never the sign-up form.
+            throw SessionRules.InvalidValue("tier", "Self-registration is on the basic tier; professional and enterprise are paid plans set up by an operator");
+        }
         var account = await accounts.CreateAsync(new NewAccount(request.Email, request.Password, request.Username) { Tier = tier },
             MindPeekerApi.Accounts, cancellationToken);
         await users.CreateProfileAsync(account.Id, request.MarketingConsent ?? false, cancellationToken);

@@ -10,5 +10,7 @@ internal sealed class PeekerProfile
     public bool MarketingConsent { get; set; }
     /// <summary>The last month (<c>yyyy-MM</c>) whose included credits were granted.</summary>
     public string? LastCreditGrantMonth { get; set; }
+    /// <summary>The tier whose included credits that month's grants add up to (null: granted before this was kept).</summary>
+    public string? LastCreditGrantTier { get; set; }
     public DateTime CreatedAt { get; set; }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Mindstack.Mindra.Auth;
 using Mindstack.Platform.Access;
+using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Billing;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Limits;
@@ -71,14 +72,13 @@ internal static class WalletEndpoints
             .WithDescription("One entry per change of the spendable balance: amount signed (in positive, out negative), balanceAfter the balance right after it. An agent run's price is one CHARGE once charged, HOLD/PENDING while running, HOLD/RELEASED when given back (with its RELEASE entry).");
     }
 
-    private static async Task<IResult> Get(Caller caller, ICreditLedger ledger, MindraDialect dialect, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Get(Caller caller, ICreditLedger ledger, IAccountService accounts, MindraDialect dialect,
+        TimeProvider clock, CancellationToken ct)
     {
         var owner = WalletAccount.Owner(caller.AccountId, caller.Sandbox);
         var balance = await ledger.GetBalanceAsync(owner, WalletAccount.LedgerCurrency, ct);
-        var first = await ledger.GetHistoryAsync(new LedgerHistoryQuery(owner) { Currency = WalletAccount.LedgerCurrency, Limit = 1 }, ct);
-        var created = first.Total == 0 ? clock.GetUtcNow().UtcDateTime
-            : (await ledger.GetHistoryAsync(new LedgerHistoryQuery(owner) { Currency = WalletAccount.LedgerCurrency, Offset = first.Total - 1, Limit = 1 }, ct))
-                .Items.FirstOrDefault()?.CreatedAt ?? clock.GetUtcNow().UtcDateTime;
+        // A wallet (live or sandbox) exists from the account's creation: a fixed instant, used or not.
+        var created = (await accounts.FindAsync(caller.AccountId, ct))?.CreatedAt ?? clock.GetUtcNow().UtcDateTime;
         return dialect.Ok(new WalletsView(
         [
             new WalletView("wal_" + (caller.Sandbox ? "test_" : "") + caller.AccountId, "FIAT", WalletAccount.Dollars(balance.Available),

@@ -79,9 +79,10 @@ public static class ApiHostingExtensions
         return routes.MapGroup(path).WithGroupName(api.Name).WithMetadata(dialect);
     }
 
-    /// <summary>The platform's request pipeline: API resolution, request ids, logs, errors, body limits.</summary>
+    /// <summary>The platform's request pipeline: API resolution, request ids, logs, errors, HEAD as GET, body limits.</summary>
     public static IApplicationBuilder UseMindstackHttp(this IApplicationBuilder app)
     {
+        app.UseMiddleware<HeadMiddleware>();
         app.UseMiddleware<ApiMiddleware>();
         app.UseRouting();
         app.UseMiddleware<BodySizeLimitMiddleware>();

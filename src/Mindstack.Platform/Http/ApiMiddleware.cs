@@ -32,6 +32,10 @@ internal sealed class ApiMiddleware(
         {
             try
             {
+                if (RequestLine.IsTooLong(context))
+                {
+                    throw new Problem(ProblemKind.UriTooLong, $"Request URL too long (the request line may have at most {RequestLine.MaxBytes} bytes)");
+                }
                 await next(context);
                 if (!context.Response.HasStarted && IsEmptyError(context.Response))
                 {
@@ -67,7 +71,7 @@ internal sealed class ApiMiddleware(
                 metrics.Record(apiName, context.Response.StatusCode, elapsed);
                 logger.LogInformation(
                     "{Method} {Path} {Status} {DurationMs} {RequestId}",
-                    context.Request.Method,
+                    HeadMiddleware.ClientMethod(context),
                     context.Request.PathBase.Add(context.Request.Path).Value,
                     context.Response.StatusCode,
                     Math.Round(elapsed.TotalMilliseconds, 2),
@@ -100,8 +104,8 @@ internal sealed class ApiMiddleware(
 
     private static string DefaultMessage(ProblemKind kind, HttpContext context) => kind switch
     {
-        ProblemKind.RouteNotFound => $"No route matches {context.Request.Method} {context.Request.Path.Value}",
-        ProblemKind.MethodNotAllowed => $"Method {context.Request.Method} is not allowed on {context.Request.Path.Value}",
+        ProblemKind.RouteNotFound => $"No route matches {HeadMiddleware.ClientMethod(context)} {context.Request.Path.Value}",
+        ProblemKind.MethodNotAllowed => $"Method {HeadMiddleware.ClientMethod(context)} is not allowed on {context.Request.Path.Value}",
         ProblemKind.Unauthorized => "Authentication required",
         ProblemKind.Forbidden => "Forbidden",
         ProblemKind.PayloadTooLarge => "Request body too large",

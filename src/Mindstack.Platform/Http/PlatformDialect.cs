@@ -40,6 +40,7 @@ public static class StandardCodes
         ProblemKind.MethodNotAllowed => ("METHOD_NOT_ALLOWED", 405),
         ProblemKind.Conflict => ("CONFLICT", 409),
         ProblemKind.PayloadTooLarge => ("REQUEST_TOO_LARGE", 413),
+        ProblemKind.UriTooLong => ("URI_TOO_LONG", 414),
         ProblemKind.UnsupportedMediaType => ("UNSUPPORTED_MEDIA_TYPE", 415),
         ProblemKind.RateLimited => ("RATE_LIMIT_EXCEEDED", 429),
         ProblemKind.Internal => ("INTERNAL_SERVER_ERROR", 500),

@@ -41,6 +41,8 @@ public enum ProblemKind
     UpstreamFailed,
     /// <summary>A dependency is down or a feature is not configured.</summary>
     Unavailable,
+    /// <summary>The request line (the URL) is longer than the server takes.</summary>
+    UriTooLong,
 }
 
 /// <summary>A field-level validation error.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,7 +39,8 @@ public static class RateLimitEndpoints
         {
             var context = invocation.HttpContext;
             var services = context.RequestServices;
-            if (!services.GetRequiredService<IOptions<LimitsOptions>>().Value.RateLimitsEnabled || policy(context) is not { } chosen)
+            if (IsProbe(context) || !services.GetRequiredService<IOptions<LimitsOptions>>().Value.RateLimitsEnabled
+                || policy(context) is not { } chosen)
             {
                 return await next(invocation);
             }
@@ -66,6 +68,29 @@ public static class RateLimitEndpoints
             return await next(invocation);
         });
         return builder;
+    }
+
+    /// <summary>
+    /// An API's health and liveness probes (<c>{base}/health</c>, <c>/live</c>, <c>/ready</c>, right
+    /// under its mount) are never limited nor counted: an orchestrator polling them must neither
+    /// spend a client's budget nor be refused.
+    /// </summary>
+    internal static bool IsProbe(HttpContext context)
+    {
+        if (context.GetEndpoint() is not RouteEndpoint { RoutePattern.RawText: { } pattern })
+        {
+            return false;
+        }
+        var mount = context.Api()?.Mount.BasePath.Value ?? "";
+        var route = pattern.AsSpan().TrimEnd('/');
+        if (!route.StartsWith(mount, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var own = route[mount.Length..];
+        return own.Equals("/health", StringComparison.OrdinalIgnoreCase)
+            || own.Equals("/live", StringComparison.OrdinalIgnoreCase)
+            || own.Equals("/ready", StringComparison.OrdinalIgnoreCase);
     }
 }
 

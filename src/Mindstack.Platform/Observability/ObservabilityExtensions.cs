@@ -12,6 +12,7 @@ public static class ObservabilityExtensions
     public static IServiceCollection AddMindstackObservability(this IServiceCollection services)
     {
         services.TryAddSingleton<RequestMetrics>();
+        services.AddLogRedaction();
         services.TryAddScoped<HealthService>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IHealthProbe, DatabaseHealthProbe>());
         return services;
