@@ -62,23 +62,6 @@ internal sealed class AnonymousUsage(MindstackDbContext db, IOptions<PluginMindO
         // A new row of the day: the time to forget the days that no longer count.
         var yesterday = now.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await db.Set<AnonymousDailyUsage>().Where(u => string.Compare(u.Day, yesterday) < 0).ExecuteDeleteAsync(ct);
-        // Insert-first; a concurrent insert of the same row wins and ours is dropped.
-        var row = new AnonymousDailyUsage { Network = network, Day = day };
-        db.Add(row);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException)
-        {
-            if (!await db.Set<AnonymousDailyUsage>().AsNoTracking().AnyAsync(u => u.Network == network && u.Day == day, ct))
-            {
-                throw;
-            }
-        }
-        finally
-        {
-            db.Entry(row).State = EntityState.Detached;
-        }
+        await db.InsertIfAbsentAsync(new AnonymousDailyUsage { Network = network, Day = day }, u => u.Network == network && u.Day == day, ct);
     }
 }

@@ -62,29 +62,7 @@ internal sealed class UsageMeter(MindstackDbContext db, IOptions<PluginMindOptio
             .Where(u => u.AccountId == accountId && u.Period == period && u.QueriesUsed > 0)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.QueriesUsed, u => u.QueriesUsed - 1), ct);
 
-    private async Task EnsureRowAsync(string accountId, string period, CancellationToken ct)
-    {
-        if (await db.Set<MonthlyUsage>().AnyAsync(u => u.AccountId == accountId && u.Period == period, ct))
-        {
-            return;
-        }
-        // Insert-first; a concurrent insert of the same row wins and ours is simply dropped.
-        var row = new MonthlyUsage { AccountId = accountId, Period = period, QueriesUsed = 0 };
-        db.Add(row);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException)
-        {
-            if (!await db.Set<MonthlyUsage>().AsNoTracking().AnyAsync(u => u.AccountId == accountId && u.Period == period, ct))
-            {
-                throw;
-            }
-        }
-        finally
-        {
-            db.Entry(row).State = EntityState.Detached;
-        }
-    }
+    private Task EnsureRowAsync(string accountId, string period, CancellationToken ct) =>
+        db.InsertIfAbsentAsync(new MonthlyUsage { AccountId = accountId, Period = period, QueriesUsed = 0 },
+            u => u.AccountId == accountId && u.Period == period, ct);
 }
