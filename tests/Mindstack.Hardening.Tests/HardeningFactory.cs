@@ -1,12 +1,10 @@
 using System.Data.Common;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
@@ -77,26 +75,9 @@ public sealed class HardeningFactory : MindstackFactory
     }
 
     /// <summary>An HS256 Google-shaped ID token signed with the development secret.</summary>
-    public static string DevIdToken(string subject, string email, DateTime? expires = null)
-    {
-        var now = DateTime.UtcNow;
-        var exp = expires ?? now.AddHours(1);
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = "https://accounts.google.com",
-            Audience = GoogleClientId,
-            IssuedAt = exp < now ? exp.AddHours(-1) : now,
-            NotBefore = exp < now ? exp.AddHours(-1) : now,
-            Expires = exp,
-            Subject = new ClaimsIdentity([
-                new Claim("sub", subject),
-                new Claim("email", email),
-                new Claim("email_verified", "true", ClaimValueTypes.Boolean),
-                new Claim("name", email.Split('@')[0]),
-            ]),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(GoogleDevSecret)), SecurityAlgorithms.HmacSha256),
-        });
-    }
+    public static string DevIdToken(string subject, string email) =>
+        GoogleIdTokens.Create(new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(GoogleDevSecret)), SecurityAlgorithms.HmacSha256),
+            subject, email, GoogleClientId);
 
     /// <summary>
     /// A digest of every stored row that a request may change, per table. Tables that only

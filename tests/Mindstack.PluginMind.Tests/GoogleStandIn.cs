@@ -51,28 +51,9 @@ public sealed class GoogleStandIn : IDisposable
     /// </summary>
     public string IdToken(string subject, string email, string? name = null, string audience = ClientId,
         string issuer = "https://accounts.google.com", DateTime? expires = null, SigningCredentials? signing = null,
-        object? emailVerified = null)
-    {
-        var now = DateTime.UtcNow;
-        var exp = expires ?? now.AddHours(1);
-        var descriptor = new SecurityTokenDescriptor
-        {
-            Issuer = issuer,
-            Audience = audience,
-            IssuedAt = exp < now ? exp.AddHours(-1) : now,
-            NotBefore = exp < now ? exp.AddHours(-1) : now,
-            Expires = exp,
-            Subject = new ClaimsIdentity([
-                new Claim("sub", subject),
-                new Claim("email", email),
-                .. EmailVerifiedClaim(emailVerified),
-                new Claim("name", name ?? email.Split('@')[0]),
-                new Claim("picture", $"https://example.test/{subject}.png"),
-            ]),
-            SigningCredentials = signing ?? new SigningCredentials(_key, SecurityAlgorithms.RsaSha256),
-        };
-        return new JsonWebTokenHandler().CreateToken(descriptor);
-    }
+        object? emailVerified = null) =>
+        GoogleIdTokens.Create(signing ?? new SigningCredentials(_key, SecurityAlgorithms.RsaSha256), subject, email, audience, issuer,
+            expires, name, emailVerified);
 
     /// <summary>An HS256 token signed with the development secret.</summary>
     public string DevToken(string subject, string email, string secret = DevSecret, object? emailVerified = null) =>
@@ -105,15 +86,7 @@ public sealed class GoogleStandIn : IDisposable
     }
 
     /// <summary>Leaves the claim out of a token.</summary>
-    public static readonly object NoClaim = new();
-
-    private static Claim[] EmailVerifiedClaim(object? value) => value switch
-    {
-        null => [new Claim("email_verified", "true", ClaimValueTypes.Boolean)],
-        bool flag => [new Claim("email_verified", flag ? "true" : "false", ClaimValueTypes.Boolean)],
-        string text => [new Claim("email_verified", text, ClaimValueTypes.String)],
-        _ => [],
-    };
+    public static readonly object NoClaim = GoogleIdTokens.NoClaim;
 
     private sealed class Foreign(RSA rsa)
     {
