@@ -56,6 +56,8 @@ start_postgres() {
     -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || { cat "$pg_dir/server.log"; return 1; }
   export MINDSTACK_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Include Error Detail=true"
+  printf '%s' "$MINDSTACK_TEST_POSTGRES" >"$work/pg-connection"
+  printf '%s' "$pg_dir" >"$work/pg-dir"
   say "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 }
 
@@ -70,23 +72,42 @@ say "build (warnings are errors)"
 dotnet build Mindstack.slnx -c Debug --nologo -v q -warnaserror 2>&1 | tail -n 30
 build_ok=${PIPESTATUS[0]}
 
-say "format check"
+# The format check, the publish and PostgreSQL's start do not depend on each other: they overlap.
+say "format check, publish (for the process-level tests) and PostgreSQL, side by side"
+dotnet publish src/Mindstack.Server -c Release -o "$work/published" --nologo -v q >"$work/publish.log" 2>&1 &
+publish_pid=$!
+start_postgres >"$work/pg-start.log" 2>&1 &
+pg_start_pid=$!
 dotnet format Mindstack.slnx --verify-no-changes --no-restore -v q
 format_ok=$?
-
-say "publish (for the process-level tests)"
-dotnet publish src/Mindstack.Server -c Release -o "$work/published" --nologo -v q >"$work/publish.log" 2>&1 || cat "$work/publish.log"
+wait "$publish_pid" || cat "$work/publish.log"
 export MINDSTACK_PUBLISHED_DIR="$work/published"
+pg_ok=0
+wait "$pg_start_pid" || pg_ok=1
+cat "$work/pg-start.log"
+# start_postgres ran in a subshell: take its connection string and directory from the files it left.
+if [ "$pg_ok" -eq 0 ]; then
+  pg_dir=$(cat "$work/pg-dir")
+  pg_bin=$(find_pg_bin)
+  MINDSTACK_TEST_POSTGRES=$(cat "$work/pg-connection")
+  export MINDSTACK_TEST_POSTGRES
+fi
 
-passed=0; failed=0; skipped=0; runs_failed=0
-
+# Runs one half, its output to $work/test-<provider>.log and its exit code to $work/code-<provider>.
 run_suite() {
   local provider=$1 log="$work/test-$1.log"
-  say "tests on $provider"
   MINDSTACK_TEST_PROVIDER=$provider dotnet test Mindstack.slnx --no-build --nologo -v q \
-    --logger "console;verbosity=minimal" 2>&1 | tee "$log" | grep -vE "^\s*(Passed |$)" | head -n 300
-  local code=${PIPESTATUS[0]}
-  local line p f s
+    --logger "console;verbosity=minimal" >"$log" 2>&1
+  echo $? >"$work/code-$provider"
+}
+
+# Adds one half's counts to the totals and shows what it printed.
+count_suite() {
+  local provider=$1 log="$work/test-$1.log"
+  say "tests on $provider"
+  grep -vE "^\s*(Passed |$)" "$log" | head -n 300
+  local code line p f s
+  code=$(cat "$work/code-$provider" 2>/dev/null || echo 1)
   while IFS= read -r line; do
     f=$(sed -E 's/.*Failed:[[:space:]]*([0-9]+).*/\1/' <<<"$line")
     p=$(sed -E 's/.*Passed:[[:space:]]*([0-9]+).*/\1/' <<<"$line")
@@ -96,13 +117,26 @@ run_suite() {
   if [ "$code" -ne 0 ]; then runs_failed=$((runs_failed + 1)); fi
 }
 
+passed=0; failed=0; skipped=0; runs_failed=0
+
 if [ "$build_ok" -eq 0 ]; then
-  run_suite sqlite
-  if start_postgres; then
-    run_suite postgres
-  else
+  if [ "$pg_ok" -ne 0 ]; then
     printf '\n!!!!!!!!\n!!! PostgreSQL could not be installed or started: ONLY THE SQLITE HALF RAN.\n!!!!!!!!\n' >&2
     runs_failed=$((runs_failed + 1))
+    run_suite sqlite; count_suite sqlite
+  elif [ "${MINDSTACK_TEST_SERIAL:-0}" = "1" ]; then
+    run_suite sqlite; count_suite sqlite
+    run_suite postgres; count_suite postgres
+  else
+    # Most of a test's time is waiting (HTTP, the database, jobs): the two halves share the
+    # cores well. MINDSTACK_TEST_SERIAL=1 runs them one after the other.
+    say "tests on sqlite and postgres, side by side"
+    run_suite sqlite &
+    sqlite_pid=$!
+    run_suite postgres
+    wait "$sqlite_pid"
+    count_suite sqlite
+    count_suite postgres
   fi
 else
   echo "build failed; no tests ran" >&2
