@@ -59,6 +59,14 @@ public static class PlatformExtensions
         await scope.ServiceProvider.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
     }
 
-    public static Task MigrateDatabaseAsync(this WebApplication app, CancellationToken cancellationToken = default) =>
-        app.Services.MigrateDatabaseAsync(cancellationToken);
+    /// <summary>
+    /// Before the server serves: applies pending migrations, then checks the master key against
+    /// the stored key ring and encrypts secrets stored before they were encrypted
+    /// (<see cref="DataProtectionAtRest.PrepareSecretsAtRestAsync"/>).
+    /// </summary>
+    public static async Task MigrateDatabaseAsync(this WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await app.Services.MigrateDatabaseAsync(cancellationToken);
+        await app.Services.PrepareSecretsAtRestAsync(cancellationToken);
+    }
 }

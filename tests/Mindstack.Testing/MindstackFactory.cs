@@ -44,6 +44,11 @@ public class MindstackFactory : WebApplicationFactory<Program>
             ? _database.DataDirectory
             : Path.Combine(_database.DataDirectory, "node-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_dataDirectory);
+        if (!_ownsDatabase)
+        {
+            // Nodes of one deployment share the master key of the key ring (each has a data folder of its own).
+            _settings["Mindstack:DataProtection:MasterKey"] = _database.SharedMasterKey;
+        }
     }
 
     /// <summary>One node of a deployment on a database that the caller shares between nodes, and disposes.</summary>

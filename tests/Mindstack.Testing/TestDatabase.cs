@@ -38,6 +38,12 @@ public sealed class TestDatabase : IDisposable
     /// <summary>The server's data folder for this test (always a new temp folder).</summary>
     public string DataDirectory { get; }
 
+    /// <summary>
+    /// A Data Protection master key (base64 of 32 bytes) for the nodes that share this database: a
+    /// cluster configures one <c>Mindstack:DataProtection:MasterKey</c> for all its nodes.
+    /// </summary>
+    public string SharedMasterKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     /// <summary>The <c>Mindstack:Database</c> value, or null for SQLite.</summary>
     public string? PostgresConnectionString { get; }
 

@@ -84,6 +84,11 @@ internal static class SessionSocket
                             ["101"] = new OpenApiResponse { Description = "Switching protocols: the socket is open" },
                             ["401"] = new OpenApiResponse { Description = "TOKEN_INVALID: no or a bad credential" },
                             ["404"] = new OpenApiResponse { Description = "SESSION_NOT_FOUND: not a session of the caller" },
+                            ["429"] = new OpenApiResponse
+                            {
+                                Description = "RATE_LIMIT_EXCEEDED: the handshake is over the tier's rate limit (Retry-After), "
+                                    + "or the account already has its maximum of open sockets",
+                            },
                             ["426"] = new OpenApiResponse { Description = "Not a WebSocket upgrade" },
                         },
                     },
@@ -146,7 +151,8 @@ internal static class SessionSocket
             var sessionId = request.HttpContext.Request.RouteValues["session_id"]?.ToString() ?? "";
             return RealtimeAuthResult.Success(new RealtimeCaller(caller.AccountId, [])
             {
-                Attributes = new Dictionary<string, string> { [SessionAttribute] = sessionId },
+                // The tier: the handshake counts against the account's tier limit, as its requests do.
+                Attributes = new Dictionary<string, string> { [SessionAttribute] = sessionId, ["tier"] = caller.Tier },
             });
         }
     }

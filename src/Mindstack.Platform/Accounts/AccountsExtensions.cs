@@ -26,6 +26,8 @@ public static class AccountsExtensions
         services.AddModelContributor<AccountsModel>();
         services.AddModelContributor<AccessModel>();
         services.TryAddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
+        services.TryAddSingleton<AccountSecretProtector>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IStoredSecretsUpgrade, AccountSecretsUpgrade>());
         services.TryAddSingleton<SigningKeyProvider>();
         services.TryAddSingleton<IAccessTokenService, AccessTokenService>();
         services.TryAddScoped<AccountService>();

@@ -8,10 +8,12 @@ namespace Mindstack.Platform.Accounts;
 
 /// <summary>
 /// The HS256 key that signs access tokens: <c>Mindstack:Auth:SigningKey</c> (base64, at least 32
-/// bytes) when configured; otherwise generated once and stored in <c>accounts_secrets</c>, so
-/// every node on one database signs and verifies with the same key. Never a constant.
+/// bytes) when configured; otherwise generated once and stored in <c>accounts_secrets</c>,
+/// encrypted with Data Protection (<see cref="AccountSecretProtector"/>), so every node on one
+/// database signs and verifies with the same key. Never a constant.
 /// </summary>
-internal sealed class SigningKeyProvider(IConfiguration configuration, IServiceScopeFactory scopes, TimeProvider clock)
+internal sealed class SigningKeyProvider(IConfiguration configuration, IServiceScopeFactory scopes, TimeProvider clock,
+    AccountSecretProtector secrets)
 {
     private const string SecretName = "jwt_signing_key";
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -65,10 +67,15 @@ internal sealed class SigningKeyProvider(IConfiguration configuration, IServiceS
         var stored = await db.Set<AccountsSecret>().AsNoTracking().FirstOrDefaultAsync(s => s.Name == SecretName, cancellationToken);
         if (stored is not null)
         {
-            return Convert.FromBase64String(stored.Value);
+            return Convert.FromBase64String(secrets.RevealSigningKey(stored.Value));
         }
         var fresh = RandomNumberGenerator.GetBytes(64);
-        db.Add(new AccountsSecret { Name = SecretName, Value = Convert.ToBase64String(fresh), CreatedAt = clock.GetUtcNow().UtcDateTime });
+        db.Add(new AccountsSecret
+        {
+            Name = SecretName,
+            Value = secrets.ProtectSigningKey(Convert.ToBase64String(fresh)),
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        });
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -80,7 +87,7 @@ internal sealed class SigningKeyProvider(IConfiguration configuration, IServiceS
             await using var again = scopes.CreateAsyncScope();
             var other = again.ServiceProvider.GetRequiredService<MindstackDbContext>();
             var winner = await other.Set<AccountsSecret>().AsNoTracking().FirstAsync(s => s.Name == SecretName, cancellationToken);
-            return Convert.FromBase64String(winner.Value);
+            return Convert.FromBase64String(secrets.RevealSigningKey(winner.Value));
         }
     }
 }

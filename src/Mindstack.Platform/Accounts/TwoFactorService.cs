@@ -33,7 +33,8 @@ internal sealed class TwoFactorService(
     IIdGenerator ids,
     TimeProvider clock,
     AccountService accounts,
-    IAuditLog audit) : ITwoFactorService
+    IAuditLog audit,
+    AccountSecretProtector secrets) : ITwoFactorService
 {
     public const int BackupCodeCount = 8;
 
@@ -45,7 +46,7 @@ internal sealed class TwoFactorService(
             throw Problem.Conflict("Two-factor authentication is already enabled", "2FA_ALREADY_ENABLED");
         }
         var secret = Base32.Encode(Totp.NewSecret());
-        account.TwoFactorPendingSecret = secret;
+        account.TwoFactorPendingSecret = secrets.ProtectTotp(secret);
         audit.Add(new AuditRecord("2fa.setup", account.Id, "account", account.Id) { Api = policy.Audience });
         await db.SaveChangesAsync(cancellationToken);
         var uri = Totp.Uri(policy.DisplayName, account.Username ?? account.Email, secret);
@@ -66,7 +67,7 @@ internal sealed class TwoFactorService(
         {
             throw Problem.BadRequest("Set up two-factor authentication first");
         }
-        var step = Totp.Match(Base32.Decode(account.TwoFactorPendingSecret), code, clock.GetUtcNow());
+        var step = Totp.Match(Base32.Decode(secrets.RevealTotp(account.TwoFactorPendingSecret)), code, clock.GetUtcNow());
         if (step is null)
         {
             await audit.RecordAsync(new AuditRecord("2fa.enabled", account.Id, "account", account.Id, Success: false,
@@ -131,7 +132,7 @@ internal sealed class TwoFactorService(
         {
             return false;
         }
-        var step = Totp.Match(Base32.Decode(account.TwoFactorSecret), code, clock.GetUtcNow());
+        var step = Totp.Match(Base32.Decode(secrets.RevealTotp(account.TwoFactorSecret)), code, clock.GetUtcNow());
         if (step is { } matched)
         {
             // Accept each step once, atomically, so a code seen by someone else cannot be replayed

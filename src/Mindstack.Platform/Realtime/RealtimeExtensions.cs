@@ -34,8 +34,16 @@ public static class RealtimeExtensions
                 ? sp.GetRequiredService<PostgresBackplane>()
                 : new InProcessBackplane());
         services.TryAddSingleton<IRealtimePublisher, RealtimePublisher>();
+        services.TryAddSingleton<MemoryRealtimeSlots>();
+        services.TryAddSingleton<PostgresRealtimeSlots>();
+        services.TryAddSingleton<IRealtimeSlots>(sp => sp.GetRequiredService<DatabaseSettings>().Provider == DatabaseProvider.Postgres
+            ? sp.GetRequiredService<PostgresRealtimeSlots>()
+            : sp.GetRequiredService<MemoryRealtimeSlots>());
+        services.TryAddSingleton<RealtimeAdmission>();
+        services.AddHostedService<RealtimeSlotLeaseService>();
         services.AddHostedService<RealtimeBackplaneService>();
         services.AddModelContributor<RealtimeModel>();
+        services.AddModelContributor<RealtimeConnectionsModel>();
         services.AddEventSubscriber<RealtimeEventForwarder>();
         if (configuration[$"{RealtimeOptions.Section}:ProbeApi"] is { Length: > 0 } probeApi)
         {

@@ -16,6 +16,7 @@ internal sealed class RealtimeMetrics : IMetricsSource
     private readonly ConcurrentDictionary<string, Counter> _sent = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Counter> _dropped = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Counter> _engineSessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Counter> _refused = new(StringComparer.Ordinal);
     private readonly Counter _backplaneOut = new();
     private readonly Counter _backplaneIn = new();
     private readonly Counter _backplaneByReference = new();
@@ -28,6 +29,9 @@ internal sealed class RealtimeMetrics : IMetricsSource
     public void MessageSent(string adapter) => Get(_sent, adapter).Add(1);
 
     public void ConnectionDropped(string adapter) => Get(_dropped, adapter).Add(1);
+
+    /// <summary>A handshake refused by the rate limit (<c>rate-limit</c>) or the per-account cap (<c>connection-cap</c>).</summary>
+    public void ConnectionRefused(string reason) => Get(_refused, reason).Add(1);
 
     public void EngineSessionOpened(string transport) => Get(_engineSessions, transport).Add(1);
 
@@ -64,6 +68,12 @@ internal sealed class RealtimeMetrics : IMetricsSource
         Series(output, "mindstack_realtime_messages_sent_total", "counter", "Frames written to realtime clients, by adapter.", _sent);
         Series(output, "mindstack_realtime_dropped_connections_total", "counter",
             "Connections closed because their send queue overflowed, by adapter.", _dropped);
+        output.AppendLine("# HELP mindstack_realtime_refused_connections_total Handshakes refused, by reason (rate-limit, connection-cap).");
+        output.AppendLine("# TYPE mindstack_realtime_refused_connections_total counter");
+        foreach (var reason in new[] { "rate-limit", "connection-cap" })
+        {
+            output.Append(CultureInfo.InvariantCulture, $"mindstack_realtime_refused_connections_total{{reason=\"{reason}\"}} {Get(_refused, reason).Value}\n");
+        }
         output.AppendLine("# HELP mindstack_realtime_engineio_sessions Open Engine.IO sessions on this node, by transport.");
         output.AppendLine("# TYPE mindstack_realtime_engineio_sessions gauge");
         foreach (var transport in new[] { "polling", "websocket" })

@@ -36,6 +36,25 @@ public sealed class RealtimeOptions
     public int MaxClientMessageBytes { get; set; } = 64 * 1024;
 
     /// <summary>
+    /// Open realtime connections one account may hold on one API (JSON sockets and Socket.IO
+    /// namespace connections together); one more is refused with the API's 429. 0 turns the cap off.
+    /// On PostgreSQL the count holds across nodes; on SQLite (one node) it is kept in memory.
+    /// </summary>
+    public int MaxConnectionsPerAccount { get; set; } = 20;
+
+    /// <summary>
+    /// Handshakes per minute per account on an API without tiers (an API with tiers counts
+    /// handshakes against the caller's tier limit, like its requests).
+    /// </summary>
+    public int HandshakesPerMinute { get; set; } = 60;
+
+    /// <summary>
+    /// Seconds a connection's slot outlives its node's last renewal (PostgreSQL): a crashed node's
+    /// slots stop counting after this. Renewed three times per lease.
+    /// </summary>
+    public int ConnectionLeaseSeconds { get; set; } = 90;
+
+    /// <summary>
     /// <c>auto</c> (default): PostgreSQL <c>LISTEN/NOTIFY</c> between nodes when the database is
     /// PostgreSQL, in-process only on SQLite. <c>off</c>: in-process only, whatever the database.
     /// </summary>

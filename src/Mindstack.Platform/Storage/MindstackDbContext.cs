@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -12,8 +13,11 @@ namespace Mindstack.Platform.Storage;
 public sealed class MindstackDbContext(
     DbContextOptions<MindstackDbContext> options,
     IEnumerable<IModelContributor> contributors,
-    DatabaseSettings settings) : DbContext(options)
+    DatabaseSettings settings) : DbContext(options), IDataProtectionKeyContext
 {
+    /// <summary>The Data Protection key ring (<c>dataprotection_keys</c>), each key encrypted with the master key.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     /// <summary>Which database this context talks to.</summary>
     public DatabaseProvider Provider => settings.Provider;
 

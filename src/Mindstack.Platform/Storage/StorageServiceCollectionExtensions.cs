@@ -9,7 +9,10 @@ namespace Mindstack.Platform.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
-    /// <summary>The database context on SQLite or PostgreSQL, migrations, ids and the clock.</summary>
+    /// <summary>
+    /// The database context on SQLite or PostgreSQL, migrations, ids, the clock, and Data
+    /// Protection (its key ring in the database, under the master key: <see cref="DataProtectionAtRest"/>).
+    /// </summary>
     public static IServiceCollection AddMindstackStorage(this IServiceCollection services, IConfiguration configuration)
     {
         var settings = DatabaseSettings.FromConfiguration(configuration);
@@ -33,6 +36,7 @@ public static class StorageServiceCollectionExtensions
             }
             options.ReplaceService<IModelCacheKeyFactory, ContributorModelCacheKeyFactory>();
         });
+        services.AddMindstackDataProtection(configuration);
         return services;
     }
 

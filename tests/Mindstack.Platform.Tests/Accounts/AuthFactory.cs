@@ -23,7 +23,14 @@ public class AuthFactory : MindstackFactory
 
     public ShiftingClock Clock { get; } = new();
 
-    public AuthFactory() => WithServices(s =>
+    public AuthFactory()
+        : this(null)
+    {
+    }
+
+    /// <summary>A node on a database other nodes share (null: a fresh one of its own).</summary>
+    protected AuthFactory(TestDatabase? sharedDatabase)
+        : base(sharedDatabase) => WithServices(s =>
     {
         s.AddSingleton<IEndpointContributor, AuthRoutes>();
         s.AddSingleton<TimeProvider>(Clock);

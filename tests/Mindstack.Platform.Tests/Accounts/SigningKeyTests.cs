@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Tests.Accounts;
 
@@ -32,7 +33,11 @@ public sealed class SigningKeyTests(AuthFactory generated, ConfiguredKeyFactory 
         var (email, _, password, tokens) = await generated.NewUserAsync(AuthRoutes.MindMesh);
         var stored = await generated.WithDbAsync(db => db.Database.SqlQueryRaw<string>(
             "SELECT value AS \"Value\" FROM accounts_secrets WHERE name = 'jwt_signing_key'").ToListAsync());
-        var key = Convert.FromBase64String(Assert.Single(stored));
+        // Stored encrypted (Data Protection), never as the key itself.
+        var value = Assert.Single(stored);
+        Assert.StartsWith("dp1:", value, StringComparison.Ordinal);
+        var key = Convert.FromBase64String(generated.Services.GetRequiredService<AccountSecretProtector>().RevealSigningKey(value));
+        Assert.DoesNotContain(Convert.ToBase64String(key), value, StringComparison.Ordinal);
         Assert.True(key.Length >= 32);
         Assert.True(SignedWith(tokens.GetProperty("accessToken").GetString()!, key));
         var again = await generated.LoginAsync(AuthRoutes.MindMesh, email, password);
@@ -47,6 +52,8 @@ public sealed class SigningKeyTests(AuthFactory generated, ConfiguredKeyFactory 
         await using var nodeA = PlatformServices.On(database);
         await using var nodeB = PlatformServices.On(database);
         await nodeA.MigrateDatabaseAsync();
+        // As the server does at start: the key ring's first key, made once.
+        await nodeA.PrepareSecretsAtRestAsync();
 
         // Both nodes reach for a key at once; exactly one is generated and both use it.
         var issuers = await Task.WhenAll(new[] { nodeA, nodeB }.Select(node =>
@@ -58,7 +65,7 @@ public sealed class SigningKeyTests(AuthFactory generated, ConfiguredKeyFactory 
             Assert.Equal("sess_1", claims!.SessionId);
         }
         await using var scope = nodeA.CreateAsyncScope();
-        var rows = await scope.ServiceProvider.GetRequiredService<Mindstack.Platform.Storage.MindstackDbContext>().Database
+        var rows = await scope.ServiceProvider.GetRequiredService<MindstackDbContext>().Database
             .SqlQueryRaw<string>("SELECT name AS \"Value\" FROM accounts_secrets").ToListAsync();
         Assert.Equal(["jwt_signing_key"], rows);
     }

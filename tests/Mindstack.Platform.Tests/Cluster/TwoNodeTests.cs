@@ -81,6 +81,8 @@ public sealed class TwoNodeCluster : IAsyncDisposable
             ["Mindstack__Jobs__LeaseSeconds"] = "3",
             ["Mindstack__Jobs__PollMilliseconds"] = "200",
             ["Mindstack__Webhooks__AllowPrivateTargets"] = "true",
+            // One master key for the key ring every node shares (each node has a data folder of its own).
+            ["Mindstack__DataProtection__MasterKey"] = Database.SharedMasterKey,
             // The node runs in its data folder, away from appsettings.json: keep it from logging every query.
             ["Logging__LogLevel__Default"] = "Warning",
         };

@@ -34,7 +34,7 @@ public sealed class AccountSocketRoutes : IEndpointContributor
 }
 
 /// <summary>A real server whose sockets use the accounts' tokens (no test authenticator).</summary>
-public sealed class AccountRealtimeFactory : RealtimeFactory
+public class AccountRealtimeFactory : RealtimeFactory
 {
     public AccountRealtimeFactory()
         : base(testAuthenticator: false)

@@ -56,7 +56,10 @@ public static class JsonSocketEndpoints
     /// <summary>
     /// Serves a plain JSON WebSocket at <paramref name="pattern"/> (e.g. <c>/ws/{session_id}</c> inside
     /// the API's route group). The token comes from <c>Authorization: Bearer</c> or <c>?token=</c>;
-    /// a refused or missing token is a 401 in the API's error shape, before any upgrade. Published
+    /// a refused or missing token is a 401 in the API's error shape, before any upgrade. The
+    /// handshake counts against the caller's rate limit and takes one of the account's connection
+    /// slots (<see cref="RealtimeOptions.MaxConnectionsPerAccount"/>), freed when the socket closes;
+    /// either refusal is the API's 429. Published
     /// events arrive as <c>{"type": eventName, "data": data}</c>; WebSocket ping frames keep the
     /// connection alive; a connection too slow to take its events is closed (1013).
     /// </summary>
@@ -99,8 +102,12 @@ public static class JsonSocketEndpoints
             accept.KeepAliveInterval = TimeSpan.FromSeconds(settings.KeepAliveSeconds);
             accept.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, settings.KeepAliveTimeoutSeconds));
         }
+        // Counted against the caller's rate limit and the account's connection cap, refused in the API's shape before any upgrade.
+        var connectionId = services.GetRequiredService<IIdGenerator>().New("conn");
+        using var slot = await services.GetRequiredService<RealtimeAdmission>()
+            .AdmitAsync(context, api, caller, connectionId, announce: true, context.RequestAborted);
         var connection = new JsonSocketConnection(
-            services.GetRequiredService<IIdGenerator>().New("conn"),
+            connectionId,
             api,
             caller,
             context.Dialect(),

@@ -18,7 +18,10 @@ public static class SocketIoEndpoints
     /// Both transports are served: HTTP long-polling, which the client starts with, and WebSocket,
     /// directly or by upgrade. Clients authenticate on CONNECT with <c>auth.token</c> (or a bearer
     /// header / <c>?token=</c>); a refusal is a <c>connect_error</c> with the authenticator's
-    /// message. Published events arrive as Socket.IO events; client events go to the handlers
+    /// message. A namespace connection counts against the caller's rate limit and takes one of the
+    /// account's connection slots (freed when it disconnects); either refusal is a <c>connect_error</c>
+    /// whose data carries the API's 429 code (and <c>retryAfter</c> seconds for the rate limit).
+    /// Published events arrive as Socket.IO events; client events go to the handlers
     /// registered with <see cref="SocketIoNamespaceOptions.On"/>, and their acks are answered.
     /// Binary attachments are refused with an <c>error</c> event (and an error ack).
     /// Long-polling sessions are held by the node that made them, so polling behind a load balancer
@@ -38,6 +41,7 @@ public static class SocketIoEndpoints
             services.GetRequiredService<RealtimeMetrics>(),
             services.GetRequiredService<IRealtimeAuthenticator>(),
             services.GetRequiredService<IRealtimePublisher>(),
+            services.GetRequiredService<RealtimeAdmission>(),
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SocketIoServer)));
         services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(server.CloseAll);

@@ -30,11 +30,12 @@ internal sealed class SocketIoServer
     private readonly RealtimeMetrics _metrics;
     private readonly IRealtimeAuthenticator _authenticator;
     private readonly IRealtimePublisher _publisher;
+    private readonly RealtimeAdmission _admission;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
 
     public SocketIoServer(SocketIoOptions options, RealtimeOptions settings, RealtimeHub hub, RealtimeMetrics metrics,
-        IRealtimeAuthenticator authenticator, IRealtimePublisher publisher, TimeProvider clock, ILogger logger)
+        IRealtimeAuthenticator authenticator, IRealtimePublisher publisher, RealtimeAdmission admission, TimeProvider clock, ILogger logger)
     {
         _options = options;
         _settings = settings;
@@ -42,6 +43,7 @@ internal sealed class SocketIoServer
         _metrics = metrics;
         _authenticator = options.Authenticator ?? authenticator;
         _publisher = publisher;
+        _admission = admission;
         _clock = clock;
         _logger = logger;
     }
@@ -164,6 +166,7 @@ internal sealed class SocketIoServer
             return;
         }
         _hub.Remove(socket);
+        socket.Slot?.Dispose();
         if (socket.Options.OnDisconnect is { } onDisconnect)
         {
             // Never on the caller's thread: a session may close from a publisher's overflow.
@@ -278,7 +281,20 @@ internal sealed class SocketIoServer
             return;
         }
 
-        var socket = new SocketIoSocket(NewId(), api, caller, _hub, session, nsp, options, auth, _publisher);
+        // The namespace connection counts against the caller's rate limit and takes one of the
+        // account's connection slots; a refusal is connect_error with the API's 429 code.
+        var socketId = NewId();
+        RealtimeSlot slot;
+        try
+        {
+            slot = await _admission.AdmitAsync(context, api, caller, socketId, announce: !context.WebSockets.IsWebSocketRequest, cancellation);
+        }
+        catch (Problem refusal)
+        {
+            session.TryEnqueue(SocketIoPacket.EncodeConnectError(nsp, refusal.Message, RefusalData(context, refusal)));
+            return;
+        }
+        var socket = new SocketIoSocket(socketId, api, caller, _hub, session, nsp, options, auth, _publisher) { Slot = slot };
         _hub.Add(socket);
         foreach (var channel in caller.Channels)
         {
@@ -295,6 +311,7 @@ internal sealed class SocketIoServer
         {
             socket.Close();
             _hub.Remove(socket);
+            slot.Dispose();
             if (exception is OperationCanceledException)
             {
                 return;
@@ -390,6 +407,10 @@ internal sealed class SocketIoServer
             return null;
         }
         var (code, status) = context.Dialect().Describe(problem.Kind);
+        if (problem.Headers.TryGetValue("Retry-After", out var retryAfter) && int.TryParse(retryAfter, out var seconds))
+        {
+            return new { code = problem.Code ?? code, status = problem.Status ?? status, retryAfter = seconds };
+        }
         return new { code = problem.Code ?? code, status = problem.Status ?? status };
     }
 

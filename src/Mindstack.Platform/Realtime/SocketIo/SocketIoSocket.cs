@@ -26,6 +26,9 @@ internal sealed class SocketIoSocket(
 
     internal EngineIoSession Session => session;
 
+    /// <summary>The account's connection slot this socket holds, freed when it is removed.</summary>
+    internal RealtimeSlot? Slot { get; init; }
+
     internal SocketIoNamespaceOptions Options => options;
 
     internal JsonSerializerOptions Json => options.Json ?? RealtimePublisher.DefaultJson;
