@@ -94,10 +94,10 @@ public static class JsonSocketEndpoints
         }
 
         var accept = new WebSocketAcceptContext();
-        if (settings.KeepAliveSeconds > 0)
+        if (settings.KeepAlive > TimeSpan.Zero)
         {
-            accept.KeepAliveInterval = TimeSpan.FromSeconds(settings.KeepAliveSeconds);
-            accept.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, settings.KeepAliveTimeoutSeconds));
+            accept.KeepAliveInterval = settings.KeepAlive;
+            accept.KeepAliveTimeout = settings.KeepAliveTimeout;
         }
         var connection = new JsonSocketConnection(
             services.GetRequiredService<IIdGenerator>().New("conn"),
