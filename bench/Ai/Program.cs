@@ -9,7 +9,7 @@ using Mindstack.Platform.Ai;
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(a => double.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(2.0);
 
 var configuration = new ConfigurationBuilder().Build();
-await using var services = new ServiceCollection().AddLogging().AddMindstackAi(configuration).BuildServiceProvider();
+await using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging().AddMindstackAi(configuration).BuildServiceProvider();
 var ai = services.GetRequiredService<IAiEngine>();
 var inputs = Inputs.OneKilobyteTexts();
 

@@ -69,8 +69,11 @@ public sealed class MindPeekerDialect(TimeProvider clock) : Dialect
         Json200(new MindPeekerEnvelope<object?>(true, data, message), status);
 
     /// <summary><c>{success: true, message}</c>, for answers with nothing to return.</summary>
-    public IResult Done(string message) => Json200(new { success = true, message });
+    public IResult Done(string message) => Json200(new MindPeekerDone(true, message));
 }
+
+/// <summary><c>{success: true, message}</c>: an answer with nothing to return (logout, deletes).</summary>
+internal sealed record MindPeekerDone(bool Success, string Message);
 
 /// <summary><c>{success: true, data, message}</c>: every success answer, as the OpenAPI document describes it.</summary>
 internal sealed record MindPeekerEnvelope<T>(bool Success, T Data, string? Message);

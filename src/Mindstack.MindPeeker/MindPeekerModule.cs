@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Mindstack.MindPeeker.Admin;
 using Mindstack.MindPeeker.Auth;
 using Mindstack.MindPeeker.Billing;
@@ -38,7 +39,9 @@ public static class MindPeekerModule
         services.TryAddScoped<AdminService>();
         services.TryAddSingleton<ApiCallCounter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ApiCallFlusher>());
-        services.AddOptions<MindPeekerOptions>().Bind(configuration.GetSection(MindPeekerOptions.Section));
+        services.AddOptions<MindPeekerOptions>().BindConfiguration(MindPeekerOptions.Section)
+            .PostConfigure(options => options.ApplyNumericKeys()).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MindPeekerOptions>, MindPeekerOptionsValidator>());
         services.AddJobHandler<RunSessionJob>(RunSessionJob.Name, o =>
         {
             o.MaxAttempts = 3;

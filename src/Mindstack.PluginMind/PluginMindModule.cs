@@ -34,9 +34,7 @@ public static class PluginMindModule
         services.AddApiDocument("pluginmind", "PluginMind API",
             "Generic AI processing (document, chat, seo, crypto, custom), async jobs, query logs, usage and Google sign-in with a pm_session cookie.");
 
-        services.AddOptions<PluginMindOptions>()
-            .Bind(configuration.GetSection(PluginMindOptions.Section))
-            .ValidateOnStart();
+        services.AddOptions<PluginMindOptions>().BindConfiguration(PluginMindOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PluginMindOptions>, PluginMindOptionsValidator>());
 
         services.AddModelContributor<PluginMindModel>();
@@ -126,9 +124,13 @@ internal sealed class PluginMindOptionsValidator(IHostEnvironment environment) :
         {
             failures.Add("Mindstack:PluginMind:Google:JwksUrl must be an absolute URL.");
         }
-        if (options.DefaultQueryLimit < 0 || options.TierQueryLimits.Values.Any(v => v < 0))
+        if (options.DefaultQueryLimit < 0)
         {
-            failures.Add("Mindstack:PluginMind query limits must not be negative.");
+            failures.Add("Mindstack:PluginMind:DefaultQueryLimit must not be negative.");
+        }
+        foreach (var (tier, limit) in options.TierQueryLimits.Where(t => t.Value < 0))
+        {
+            failures.Add($"Mindstack:PluginMind:TierQueryLimits:{tier} must not be negative.");
         }
         if (options.AnonymousQueriesPerDay < 0)
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
@@ -85,34 +86,22 @@ public sealed class CrashTests(ITestOutputHelper output)
 
         // Every acknowledged session is there and reaches an end.
         var finished = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        var deadline = DateTime.UtcNow.AddMinutes(3);
+        var deadline = Stopwatch.StartNew();
         foreach (var id in acknowledged)
         {
-            while (true)
+            finished[id] = await Eventually.UntilAsync(async () =>
             {
                 using var response = await again.GetAsync($"/mindpeeker/v1/sessions/{id}");
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"acknowledged session {id} lost: {(int)response.StatusCode}");
-                var detail = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data");
-                if (detail.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
-                {
-                    finished[id] = detail;
-                    break;
-                }
-                Assert.True(DateTime.UtcNow < deadline, $"session {id} still {detail.GetProperty("status").GetString()} after the restart");
-                await Task.Delay(250);
-            }
+                return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data");
+            }, detail => Final(detail), $"session {id} to finish after the restart", Left(deadline), Poll);
         }
 
         // Every session of the account (acknowledged or not) charged exactly once: the balance is
         // the starting credits less what the finished sessions used, and nothing stays held.
         // Sessions stored but not acknowledged (the kill came before the answer) run too: wait for all.
-        var sessions = await AllSessionsAsync(again);
-        while (sessions.Values.Any(s => s.GetProperty("status").GetString() is not ("completed" or "failed" or "cancelled")))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "a stored session did not finish after the restart");
-            await Task.Delay(250);
-            sessions = await AllSessionsAsync(again);
-        }
+        var sessions = await Eventually.UntilAsync(() => AllSessionsAsync(again), all => all.Values.All(Final),
+            "every stored session to finish after the restart", Left(deadline), Poll);
         Assert.All(acknowledged, id => Assert.Contains(id, sessions.Keys));
         var used = sessions.Values.Sum(s => s.GetProperty("credits_used").GetInt64());
         Assert.Equal(creditsBefore - used, await CreditsAsync(again));
@@ -121,25 +110,23 @@ public sealed class CrashTests(ITestOutputHelper output)
         // Webhooks: each finished session's event arrived, every copy under one event id.
         var expected = sessions.Values.Where(s => s.GetProperty("status").GetString() is "completed" or "failed")
             .Select(s => s.GetProperty("id").GetString()!).ToList();
-        var webhookDeadline = DateTime.UtcNow.AddMinutes(2);
-        Dictionary<string, HashSet<string>> eventIds;
-        while (true)
-        {
-            eventIds = receiver.Received
+        var eventIds = await Eventually.UntilAsync(() => Task.FromResult(receiver.Received
                 .Select(r => (Session: JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("session_id").GetString()!,
                     EventId: r.Headers.First(h => h.Key.Equals("X-Mindstack-Event-Id", StringComparison.OrdinalIgnoreCase)).Value))
                 .GroupBy(x => x.Session)
-                .ToDictionary(g => g.Key, g => g.Select(x => x.EventId).ToHashSet());
-            if (expected.All(eventIds.ContainsKey) || DateTime.UtcNow > webhookDeadline)
-            {
-                break;
-            }
-            await Task.Delay(250);
-        }
+                .ToDictionary(g => g.Key, g => g.Select(x => x.EventId).ToHashSet())),
+            ids => expected.All(ids.ContainsKey), "a webhook for every finished session", TimeSpan.FromMinutes(2), Poll);
         Assert.All(expected, id => Assert.True(eventIds.ContainsKey(id), $"no webhook for session {id}"));
         Assert.All(eventIds, e => Assert.Single(e.Value));
         output.WriteLine($"{acknowledged.Count} acknowledged sessions, {sessions.Count} stored, {receiver.Received.Count} webhook deliveries for {eventIds.Count} sessions; credits {creditsBefore} → {creditsBefore - used}");
     }
+
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
+
+    private static bool Final(JsonElement session) => session.GetProperty("status").GetString() is "completed" or "failed" or "cancelled";
+
+    /// <summary>What is left of the three minutes every session has to finish after the restart.</summary>
+    private static TimeSpan Left(Stopwatch since) => TimeSpan.FromMinutes(3) - since.Elapsed;
 
     private static async Task<long> CreditsAsync(HttpClient http)
     {

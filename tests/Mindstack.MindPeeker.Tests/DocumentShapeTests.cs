@@ -113,17 +113,10 @@ public sealed class DocumentShapeTests(RunningMindPeekerFactory running, MindPee
 
         // A delivery has happened, so last_triggered has a value to show.
         await receiver.WaitForAsync(r => r.Path == "/webhooks/mindpeeker", TimeSpan.FromSeconds(60));
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var list = (await factory.ReadJsonAsync(await factory.SendAsync(HttpMethod.Get, "/webhooks", user.Token))).GetProperty("data").GetProperty("webhooks");
-            if (list[0].GetProperty("last_triggered").ValueKind != JsonValueKind.Null)
-            {
-                break;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "the webhook was delivered but last_triggered stayed null");
-            await Task.Delay(200);
-        }
+        await Eventually.UntilAsync(
+            async () => (await factory.ReadJsonAsync(await factory.SendAsync(HttpMethod.Get, "/webhooks", user.Token))).GetProperty("data").GetProperty("webhooks"),
+            list => list[0].GetProperty("last_triggered").ValueKind != JsonValueKind.Null,
+            "last_triggered of the delivered webhook", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
         await CheckAsync(factory, "GET /webhooks", HttpMethod.Get, "/webhooks", user.Token);
         await CheckAsync(factory, "PUT /webhooks/{webhook_id}", HttpMethod.Put, $"/webhooks/{webhookId}", user.Token, new
         {

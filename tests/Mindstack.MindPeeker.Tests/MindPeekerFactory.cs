@@ -96,20 +96,10 @@ public class MindPeekerFactory : MindstackFactory
         });
 
     /// <summary>Polls the session (generously) until it reaches a final status; returns its details.</summary>
-    public async Task<JsonElement> WaitForFinishAsync(PeekerUser user, string sessionId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var detail = (await ReadJsonAsync(await SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", user.Token))).GetProperty("data");
-            if (detail.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
-            {
-                return detail;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"session {sessionId} still {detail.GetProperty("status").GetString()}");
-            await Task.Delay(200);
-        }
-    }
+    public Task<JsonElement> WaitForFinishAsync(PeekerUser user, string sessionId) =>
+        Eventually.UntilAsync(async () => (await ReadJsonAsync(await SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", user.Token))).GetProperty("data"),
+            detail => detail.GetProperty("status").GetString() is "completed" or "failed" or "cancelled",
+            $"session {sessionId} to finish", TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(200));
 
     public async Task<JsonElement> BillingAsync(PeekerUser user) =>
         (await ReadJsonAsync(await SendAsync(HttpMethod.Get, "/billing", user.Token))).GetProperty("data");

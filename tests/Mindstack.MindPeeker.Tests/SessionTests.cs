@@ -194,10 +194,7 @@ public sealed class RateLimitTests(LimitedMindPeekerFactory factory) : IClassFix
     {
         // Limits use windows aligned to the clock minute: start early in a minute so the burst
         // cannot straddle a window boundary on a slow machine.
-        while (DateTime.UtcNow.Second > 30)
-        {
-            await Task.Delay(250);
-        }
+        await Eventually.EarlyInAMinuteAsync();
         var user = await factory.RegisterUserAsync();
         HttpResponseMessage? refused = null;
         for (var i = 0; i < 102 && refused is null; i++)

@@ -107,14 +107,9 @@ public sealed class HttpAgentAndWebhookTests(MindraFactory factory) : IClassFixt
 
         release.SetResult();
         // The agent's late answer changes nothing: still cancelled, nothing charged.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        JsonElement execution;
-        do
-        {
-            await Task.Delay(200);
-            execution = await user.GetJsonAsync($"/v1/executions/{id}");
-        }
-        while (execution.GetProperty("steps")[0].GetProperty("status").GetString() == "RUNNING" && DateTime.UtcNow < deadline);
+        var execution = await Eventually.UntilAsync(() => user.GetJsonAsync($"/v1/executions/{id}"),
+            e => e.GetProperty("steps")[0].GetProperty("status").GetString() != "RUNNING", "the agent's late answer to be handled",
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
         Assert.Equal("CANCELLED", execution.GetProperty("status").GetString());
         Assert.Equal(10m, await user.BalanceAsync());
 

@@ -102,24 +102,10 @@ public sealed class MindraClient(MindraFactory factory, string accountId, string
     }
 
     /// <summary>Polls the execution until it is final (generous deadline: the machine may be busy).</summary>
-    public async Task<JsonElement> WaitForExecutionAsync(string id, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var execution = await GetJsonAsync($"/v1/executions/{id}");
-            var status = execution.GetProperty("status").GetString();
-            if (status is "COMPLETED" or "FAILED" or "CANCELLED")
-            {
-                return execution;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Execution {id} still {status}");
-            }
-            await Task.Delay(100);
-        }
-    }
+    public Task<JsonElement> WaitForExecutionAsync(string id, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(() => GetJsonAsync($"/v1/executions/{id}"),
+            execution => execution.GetProperty("status").GetString() is "COMPLETED" or "FAILED" or "CANCELLED",
+            $"execution {id} to finish", timeout ?? TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
 
     public async Task<decimal> BalanceAsync()
     {

@@ -74,19 +74,14 @@ public class PluginMindFactory : MindstackFactory
     {
         using var anonymous = owner is null ? CreateClient() : null;
         var client = owner ?? anonymous!;
-        var until = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(90));
-        while (true)
-        {
-            using var response = await client.GetAsync($"{Base}/analyze-async/{jobId}");
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var job = await ReadJsonAsync(response);
-            if (job.GetProperty("status").GetString() is "completed" or "failed")
+        return await Eventually.UntilAsync(async () =>
             {
-                return job;
-            }
-            Assert.True(DateTime.UtcNow < until, $"job {jobId} still {job.GetProperty("status").GetString()}");
-            await Task.Delay(200);
-        }
+                using var response = await client.GetAsync($"{Base}/analyze-async/{jobId}");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return await ReadJsonAsync(response);
+            },
+            job => job.GetProperty("status").GetString() is "completed" or "failed",
+            $"job {jobId} to finish", deadline ?? TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(200));
     }
 
     protected override void Dispose(bool disposing)

@@ -110,29 +110,36 @@ public sealed class ServerProcess : IAsyncDisposable
         // Each probe may take long (a busy machine, a first request's JIT): only the overall deadline fails the start.
         using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        try
+        {
+            await Eventually.UntilAsync(ProbeAsync, "the server to answer /health", timeout, TimeSpan.FromMilliseconds(200));
+        }
+        catch (TimeoutException)
+        {
+            // The output is read now, at the deadline: it tells why the server never answered.
+            throw new TimeoutException($"server did not answer /health in {timeout}:\n{Output}");
+        }
+
+        async Task<bool> ProbeAsync()
         {
             if (_process.HasExited)
             {
                 throw new InvalidOperationException($"server exited with {_process.ExitCode}:\n{Output}");
             }
             var left = deadline - DateTime.UtcNow;
-            using var probe = new CancellationTokenSource(left > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : left);
+            using var probe = new CancellationTokenSource(left > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30)
+                : left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
             try
             {
                 using var response = await client.GetAsync("/health", probe.Token);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
+                return response.IsSuccessStatusCode;
             }
             catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
             {
                 // Not listening yet, or too slow this time: ask again until the deadline.
+                return false;
             }
-            await Task.Delay(200);
         }
-        throw new TimeoutException($"server did not answer /health in {timeout}:\n{Output}");
     }
 
     /// <summary>Sends SIGTERM and waits for a graceful exit.</summary>

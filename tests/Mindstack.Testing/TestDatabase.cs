@@ -88,7 +88,7 @@ public sealed class TestDatabase : IDisposable
             using (var services = Services("", folder))
             {
                 services.MigrateDatabaseAsync().GetAwaiter().GetResult();
-                var settings = DatabaseSettings.FromConfiguration(services.GetRequiredService<IConfiguration>());
+                var settings = services.GetRequiredService<DatabaseSettings>();
                 // Closing its pooled connections checkpoints the WAL into the file, so the file alone is the database.
                 using var connection = new SqliteConnection(settings.ConnectionString);
                 SqliteConnection.ClearPool(connection);

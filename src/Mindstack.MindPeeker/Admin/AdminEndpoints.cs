@@ -6,6 +6,7 @@ using Mindstack.MindPeeker.Sessions;
 using Mindstack.MindPeeker.Users;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Http;
 using Mindstack.Platform.Observability;
 
 namespace Mindstack.MindPeeker.Admin;
@@ -16,8 +17,8 @@ internal static class AdminEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var admin = api.MapGroup("/admin").RequireRole(AccountRoles.Admin);
-        admin.MapGet("/system/status", StatusAsync).WithSummary("Component health and live metrics (admin)");
-        admin.MapGet("/analytics/users", AnalyticsAsync).WithSummary("Users by period and tier (admin)");
+        admin.MapGet("/system/status", StatusAsync).WithSummary("Component health and live metrics (admin)").ProducesEnvelope<SystemStatusView>();
+        admin.MapGet("/analytics/users", AnalyticsAsync).WithSummary("Users by period and tier (admin)").ProducesEnvelope<UserAnalyticsView>();
     }
 
     private static async Task<IResult> StatusAsync(HealthService health, AdminService admin, TimeProvider clock, MindPeekerDialect dialect,
@@ -33,21 +34,17 @@ internal static class AdminEndpoints
         var uptime = clock.GetUtcNow().UtcDateTime - process.StartTime.ToUniversalTime();
         var cpu = uptime.TotalSeconds <= 0 ? 0 : process.TotalProcessorTime.TotalSeconds / (uptime.TotalSeconds * Environment.ProcessorCount);
         var memoryLimit = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        return dialect.Ok(new
-        {
-            Status = snapshot.Healthy ? "healthy" : "degraded",
+        return dialect.Ok(new SystemStatusView(
+            snapshot.Healthy ? "healthy" : "degraded",
             snapshot.Timestamp,
-            Services = services,
-            Metrics = new
-            {
-                ActiveSessions = active,
-                QueueDepth = queued,
-                CpuUsage = Math.Round(Math.Clamp(cpu, 0, 1), 3),
-                MemoryUsage = memoryLimit <= 0 ? 0 : Math.Round((double)process.WorkingSet64 / memoryLimit, 3),
-                GpuUsage = GpuUsage(),
-            },
-            snapshot.Version,
-        });
+            services,
+            new SystemMetricsView(
+                active,
+                queued,
+                Math.Round(Math.Clamp(cpu, 0, 1), 3),
+                memoryLimit <= 0 ? 0 : Math.Round((double)process.WorkingSet64 / memoryLimit, 3),
+                GpuUsage()),
+            snapshot.Version));
     }
 
     /// <summary>
@@ -87,16 +84,8 @@ internal static class AdminEndpoints
             throw SessionRules.InvalidValue("tier", "One of basic, professional, enterprise");
         }
         var users = await admin.UsersAsync(range, tier, cancellationToken);
-        return dialect.Ok(new
-        {
-            range.Period,
-            users.TotalUsers,
-            users.ActiveUsers,
-            users.NewUsers,
-            users.RetentionRate,
-            users.TierDistribution,
-            // No address-to-country data is kept, so no geography is invented.
-            GeographicDistribution = Array.Empty<object>(),
-        });
+        // No address-to-country data is kept, so no geography is invented.
+        return dialect.Ok(new UserAnalyticsView(range.Period, users.TotalUsers, users.ActiveUsers, users.NewUsers, users.RetentionRate,
+            users.TierDistribution, Array.Empty<object>()));
     }
 }

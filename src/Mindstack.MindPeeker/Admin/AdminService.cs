@@ -21,7 +21,7 @@ internal sealed class AdminService(MindstackDbContext db, TimeProvider clock, IO
     {
         var active = await db.Set<PeekSession>().CountAsync(s => s.Status == SessionStatus.Processing, cancellationToken);
         var queued = await db.Set<PeekSession>().CountAsync(s => s.Status == SessionStatus.Pending, cancellationToken);
-        var stalledBefore = clock.GetUtcNow().UtcDateTime - StalledAfter - TimeSpan.FromMilliseconds(Math.Max(0, options.Value.StartDelayMilliseconds));
+        var stalledBefore = clock.GetUtcNow().UtcDateTime - StalledAfter - options.Value.StartDelay;
         var stalled = await db.Set<PeekSession>().CountAsync(s => s.Status == SessionStatus.Pending && s.CreatedAt < stalledBefore, cancellationToken);
         return (active, queued, stalled);
     }

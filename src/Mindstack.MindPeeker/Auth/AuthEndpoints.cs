@@ -22,10 +22,12 @@ internal static class AuthEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var auth = api.MapGroup("/auth");
-        auth.MapPost("/register", RegisterAsync).WithSummary("Register a user; answers the user and a token");
-        auth.MapPost("/login", LoginAsync).WithSummary("Sign in with email and password");
-        auth.MapPost("/refresh", RefreshAsync).WithSummary("Exchange a refresh token for a new token (the refresh token rotates)");
-        auth.MapPost("/logout", LogoutAsync).WithSummary("Revoke the current session").RequireCaller();
+        auth.MapPost("/register", RegisterAsync).WithSummary("Register a user; answers the user and a token")
+            .ProducesEnvelope<RegisteredView>(StatusCodes.Status201Created);
+        auth.MapPost("/login", LoginAsync).WithSummary("Sign in with email and password").ProducesEnvelope<SignedInView>();
+        auth.MapPost("/refresh", RefreshAsync).WithSummary("Exchange a refresh token for a new token (the refresh token rotates)")
+            .ProducesEnvelope<RefreshedView>();
+        auth.MapPost("/logout", LogoutAsync).WithSummary("Revoke the current session").RequireCaller().Produces<MindPeekerDone>();
     }
 
     private static async Task<IResult> RegisterAsync(Body<RegisterRequest> body, IAccountService accounts, ISessionService sessions,
@@ -59,13 +61,11 @@ internal static class AuthEndpoints
         await users.CreateProfileAsync(account.Id, request.MarketingConsent ?? false, cancellationToken);
         await credits.EnsureMonthlyGrantAsync(account.Id, tier, cancellationToken);
         var pair = await sessions.StartSessionAsync(account, MindPeekerApi.Accounts, "password", cancellationToken);
-        return dialect.Ok(new
-        {
-            User = new { account.Id, account.Email, account.Username, account.Tier, account.CreatedAt },
-            Token = pair.AccessToken.Token,
+        return dialect.Ok(new RegisteredView(
+            new RegisteredUserView(account.Id, account.Email, account.Username, account.Tier, account.CreatedAt),
+            pair.AccessToken.Token,
             pair.RefreshToken,
-            ExpiresIn = (long)pair.AccessToken.Lifetime.TotalSeconds,
-        }, "User registered successfully", StatusCodes.Status201Created);
+            (long)pair.AccessToken.Lifetime.TotalSeconds), "User registered successfully", StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> LoginAsync(Body<LoginRequest> body, ISessionService sessions, MindPeekerCredits credits,
@@ -97,13 +97,11 @@ internal static class AuthEndpoints
                 "INVALID_CREDENTIALS");
         }
         await credits.EnsureMonthlyGrantAsync(pair.Account.Id, pair.Account.Tier, cancellationToken);
-        return dialect.Ok(new
-        {
-            User = new { pair.Account.Id, pair.Account.Email, pair.Account.Username, pair.Account.Tier },
-            Token = pair.AccessToken.Token,
+        return dialect.Ok(new SignedInView(
+            new SignedInUserView(pair.Account.Id, pair.Account.Email, pair.Account.Username, pair.Account.Tier),
+            pair.AccessToken.Token,
             pair.RefreshToken,
-            ExpiresIn = (long)pair.AccessToken.Lifetime.TotalSeconds,
-        }, "Login successful");
+            (long)pair.AccessToken.Lifetime.TotalSeconds), "Login successful");
     }
 
     private static async Task<IResult> RefreshAsync(Body<RefreshRequest> body, ISessionService sessions, MindPeekerDialect dialect,
@@ -114,12 +112,8 @@ internal static class AuthEndpoints
             throw SessionRules.Missing("refresh_token");
         }
         var pair = await sessions.RefreshAsync(body.Value.RefreshToken, MindPeekerApi.Accounts, cancellationToken);
-        return dialect.Ok(new
-        {
-            Token = pair.AccessToken.Token,
-            pair.RefreshToken,
-            ExpiresIn = (long)pair.AccessToken.Lifetime.TotalSeconds,
-        }, "Token refreshed successfully");
+        return dialect.Ok(new RefreshedView(pair.AccessToken.Token, pair.RefreshToken, (long)pair.AccessToken.Lifetime.TotalSeconds),
+            "Token refreshed successfully");
     }
 
     private static async Task<IResult> LogoutAsync(Caller caller, ISessionService sessions, MindPeekerDialect dialect,

@@ -33,9 +33,12 @@ internal static class BillingEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var billing = api.MapGroup("/billing");
-        billing.MapGet("", GetAsync).WithSummary("Plan, this month's credits and usage, payment method and next billing date");
-        billing.MapPost("/credits/purchase", PurchaseAsync).WithSummary("Buy a credit package (basic_100, professional_500, enterprise_5000)").Idempotent();
-        billing.MapGet("/history", HistoryAsync).WithSummary("Billing transactions, newest first, with paging and a date range");
+        billing.MapGet("", GetAsync).WithSummary("Plan, this month's credits and usage, payment method and next billing date")
+            .ProducesEnvelope<BillingOverviewView>();
+        billing.MapPost("/credits/purchase", PurchaseAsync).WithSummary("Buy a credit package (basic_100, professional_500, enterprise_5000)").Idempotent()
+            .ProducesEnvelope<PurchaseView>();
+        billing.MapGet("/history", HistoryAsync).WithSummary("Billing transactions, newest first, with paging and a date range")
+            .ProducesEnvelope<BillingHistoryView>();
     }
 
     private static async Task<IResult> GetAsync(Caller caller, BillingService billing, MindPeekerDialect dialect, CancellationToken cancellationToken) =>
@@ -45,15 +48,8 @@ internal static class BillingEndpoints
         CancellationToken cancellationToken)
     {
         var receipt = await billing.PurchaseAsync(caller, body.Value, cancellationToken);
-        return dialect.Ok(new
-        {
-            TransactionId = receipt.Purchase.Id,
-            CreditsPurchased = receipt.Purchase.Credits,
-            Amount = Dollars(receipt.Purchase.AmountCents),
-            Currency = "USD",
-            PaymentStatus = "completed",
-            receipt.NewBalance,
-        }, "Credits purchased successfully");
+        return dialect.Ok(new PurchaseView(receipt.Purchase.Id, receipt.Purchase.Credits, Dollars(receipt.Purchase.AmountCents), "USD", "completed",
+            receipt.NewBalance), "Credits purchased successfully");
     }
 
     private static async Task<IResult> HistoryAsync(Caller caller, [AsParameters] HistoryParameters query, BillingService billing,
@@ -61,21 +57,9 @@ internal static class BillingEndpoints
     {
         var page = await billing.HistoryAsync(caller.AccountId, query, cancellationToken);
         var window = page.Window;
-        return dialect.Ok(new
-        {
-            Transactions = page.Transactions.Select(p => new
-            {
-                p.Id,
-                p.Type,
-                Amount = Dollars(p.AmountCents),
-                p.Currency,
-                p.Credits,
-                p.Status,
-                p.CreatedAt,
-                p.Description,
-            }),
-            Pagination = new { page.Total, Limit = window.Limit, Offset = window.Offset, HasMore = window.Offset + page.Transactions.Count < page.Total },
-        });
+        return dialect.Ok(new BillingHistoryView(
+            page.Transactions.Select(p => new TransactionView(p.Id, p.Type, Dollars(p.AmountCents), p.Currency, p.Credits, p.Status, p.CreatedAt, p.Description)),
+            new HistoryPaginationView(page.Total, window.Limit, window.Offset, window.Offset + page.Transactions.Count < page.Total)));
     }
 
     /// <summary>Cents as dollars for the wire (149.99).</summary>

@@ -36,7 +36,7 @@ internal sealed class BillingService(
     private static DateTime MonthStart(DateTime at) => new(at.Year, at.Month, 1, 0, 0, 0, DateTimeKind.Utc);
 
     /// <summary>The billing overview as <c>GET /billing</c> answers it.</summary>
-    public async Task<object> OverviewAsync(string accountId, CancellationToken cancellationToken)
+    public async Task<BillingOverviewView> OverviewAsync(string accountId, CancellationToken cancellationToken)
     {
         var account = await accounts.FindAsync(accountId, cancellationToken) ?? throw Problem.NotFound("User not found", "NOT_FOUND");
         await credits.EnsureMonthlyGrantAsync(account.Id, account.Tier, cancellationToken);
@@ -64,50 +64,34 @@ internal sealed class BillingService(
             .Where(u => u.AccountId == account.Id && monthKeys.Contains(u.Month))
             .ToDictionaryAsync(u => u.Month, u => u.ApiCalls, cancellationToken);
 
-        object Usage(DateTime from, DateTime to)
+        BillingUsageMonthView Usage(DateTime from, DateTime to)
         {
             var window = sessions.Where(s => s.CreatedAt >= from && s.CreatedAt < to).ToList();
             var key = ApiCallCounter.MonthOf(from);
-            return new
-            {
-                Sessions = window.Count,
-                ApiCalls = calls.GetValueOrDefault(key) + apiCalls.Pending(account.Id, key),
-                CreditsUsed = window.Sum(s => s.CreditsUsed ?? 0),
-                StorageGb = Math.Round(window.Sum(s => (double)s.Bytes) / 1_000_000_000, 6),
-            };
+            return new BillingUsageMonthView(
+                window.Count,
+                calls.GetValueOrDefault(key) + apiCalls.Pending(account.Id, key),
+                window.Sum(s => s.CreditsUsed ?? 0),
+                Math.Round(window.Sum(s => (double)s.Bytes) / 1_000_000_000, 6));
         }
 
-        return new
-        {
-            Tier = tier.Name,
-            MonthlyFee = tier.MonthlyFeeDollars,
-            Currency = "USD",
-            Credits = new
-            {
-                Included = tier.IncludedCredits,
-                Purchased = purchased,
-                Charged = thisMonth.Sum(s => s.CreditsRequired),
-                Held = thisMonth.Where(s => s.Status is SessionStatus.Pending or SessionStatus.Processing).Sum(s => s.CreditsRequired),
-                Used = thisMonth.Sum(s => s.CreditsUsed ?? 0),
-                Refunded = thisMonth.Sum(s => s.CreditsRefunded),
-                Remaining = balance.Available,
-                ResetDate = MindPeekerCredits.NextReset(now),
-            },
-            Usage = new
-            {
-                CurrentMonth = Usage(month, month.AddMonths(1)),
-                LastMonth = Usage(lastMonth, month),
-            },
-            PaymentMethod = card is null ? null : new
-            {
-                Type = "card",
-                Brand = card.CardBrand,
-                LastFour = card.CardLast4,
-                Expiry = cardDetails?.Expiry,
-            },
-            NextBillingDate = MindPeekerCredits.NextReset(now),
-            CreditPackages = CreditPackage.All.Select(p => new { p.Id, p.Credits, Price = BillingEndpoints.Dollars(p.PriceCents), Currency = "USD", p.Description }),
-        };
+        return new BillingOverviewView(
+            tier.Name,
+            tier.MonthlyFeeDollars,
+            "USD",
+            new BillingCreditsView(
+                tier.IncludedCredits,
+                purchased,
+                thisMonth.Sum(s => s.CreditsRequired),
+                thisMonth.Where(s => s.Status is SessionStatus.Pending or SessionStatus.Processing).Sum(s => s.CreditsRequired),
+                thisMonth.Sum(s => s.CreditsUsed ?? 0),
+                thisMonth.Sum(s => s.CreditsRefunded),
+                balance.Available,
+                MindPeekerCredits.NextReset(now)),
+            new BillingUsageView(Usage(month, month.AddMonths(1)), Usage(lastMonth, month)),
+            card is null ? null : new PaymentMethodView("card", card.CardBrand, card.CardLast4, cardDetails?.Expiry),
+            MindPeekerCredits.NextReset(now),
+            CreditPackage.All.Select(p => new CreditPackageView(p.Id, p.Credits, BillingEndpoints.Dollars(p.PriceCents), "USD", p.Description)));
     }
 
     /// <summary>Buys a credit package; a declined payment stays in the history and is raised.</summary>

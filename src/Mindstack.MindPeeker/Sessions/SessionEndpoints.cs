@@ -16,13 +16,14 @@ internal static class SessionEndpoints
         var sessions = api.MapGroup("/sessions");
         sessions.MapPost("", CreateAsync).WithSummary("Create a session; its credits are held until it completes").Idempotent()
             .ProducesEnvelope<SessionCreatedView>(StatusCodes.Status201Created);
-        sessions.MapGet("", ListAsync).WithSummary("List the caller's sessions with filters, sorting and paging");
+        sessions.MapGet("", ListAsync).WithSummary("List the caller's sessions with filters, sorting and paging").ProducesEnvelope<SessionListView>();
         sessions.MapGet("/{session_id}", GetAsync).WithSummary("A session's details and results").ProducesEnvelope<SessionDetailView>();
         sessions.MapPut("/{session_id}", UpdateAsync).WithSummary("Change a pending or processing session's parameters or metadata")
             .ProducesEnvelope<SessionUpdatedView>();
-        sessions.MapDelete("/{session_id}", CancelAsync).WithSummary("Cancel a session and refund its held credits");
-        sessions.MapGet("/{session_id}/analysis", AnalysisAsync).WithSummary("A completed session's analysis");
-        sessions.MapGet("/{session_id}/analysis/history", HistoryAsync).WithSummary("The recorded analysis stages");
+        sessions.MapDelete("/{session_id}", CancelAsync).WithSummary("Cancel a session and refund its held credits").Produces<SessionCancelledView>();
+        sessions.MapGet("/{session_id}/analysis", AnalysisAsync).WithSummary("A completed session's analysis").ProducesEnvelope<AnalysisView>();
+        sessions.MapGet("/{session_id}/analysis/history", HistoryAsync).WithSummary("The recorded analysis stages")
+            .ProducesEnvelope<AnalysisHistoryView>();
     }
 
     private static async Task<IResult> CreateAsync(Caller caller, Body<CreateSessionRequest> body, HttpContext http, SessionService sessions,
@@ -51,11 +52,8 @@ internal static class SessionEndpoints
     {
         var page = await sessions.ListAsync(caller.AccountId, SessionRules.ValidateList(query), cancellationToken);
         var (take, skip) = (page.Window.Limit, page.Window.Offset);
-        return dialect.Ok(new
-        {
-            Sessions = page.Sessions.Select(SessionViews.Summary),
-            Pagination = new { page.Total, Limit = take, Offset = skip, HasMore = skip + page.Sessions.Count < page.Total },
-        });
+        return dialect.Ok(new SessionListView(page.Sessions.Select(SessionViews.Summary),
+            new SessionPaginationView(page.Total, take, skip, skip + page.Sessions.Count < page.Total)));
     }
 
     private static async Task<IResult> GetAsync(Caller caller, [FromRoute(Name = "session_id")] string sessionId, SessionService sessions,
@@ -71,41 +69,26 @@ internal static class SessionEndpoints
         MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
         var cancelled = await sessions.CancelAsync(caller.AccountId, sessionId, cancellationToken);
-        return dialect.Json200(new
-        {
-            success = true,
-            message = "Session cancelled successfully",
-            refund = new { credits_refunded = cancelled.CreditsRefunded, refund_reason = "User cancellation" },
-        });
+        return dialect.Json200(new SessionCancelledView(true, "Session cancelled successfully", new RefundView(cancelled.CreditsRefunded, "User cancellation")));
     }
 
     private static async Task<IResult> AnalysisAsync(Caller caller, [FromRoute(Name = "session_id")] string sessionId, SessionService sessions,
         MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
         var session = await sessions.AnalysisAsync(caller.AccountId, sessionId, cancellationToken);
-        return dialect.Ok(new
-        {
-            SessionId = session.Id,
-            session.AnalysisId,
-            session.Status,
-            session.CompletedAt,
-            session.ConfidenceScore,
-            BelowConfidenceThreshold = session.BelowThreshold,
-            Results = SessionViews.Json(session.ResultsJson),
-            Metadata = new
-            {
-                AnalysisDuration = session is { StartedAt: { } s, CompletedAt: { } c } ? (long)Math.Round((c - s).TotalSeconds) : 0,
+        return dialect.Ok(new AnalysisView(session.Id, session.AnalysisId, session.Status, session.CompletedAt, session.ConfidenceScore,
+            session.BelowThreshold, SessionViews.Json(session.ResultsJson),
+            new AnalysisMetadataView(
+                session is { StartedAt: { } s, CompletedAt: { } c } ? (long)Math.Round((c - s).TotalSeconds) : 0,
                 session.ModelVersion,
-                ProcessingNodes = Stages.All.Count,
-                session.DataPointsAnalyzed,
-            },
-        });
+                Stages.All.Count,
+                session.DataPointsAnalyzed)));
     }
 
     private static async Task<IResult> HistoryAsync(Caller caller, [FromRoute(Name = "session_id")] string sessionId, SessionService sessions,
         MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
         var stages = await sessions.HistoryAsync(caller.AccountId, sessionId, cancellationToken);
-        return dialect.Ok(new { AnalysisHistory = stages.Select(s => new { s.Timestamp, s.Stage, s.Confidence, s.Notes }) });
+        return dialect.Ok(new AnalysisHistoryView(stages.Select(s => new AnalysisStageView(s.Timestamp, s.Stage, s.Confidence, s.Notes))));
     }
 }

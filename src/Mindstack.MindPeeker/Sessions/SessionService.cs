@@ -49,7 +49,7 @@ internal sealed class SessionService(
         {
             throw InsufficientCredits(cost, available);
         }
-        var startDelay = TimeSpan.FromMilliseconds(Math.Max(0, options.Value.StartDelayMilliseconds));
+        var startDelay = options.Value.StartDelay;
         var expected = await ExpectedTimeToCompleteAsync(valid.Type, startDelay, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
 

@@ -17,6 +17,27 @@ internal sealed record SessionSummaryView(string Id, string Cue, string SessionT
 
 internal sealed record SessionUpdatedView(string Id, string Status, StoredParameters Parameters, JsonElement Metadata);
 
+internal sealed record SessionPaginationView(int Total, int Limit, int Offset, bool HasMore);
+
+/// <summary><c>GET /sessions</c>: a page of the caller's sessions.</summary>
+internal sealed record SessionListView(IEnumerable<SessionSummaryView> Sessions, SessionPaginationView Pagination);
+
+internal sealed record RefundView(long CreditsRefunded, string RefundReason);
+
+/// <summary><c>DELETE /sessions/{session_id}</c>: <c>{success, message, refund}</c>, outside the usual <c>data</c> frame as the document shows it.</summary>
+internal sealed record SessionCancelledView(bool Success, string Message, RefundView Refund);
+
+internal sealed record AnalysisMetadataView(long AnalysisDuration, string? ModelVersion, int ProcessingNodes, long DataPointsAnalyzed);
+
+/// <summary><c>GET /sessions/{session_id}/analysis</c>: a completed session's analysis.</summary>
+internal sealed record AnalysisView(string SessionId, string? AnalysisId, string Status, DateTime? CompletedAt, double? ConfidenceScore,
+    bool BelowConfidenceThreshold, JsonElement Results, AnalysisMetadataView Metadata);
+
+internal sealed record AnalysisStageView(DateTime Timestamp, string Stage, double Confidence, string Notes);
+
+/// <summary><c>GET /sessions/{session_id}/analysis/history</c>: the recorded stages.</summary>
+internal sealed record AnalysisHistoryView(IEnumerable<AnalysisStageView> AnalysisHistory);
+
 /// <summary>
 /// The wire shapes of a session, named records so the Dialect's snake_case yields the document's
 /// fields and the OpenAPI document describes them.

@@ -120,12 +120,12 @@ internal sealed class ApiCallCounter(IServiceScopeFactory scopes, TimeProvider c
     }
 }
 
-/// <summary>Flushes the <see cref="ApiCallCounter"/> every <see cref="MindPeekerOptions.UsageFlushSeconds"/> and once more on shutdown.</summary>
+/// <summary>Flushes the <see cref="ApiCallCounter"/> every <see cref="MindPeekerOptions.UsageFlush"/> and once more on shutdown.</summary>
 internal sealed class ApiCallFlusher(ApiCallCounter counter, IOptions<MindPeekerOptions> options, ILogger<ApiCallFlusher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.UsageFlushSeconds)));
+        using var timer = new PeriodicTimer(options.Value.UsageFlush);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -49,7 +49,7 @@ internal static class UsageStats
 {
     private sealed record Row(string Status, string SessionType, DateTime CreatedAt, long? CreditsUsed, double? ConfidenceScore);
 
-    public static async Task<object> ComputeAsync(MindstackDbContext db, string accountId, StatsRange range, long creditsRemaining,
+    public static async Task<StatsView> ComputeAsync(MindstackDbContext db, string accountId, StatsRange range, long creditsRemaining,
         CancellationToken cancellationToken)
     {
         var rows = await db.Set<PeekSession>().AsNoTracking()
@@ -60,35 +60,26 @@ internal static class UsageStats
         var failed = rows.Count(r => r.Status == SessionStatus.Failed);
         var confidences = rows.Where(r => r.Status == SessionStatus.Completed && r.ConfidenceScore is not null)
             .Select(r => r.ConfidenceScore!.Value).ToList();
-        return new
-        {
+        return new StatsView(
             range.Period,
-            StartDate = range.From,
-            EndDate = range.To,
-            Sessions = new
-            {
-                Total = rows.Count,
-                Completed = completed,
-                Pending = rows.Count(r => r.Status is SessionStatus.Pending or SessionStatus.Processing),
-                Failed = failed,
-                Cancelled = rows.Count(r => r.Status == SessionStatus.Cancelled),
-            },
-            CreditsUsed = rows.Sum(r => r.CreditsUsed ?? 0),
-            CreditsRemaining = creditsRemaining,
-            SuccessRate = SuccessRate(completed, failed),
-            AverageConfidence = confidences.Count == 0 ? 0 : Math.Round(confidences.Average(), 3),
-            SessionTypes = SessionTypes.All.ToDictionary(t => t, t => rows.Count(r => r.SessionType == t)),
-            DailyBreakdown = rows
+            range.From,
+            range.To,
+            new StatsSessionsView(
+                rows.Count,
+                completed,
+                rows.Count(r => r.Status is SessionStatus.Pending or SessionStatus.Processing),
+                failed,
+                rows.Count(r => r.Status == SessionStatus.Cancelled)),
+            rows.Sum(r => r.CreditsUsed ?? 0),
+            creditsRemaining,
+            SuccessRate(completed, failed),
+            confidences.Count == 0 ? 0 : Math.Round(confidences.Average(), 3),
+            SessionTypes.All.ToDictionary(t => t, t => rows.Count(r => r.SessionType == t)),
+            rows
                 .GroupBy(r => DateOnly.FromDateTime(r.CreatedAt))
                 .OrderBy(g => g.Key)
-                .Select(g => new
-                {
-                    Date = g.Key.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    Sessions = g.Count(),
-                    CreditsUsed = g.Sum(r => r.CreditsUsed ?? 0),
-                })
-                .ToList(),
-        };
+                .Select(g => new StatsDayView(g.Key.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), g.Count(), g.Sum(r => r.CreditsUsed ?? 0)))
+                .ToList());
     }
 
     /// <summary>Completed over finished (completed or failed); 0 before anything finished.</summary>

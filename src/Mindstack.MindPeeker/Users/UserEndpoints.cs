@@ -29,44 +29,28 @@ internal static class UserEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var users = api.MapGroup("/users/me");
-        users.MapGet("", GetAsync).WithSummary("The caller's profile with credits and usage");
-        users.MapPut("", UpdateAsync).WithSummary("Change the username or preferences");
-        users.MapGet("/stats", StatsAsync).WithSummary("Session statistics by period or date range, with a daily breakdown");
+        users.MapGet("", GetAsync).WithSummary("The caller's profile with credits and usage").ProducesEnvelope<UserView>();
+        users.MapPut("", UpdateAsync).WithSummary("Change the username or preferences").ProducesEnvelope<ProfileUpdatedView>();
+        users.MapGet("/stats", StatsAsync).WithSummary("Session statistics by period or date range, with a daily breakdown")
+            .ProducesEnvelope<StatsView>();
     }
 
     private static async Task<IResult> GetAsync(Caller caller, UserService users, MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
         var user = await users.GetAsync(caller.AccountId, cancellationToken);
         var account = user.Account;
-        return dialect.Ok(new
-        {
-            account.Id,
-            account.Email,
-            account.Username,
-            Tier = Tier.Of(account.Tier).Name,
-            user.Credits,
-            account.CreatedAt,
-            LastLogin = account.LastLoginAt,
-            Preferences = Preferences(user.Profile),
-            UsageStats = new
-            {
-                user.SessionsThisMonth,
-                user.TotalSessions,
-                user.SuccessRate,
-            },
-        });
+        return dialect.Ok(new UserView(account.Id, account.Email, account.Username, Tier.Of(account.Tier).Name, user.Credits, account.CreatedAt,
+            account.LastLoginAt, PreferencesView.Of(user.Profile), new UserUsageView(user.SessionsThisMonth, user.TotalSessions, user.SuccessRate)));
     }
 
     private static async Task<IResult> UpdateAsync(Caller caller, Body<UpdateProfileRequest> body, UserService users, MindPeekerDialect dialect,
         CancellationToken cancellationToken)
     {
         var (account, profile) = await users.UpdateAsync(caller.AccountId, body.Value, cancellationToken);
-        return dialect.Ok(new { account.Id, account.Username, Preferences = Preferences(profile) }, "Profile updated successfully");
+        return dialect.Ok(new ProfileUpdatedView(account.Id, account.Username, PreferencesView.Of(profile)), "Profile updated successfully");
     }
 
     private static async Task<IResult> StatsAsync(Caller caller, [AsParameters] StatsParameters query, UserService users, MindPeekerDialect dialect,
         CancellationToken cancellationToken) =>
         dialect.Ok(await users.StatsAsync(caller, query, cancellationToken));
-
-    private static object Preferences(PeekerProfile profile) => new { profile.Notifications, profile.Theme, profile.Language };
 }

@@ -83,7 +83,7 @@ internal sealed class UserService(IAccountService accounts, MindPeekerCredits cr
     }
 
     /// <summary>Statistics over the range; credits_remaining is the balance after this month's included credits, as /users/me and /billing show it.</summary>
-    public async Task<object> StatsAsync(Caller caller, StatsParameters query, CancellationToken cancellationToken)
+    public async Task<StatsView> StatsAsync(Caller caller, StatsParameters query, CancellationToken cancellationToken)
     {
         var range = StatsRange.Parse(query.Period, query.StartDate, query.EndDate, clock.GetUtcNow().UtcDateTime);
         await credits.EnsureMonthlyGrantAsync(caller.AccountId, caller.Tier, cancellationToken);

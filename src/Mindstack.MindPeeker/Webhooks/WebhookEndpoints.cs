@@ -26,10 +26,12 @@ internal static class WebhookEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var webhooks = api.MapGroup("/webhooks");
-        webhooks.MapPost("", CreateAsync).WithSummary("Create a webhook; its signing secret (whsec_…) is returned");
-        webhooks.MapGet("", ListAsync).WithSummary("List the caller's webhooks with when each last fired");
-        webhooks.MapPut("/{webhook_id}", UpdateAsync).WithSummary("Change a webhook's URL, events, secret or active flag");
-        webhooks.MapDelete("/{webhook_id}", DeleteAsync).WithSummary("Delete a webhook");
+        webhooks.MapPost("", CreateAsync).WithSummary("Create a webhook; its signing secret (whsec_…) is returned")
+            .ProducesEnvelope<WebhookCreatedView>(StatusCodes.Status201Created);
+        webhooks.MapGet("", ListAsync).WithSummary("List the caller's webhooks with when each last fired").ProducesEnvelope<WebhookListView>();
+        webhooks.MapPut("/{webhook_id}", UpdateAsync).WithSummary("Change a webhook's URL, events, secret or active flag")
+            .ProducesEnvelope<WebhookUpdatedView>();
+        webhooks.MapDelete("/{webhook_id}", DeleteAsync).WithSummary("Delete a webhook").Produces<MindPeekerDone>();
     }
 
     private static Problem NotFound() => Problem.NotFound("Webhook does not exist", "WEBHOOK_NOT_FOUND");
@@ -62,34 +64,15 @@ internal static class WebhookEndpoints
             Active = request.Active ?? true,
             Description = request.Description,
         }, cancellationToken);
-        return dialect.Ok(new
-        {
-            created.Id,
-            created.Url,
-            created.Events,
-            created.Active,
-            created.Secret,
-            created.Description,
-            created.CreatedAt,
-        }, "Webhook created successfully", StatusCodes.Status201Created);
+        return dialect.Ok(new WebhookCreatedView(created.Id, created.Url, created.Events, created.Active, created.Secret, created.Description,
+            created.CreatedAt), "Webhook created successfully", StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> ListAsync(Caller caller, IWebhooks webhooks, MindPeekerDialect dialect, CancellationToken cancellationToken)
     {
         var list = await webhooks.ListAsync(caller.AccountId, dialect.Name, cancellationToken);
-        return dialect.Ok(new
-        {
-            Webhooks = list.Select(w => new
-            {
-                w.Id,
-                w.Url,
-                w.Events,
-                w.Active,
-                w.Description,
-                w.CreatedAt,
-                LastTriggered = w.LastTriggeredAt,
-            }),
-        });
+        return dialect.Ok(new WebhookListView(list.Select(w =>
+            new WebhookView(w.Id, w.Url, w.Events, w.Active, w.Description, w.CreatedAt, w.LastTriggeredAt))));
     }
 
     private static async Task<IResult> UpdateAsync(Caller caller, [FromRoute(Name = "webhook_id")] string webhookId, Body<UpdateWebhookRequest> body,
@@ -105,16 +88,8 @@ internal static class WebhookEndpoints
             Active = request.Active,
             Description = request.Description,
         }, cancellationToken);
-        return dialect.Ok(new
-        {
-            updated.Id,
-            updated.Url,
-            updated.Events,
-            updated.Active,
-            updated.Description,
-            updated.UpdatedAt,
-            LastTriggered = updated.LastTriggeredAt,
-        }, "Webhook updated successfully");
+        return dialect.Ok(new WebhookUpdatedView(updated.Id, updated.Url, updated.Events, updated.Active, updated.Description, updated.UpdatedAt,
+            updated.LastTriggeredAt), "Webhook updated successfully");
     }
 
     private static async Task<IResult> DeleteAsync(Caller caller, [FromRoute(Name = "webhook_id")] string webhookId, IWebhooks webhooks,

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Audit;
 using Mindstack.Platform.Email;
@@ -19,7 +20,8 @@ public static class AccountsExtensions
     public static IServiceCollection AddMindstackAccounts(this IServiceCollection services, IConfiguration configuration)
     {
         // A bad configured signing key stops the server at start, not at the first sign-in.
-        _ = SigningKeyProvider.Configured(configuration);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
         services.AddMindstackEmail(configuration);
         services.AddMindstackAudit();
 

@@ -1,18 +1,18 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Accounts;
 
 /// <summary>
-/// The HS256 key that signs access tokens: <c>Mindstack:Auth:SigningKey</c> (base64, at least 32
-/// bytes) when configured; otherwise generated once and stored in <c>accounts_secrets</c>,
-/// encrypted with Data Protection (<see cref="AccountSecretProtector"/>), so every node on one
-/// database signs and verifies with the same key. Never a constant.
+/// The HS256 key that signs access tokens: <c>Mindstack:Auth:SigningKey</c> (<see cref="AuthOptions"/>)
+/// when configured; otherwise generated once and stored in <c>accounts_secrets</c>, encrypted with
+/// Data Protection (<see cref="AccountSecretProtector"/>), so every node on one database signs and
+/// verifies with the same key. Never a constant.
 /// </summary>
-internal sealed class SigningKeyProvider(IConfiguration configuration, IServiceScopeFactory scopes, TimeProvider clock,
+internal sealed class SigningKeyProvider(IOptions<AuthOptions> options, IServiceScopeFactory scopes, TimeProvider clock,
     AccountSecretProtector secrets)
 {
     private const string SecretName = "jwt_signing_key";
@@ -36,29 +36,7 @@ internal sealed class SigningKeyProvider(IConfiguration configuration, IServiceS
         }
     }
 
-    private byte[]? FromConfiguration() => Configured(configuration);
-
-    /// <summary>The configured key, null when none is set; a malformed or short one is an error (found at start).</summary>
-    internal static byte[]? Configured(IConfiguration configuration)
-    {
-        var configured = configuration["Mindstack:Auth:SigningKey"];
-        if (string.IsNullOrWhiteSpace(configured))
-        {
-            return null;
-        }
-        byte[] bytes;
-        try
-        {
-            bytes = Convert.FromBase64String(configured);
-        }
-        catch (FormatException)
-        {
-            throw new InvalidOperationException("Mindstack:Auth:SigningKey must be base64.");
-        }
-        return bytes.Length >= 32
-            ? bytes
-            : throw new InvalidOperationException("Mindstack:Auth:SigningKey must decode to at least 32 bytes.");
-    }
+    private byte[]? FromConfiguration() => options.Value.SigningKeyBytes();
 
     private async Task<byte[]> FromDatabaseAsync(CancellationToken cancellationToken)
     {

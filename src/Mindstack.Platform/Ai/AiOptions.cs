@@ -31,19 +31,31 @@ public sealed class AiOptions
     public Dictionary<string, string> Routes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Time allowed for one attempt (and, when streaming, between two chunks).</summary>
-    public double TimeoutSeconds { get; set; } = 60;
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Retries after a 429, a 5xx, a timeout or a refused connection.</summary>
     public int MaxRetries { get; set; } = 2;
 
     /// <summary>The first retry's delay; each next one doubles (a <c>Retry-After</c> answer wins).</summary>
-    public int RetryBaseDelayMilliseconds { get; set; } = 500;
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The longest delay between two attempts.</summary>
-    public double MaxRetryDelaySeconds { get; set; } = 20;
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How long the health probe's reachability check of the remote provider is reused.</summary>
-    public double HealthCacheSeconds { get; set; } = 30;
+    public TimeSpan HealthCache { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The older spelling of <see cref="Timeout"/>, in seconds.</summary>
+    public double? TimeoutSeconds { get; set; }
+
+    /// <summary>The older spelling of <see cref="RetryBaseDelay"/>, in milliseconds.</summary>
+    public double? RetryBaseDelayMilliseconds { get; set; }
+
+    /// <summary>The older spelling of <see cref="MaxRetryDelay"/>, in seconds.</summary>
+    public double? MaxRetryDelaySeconds { get; set; }
+
+    /// <summary>The older spelling of <see cref="HealthCache"/>, in seconds.</summary>
+    public double? HealthCacheSeconds { get; set; }
 
     public bool IsRemote => string.Equals(Provider, "openai", StringComparison.OrdinalIgnoreCase);
 
@@ -89,8 +101,45 @@ public sealed class AiOptions
                 return $"Mindstack:Ai:Models:{operation} is not an operation ({string.Join(", ", Enum.GetNames<AiOperation>())})";
             }
         }
-        return TimeoutSeconds <= 0 || MaxRetries < 0 || RetryBaseDelayMilliseconds < 0
-            ? "Mindstack:Ai:TimeoutSeconds must be positive and MaxRetries, RetryBaseDelayMilliseconds not negative"
+        if (Timeout <= TimeSpan.Zero)
+        {
+            return TimeoutSeconds is null ? "Mindstack:Ai:Timeout must be more than zero" : "Mindstack:Ai:TimeoutSeconds must be more than 0";
+        }
+        if (MaxRetries < 0)
+        {
+            return "Mindstack:Ai:MaxRetries must be 0 or more";
+        }
+        if (RetryBaseDelay < TimeSpan.Zero)
+        {
+            return RetryBaseDelayMilliseconds is null ? "Mindstack:Ai:RetryBaseDelay must not be negative" : "Mindstack:Ai:RetryBaseDelayMilliseconds must be 0 or more";
+        }
+        if (MaxRetryDelay < TimeSpan.Zero)
+        {
+            return MaxRetryDelaySeconds is null ? "Mindstack:Ai:MaxRetryDelay must not be negative" : "Mindstack:Ai:MaxRetryDelaySeconds must be 0 or more";
+        }
+        return HealthCache < TimeSpan.Zero
+            ? HealthCacheSeconds is null ? "Mindstack:Ai:HealthCache must not be negative" : "Mindstack:Ai:HealthCacheSeconds must be 0 or more"
             : null;
+    }
+
+    /// <summary>Applies the older numeric keys, which win when given.</summary>
+    internal void ApplyNumericKeys()
+    {
+        if (TimeoutSeconds is { } timeout)
+        {
+            Timeout = TimeSpan.FromSeconds(timeout);
+        }
+        if (RetryBaseDelayMilliseconds is { } retryBase)
+        {
+            RetryBaseDelay = TimeSpan.FromMilliseconds(retryBase);
+        }
+        if (MaxRetryDelaySeconds is { } maxRetryDelay)
+        {
+            MaxRetryDelay = TimeSpan.FromSeconds(maxRetryDelay);
+        }
+        if (HealthCacheSeconds is { } healthCache)
+        {
+            HealthCache = TimeSpan.FromSeconds(healthCache);
+        }
     }
 }

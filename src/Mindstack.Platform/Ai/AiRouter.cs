@@ -72,7 +72,7 @@ internal sealed class AiRouter : IAiRouting
         try
         {
             var now = _clock.GetUtcNow();
-            if (_lastCheck is not { } last || now - last.At >= TimeSpan.FromSeconds(_options.HealthCacheSeconds))
+            if (_lastCheck is not { } last || now - last.At >= _options.HealthCache)
             {
                 var client = new OpenAiClient(_http.CreateClient(HttpClientName), _configured.Value!, _options, _clock);
                 var (ok, detail) = await client.PingAsync(cancellationToken);

@@ -16,9 +16,8 @@ public static class AiServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddMindstackAi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AiOptions>()
-            .Bind(configuration.GetSection(AiOptions.Section))
-            .ValidateOnStart();
+        services.AddOptions<AiOptions>().BindConfiguration(AiOptions.Section)
+            .PostConfigure(options => options.ApplyNumericKeys()).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiOptions>, AiOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         // Timeouts are the engine's own (per attempt, and between stream chunks), not HttpClient's.

@@ -21,7 +21,7 @@ public interface IAiRouting
 
     /// <summary>
     /// Can the engine serve: always for the local engine; for a remote provider, whether it answers
-    /// <c>GET models</c> (checked at most every <c>Mindstack:Ai:HealthCacheSeconds</c>).
+    /// <c>GET models</c> (checked at most every <c>Mindstack:Ai:HealthCache</c>).
     /// </summary>
     Task<AiEngineHealth> CheckAsync(CancellationToken cancellationToken = default);
 }

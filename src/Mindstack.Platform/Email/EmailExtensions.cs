@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Mindstack.Platform.Jobs;
 
 namespace Mindstack.Platform.Email;
@@ -9,20 +10,18 @@ public static class EmailExtensions
 {
     /// <summary>
     /// The email sender (SMTP when <c>Mindstack:Smtp:Host</c> is set, else the outbox folder) and
-    /// the queue that sends through it from a job (<see cref="IEmailQueue"/>).
+    /// the queue that sends through it from a job (<see cref="IEmailQueue"/>); <c>Mindstack:Smtp:*</c> is
+    /// validated at start.
     /// </summary>
     public static IServiceCollection AddMindstackEmail(this IServiceCollection services, IConfiguration configuration)
     {
-        var settings = EmailSettings.FromConfiguration(configuration);
-        services.TryAddSingleton(settings);
-        if (settings.SmtpConfigured)
-        {
-            services.TryAddSingleton<IEmailSender, SmtpEmailSender>();
-        }
-        else
-        {
-            services.TryAddSingleton<IEmailSender, OutboxEmailSender>();
-        }
+        services.AddOptions<EmailSettings>().BindConfiguration(EmailSettings.Section)
+            .PostConfigure(settings => settings.ApplyDefaults()).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EmailSettings>, EmailSettingsValidator>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<EmailSettings>>().Value);
+        services.TryAddSingleton<IEmailSender>(sp => sp.GetRequiredService<EmailSettings>().SmtpConfigured
+            ? ActivatorUtilities.CreateInstance<SmtpEmailSender>(sp)
+            : ActivatorUtilities.CreateInstance<OutboxEmailSender>(sp));
         services.TryAddScoped<IEmailQueue, EmailQueue>();
         services.AddJobHandler<SendEmailJob>(SendEmailJob.Name, o =>
         {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Mindstack.Platform.Observability;
 
 namespace Mindstack.Platform.Http;
@@ -14,6 +15,8 @@ public static class ApiHostingExtensions
     public static IServiceCollection AddMindstackHttp(this IServiceCollection services)
     {
         services.TryAddSingleton<ApiRegistry>();
+        services.AddOptions<ApiPortsOptions>().BindConfiguration(ApiPortsOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiPortsOptions>, ApiPortsOptionsValidator>());
         services.TryAddSingleton<RequestMetrics>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);

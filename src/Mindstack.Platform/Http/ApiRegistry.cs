@@ -46,7 +46,10 @@ public sealed class ApiRegistry(IConfiguration configuration, IEnumerable<ApiDef
         return mount;
     }
 
-    /// <summary><c>Mindstack:Apis:&lt;Name&gt;:Port</c>, when set.</summary>
+    /// <summary>
+    /// <c>Mindstack:Apis:&lt;Name&gt;:Port</c>, when set; read before the container exists, so a bad
+    /// value is skipped here and refused at start by <see cref="ApiPortsOptions"/>' validation.
+    /// </summary>
     public static int? PortFor(IConfiguration configuration, string apiName) =>
         int.TryParse(configuration[$"Mindstack:Apis:{apiName}:Port"], out var port) && port > 0 ? port : null;
 

@@ -17,16 +17,8 @@ public static class LimitsExtensions
     /// </summary>
     public static IServiceCollection AddMindstackLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<LimitsOptions>()
-            .Bind(configuration.GetSection(LimitsOptions.Section))
-            .Validate<DatabaseSettings>(
-                (o, db) => o.RateLimitStore != RateLimitStore.Database || db.Provider == DatabaseProvider.Postgres,
-                $"{LimitsOptions.Section}:RateLimitStore=Database needs PostgreSQL; SQLite is one node and counts in memory.")
-            .Validate(
-                o => o.IdempotencyRetention > TimeSpan.Zero && o.IdempotencyWait >= TimeSpan.Zero
-                    && o.IdempotencyLease > TimeSpan.Zero && o.PurgeInterval > TimeSpan.Zero,
-                $"{LimitsOptions.Section}: retention, lease and purge interval must be positive, the wait not negative.")
-            .ValidateOnStart();
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>());
         services.AddModelContributor<LimitsModel>();
 
         services.TryAddSingleton<MemoryRateCounterStore>();

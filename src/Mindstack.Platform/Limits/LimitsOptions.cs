@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Mindstack.Platform.Storage;
+
 namespace Mindstack.Platform.Limits;
 
 /// <summary>Where rate-limit counters are kept.</summary>
@@ -11,7 +14,7 @@ public enum RateLimitStore
     Database,
 }
 
-/// <summary>Rate limits and idempotency, bound from <c>Mindstack:Limits</c>.</summary>
+/// <summary>Rate limits and idempotency, bound from <c>Mindstack:Limits</c> and validated at start.</summary>
 public sealed class LimitsOptions
 {
     public const string Section = "Mindstack:Limits";
@@ -32,4 +35,39 @@ public sealed class LimitsOptions
 
     /// <summary>How often expired idempotency keys and ended rate-limit windows are deleted.</summary>
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>Refuses a start with a bad <c>Mindstack:Limits:*</c> value, naming the setting.</summary>
+internal sealed class LimitsOptionsValidator(DatabaseSettings database) : IValidateOptions<LimitsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LimitsOptions options)
+    {
+        var failures = new List<string>();
+        const string at = LimitsOptions.Section + ":";
+        if (options.RateLimitStore == RateLimitStore.Database && database.Provider != DatabaseProvider.Postgres)
+        {
+            failures.Add($"{at}RateLimitStore=Database needs PostgreSQL; SQLite is one node and counts in memory");
+        }
+        if (!Enum.IsDefined(options.RateLimitStore))
+        {
+            failures.Add($"{at}RateLimitStore must be Auto, Memory or Database");
+        }
+        if (options.IdempotencyRetention <= TimeSpan.Zero)
+        {
+            failures.Add($"{at}IdempotencyRetention must be more than zero");
+        }
+        if (options.IdempotencyWait < TimeSpan.Zero)
+        {
+            failures.Add($"{at}IdempotencyWait must not be negative");
+        }
+        if (options.IdempotencyLease <= TimeSpan.Zero)
+        {
+            failures.Add($"{at}IdempotencyLease must be more than zero");
+        }
+        if (options.PurgeInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"{at}PurgeInterval must be more than zero");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

@@ -21,7 +21,9 @@ public static class RealtimeExtensions
     /// </summary>
     public static IServiceCollection AddMindstackRealtime(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RealtimeOptions>().Bind(configuration.GetSection(RealtimeOptions.Section));
+        services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section)
+            .PostConfigure(options => options.ApplyNumericKeys()).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RealtimeOptions>, RealtimeOptionsValidator>());
         services.TryAddSingleton<RealtimeMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, RealtimeMetrics>(sp => sp.GetRequiredService<RealtimeMetrics>()));
         services.TryAddSingleton<RealtimeHub>();

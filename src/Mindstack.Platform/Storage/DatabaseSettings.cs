@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Mindstack.Platform.Storage;
 
@@ -10,33 +12,86 @@ public enum DatabaseProvider
 }
 
 /// <summary>
-/// Where the data lives: <c>Mindstack:Database</c> (a PostgreSQL connection string) switches the
-/// whole server to PostgreSQL; without it, a SQLite file in the data folder.
+/// Where the data lives, bound from <c>Mindstack:*</c> and validated at start:
+/// <c>Mindstack:Database</c> (a PostgreSQL connection string) switches the whole server to
+/// PostgreSQL; without it, a SQLite file in the data folder (<c>--data DIR</c>, else
+/// <c>Mindstack:Data</c>, else <c>./data</c>).
 /// </summary>
-public sealed record DatabaseSettings(DatabaseProvider Provider, string ConnectionString, string DataDirectory)
+public sealed class DatabaseSettings
 {
-    public static DatabaseSettings FromConfiguration(IConfiguration configuration)
+    /// <summary>The section holding <c>Database</c> and <c>Data</c>.</summary>
+    public const string Section = "Mindstack";
+
+    /// <summary>The PostgreSQL connection string (<c>Mindstack:Database</c>); empty means SQLite.</summary>
+    public string? Database { get; set; }
+
+    /// <summary>The data folder (<c>Mindstack:Data</c>); <c>--data DIR</c> wins.</summary>
+    public string? Data { get; set; }
+
+    public DatabaseProvider Provider { get; private set; } = DatabaseProvider.Sqlite;
+
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The data folder as a full path (the SQLite file, generated keys, the email outbox).</summary>
+    public string DataDirectory { get; private set; } = "";
+
+    /// <summary>Why the data folder cannot be used, found while resolving it.</summary>
+    internal string? DataProblem { get; private set; }
+
+    /// <summary>Works out the provider, connection string and full data path from what was bound.</summary>
+    internal void Resolve(IConfiguration configuration)
     {
-        var dataDirectory = Path.GetFullPath(DataFolder(configuration));
-        var postgres = configuration["Mindstack:Database"];
-        if (!string.IsNullOrWhiteSpace(postgres))
+        var folder = configuration["data"] is { Length: > 0 } fromCli ? fromCli
+            : Data is { Length: > 0 } fromConfig ? fromConfig
+            : "data";
+        try
         {
-            return new DatabaseSettings(DatabaseProvider.Postgres, postgres, dataDirectory);
+            DataDirectory = Path.GetFullPath(folder);
         }
-        var file = Path.Combine(dataDirectory, "mindstack.db");
-        var builder = new SqliteConnectionStringBuilder
+        catch (Exception exception) when (exception is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            DataSource = file,
+            DataProblem = exception.Message;
+            return;
+        }
+        if (!string.IsNullOrWhiteSpace(Database))
+        {
+            Provider = DatabaseProvider.Postgres;
+            ConnectionString = Database;
+            return;
+        }
+        Provider = DatabaseProvider.Sqlite;
+        ConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(DataDirectory, "mindstack.db"),
             ForeignKeys = true,
             DefaultTimeout = 30,
             Pooling = true,
-        };
-        return new DatabaseSettings(DatabaseProvider.Sqlite, builder.ToString(), dataDirectory);
+        }.ToString();
     }
+}
 
-    /// <summary>The data folder: <c>--data DIR</c>, else <c>Mindstack:Data</c>, else <c>./data</c>.</summary>
-    public static string DataFolder(IConfiguration configuration) =>
-        configuration["data"] is { Length: > 0 } fromCli ? fromCli
-        : configuration["Mindstack:Data"] is { Length: > 0 } fromConfig ? fromConfig
-        : "data";
+/// <summary>Refuses a start with a data folder or connection string that cannot work, naming the setting.</summary>
+internal sealed class DatabaseSettingsValidator : IValidateOptions<DatabaseSettings>
+{
+    public ValidateOptionsResult Validate(string? name, DatabaseSettings settings)
+    {
+        var failures = new List<string>();
+        if (settings.DataProblem is { } problem)
+        {
+            failures.Add($"{DatabaseSettings.Section}:Data (or --data) is not a usable folder path: {problem}");
+        }
+        if (settings.Provider == DatabaseProvider.Postgres)
+        {
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
+            }
+            catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidCastException)
+            {
+                // The parser's message names the bad keyword or position, not the value (which may hold a password).
+                failures.Add($"{DatabaseSettings.Section}:Database is not a PostgreSQL connection string: {exception.Message}");
+            }
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

@@ -4,19 +4,23 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Mindstack.Platform.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
     /// <summary>
-    /// The database context on SQLite or PostgreSQL, migrations, ids, the clock, and Data
-    /// Protection (its key ring in the database, under the master key: <see cref="DataProtectionAtRest"/>).
+    /// The database context on SQLite or PostgreSQL (<c>Mindstack:Database</c>, <c>Mindstack:Data</c>),
+    /// migrations, ids, the clock, and Data Protection (its key ring in the database, under the
+    /// master key: <see cref="DataProtectionAtRest"/>).
     /// </summary>
     public static IServiceCollection AddMindstackStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        var settings = DatabaseSettings.FromConfiguration(configuration);
-        services.TryAddSingleton(settings);
+        services.AddOptions<DatabaseSettings>().BindConfiguration(DatabaseSettings.Section)
+            .PostConfigure<IConfiguration>((settings, config) => settings.Resolve(config)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DatabaseSettings>, DatabaseSettingsValidator>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<DatabaseSettings>>().Value);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IIdGenerator, UlidIdGenerator>();
         services.TryAddSingleton(new MigrationAssemblies());

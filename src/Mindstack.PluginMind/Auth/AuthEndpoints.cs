@@ -10,15 +10,25 @@ namespace Mindstack.PluginMind.Auth;
 
 internal sealed record GoogleSignInRequest(string? IdToken);
 
+/// <summary><c>POST /auth/google</c>: signed in, with the user (the session travels in the <c>pm_session</c> cookie).</summary>
+internal sealed record SignedInView(string Status, FlatUserView User);
+
+/// <summary><c>POST /auth/logout</c>.</summary>
+internal sealed record LoggedOutView(string Status, string Message);
+
+/// <summary><c>GET /auth/validate</c>: the token is valid; the account it belongs to, if it signed in before.</summary>
+internal sealed record TokenValidView(bool Valid, string? UserId, string Message);
+
 /// <summary><c>/auth/*</c>: Google sign-in into a revocable <c>pm_session</c>, logout, and token checks.</summary>
 internal static class AuthEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapPost("/auth/google", SignInWithGoogle).WithSummary("Sign in with a Google ID token; sets the pm_session cookie");
-        api.MapPost("/auth/logout", Logout).WithSummary("End the session and clear the pm_session cookie");
-        api.MapGet("/auth/validate", Validate).WithSummary("Check a Google ID token sent as Authorization: Bearer");
-        api.MapGet("/auth/me", Me).WithSummary("The signed-in user's profile (flat)");
+        api.MapPost("/auth/google", SignInWithGoogle).WithSummary("Sign in with a Google ID token; sets the pm_session cookie")
+            .ProducesEnvelope<SignedInView>();
+        api.MapPost("/auth/logout", Logout).WithSummary("End the session and clear the pm_session cookie").ProducesEnvelope<LoggedOutView>();
+        api.MapGet("/auth/validate", Validate).WithSummary("Check a Google ID token sent as Authorization: Bearer").ProducesEnvelope<TokenValidView>();
+        api.MapGet("/auth/me", Me).WithSummary("The signed-in user's profile (flat)").ProducesEnvelope<FlatUserView>();
     }
 
     private static async Task<IResult> SignInWithGoogle(Body<GoogleSignInRequest> body, HttpContext context, GoogleTokenVerifier verifier,
@@ -32,7 +42,7 @@ internal static class AuthEndpoints
         var user = await users.SignInAsync(identity, ct);
         var tokens = await sessions.StartSessionAsync(user.Account, PluginMindApi.Accounts, "google", ct);
         PluginMindSession.Set(context, tokens.AccessToken.Token, environment);
-        return dialect.Json200(new { status = "ok", user = user.Flat });
+        return dialect.Json200(new SignedInView("ok", user.Flat));
     }
 
     private static async Task<IResult> Logout(HttpContext context, ISessionService sessions, IHostEnvironment environment,
@@ -45,7 +55,7 @@ internal static class AuthEndpoints
             await sessions.RevokeSessionAsync(caller.AccountId, sessionId, "logout", ct);
         }
         PluginMindSession.Clear(context, environment);
-        return dialect.Json200(new { status = "ok", message = "Logged out" });
+        return dialect.Json200(new LoggedOutView("ok", "Logged out"));
     }
 
     private static async Task<IResult> Validate(HttpContext context, GoogleTokenVerifier verifier, PluginMindUsers users,
@@ -58,7 +68,7 @@ internal static class AuthEndpoints
         }
         var identity = await verifier.VerifyAsync(header["Bearer ".Length..].Trim(), ct);
         var accountId = await users.FindByGoogleIdAsync(identity.Subject, ct);
-        return dialect.Json200(new { valid = true, user_id = accountId, message = "Token is valid" });
+        return dialect.Json200(new TokenValidView(true, accountId, "Token is valid"));
     }
 
     private static async Task<IResult> Me(HttpContext context, PluginMindUsers users, PluginMindDialect dialect, CancellationToken ct)

@@ -9,17 +9,15 @@ namespace Mindstack.PluginMind.Users;
 /// <summary>A PluginMind user: the platform account with its Google profile.</summary>
 internal sealed record UserProfile(Account Account, PluginMindUser? Profile)
 {
-    public object Flat => new
-    {
-        id = Account.Id,
-        email = Account.Email,
-        name = Profile?.Name ?? Account.Email.Split('@')[0],
-        picture = Profile?.Picture,
-        role = Account.Role,
-        subscription_tier = Account.Tier,
-        created_at = Account.CreatedAt,
-        is_active = AccountStatus.CanAuthenticate(Account.Status),
-    };
+    public FlatUserView Flat => new(
+        Account.Id,
+        Account.Email,
+        Profile?.Name ?? Account.Email.Split('@')[0],
+        Profile?.Picture,
+        Account.Role,
+        Account.Tier,
+        Account.CreatedAt,
+        AccountStatus.CanAuthenticate(Account.Status));
 }
 
 /// <summary>Google users as platform accounts: one account per person, found by Google id, then email.</summary>

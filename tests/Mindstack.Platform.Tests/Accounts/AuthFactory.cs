@@ -113,22 +113,17 @@ public class AuthFactory : MindstackFactory
     /// </summary>
     public async Task<string> ReadEmailToAsync(string address, int count = 1)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var files = Directory.Exists(Outbox) ? Directory.GetFiles(Outbox, "*.eml") : [];
-            var matches = files
-                .Select(f => (File: f, Text: File.ReadAllText(f)))
-                .Where(f => f.Text.Contains($"To: {address}\r\n", StringComparison.OrdinalIgnoreCase))
-                .OrderByDescending(f => Path.GetFileName(f.File), StringComparer.Ordinal)
-                .ToList();
-            if (matches.Count >= count)
+        var matches = await Eventually.UntilAsync(() =>
             {
-                return matches[0].Text;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"{matches.Count} of {count} emails to {address} in {Outbox} after 30 s");
-            await Task.Delay(50);
-        }
+                var files = Directory.Exists(Outbox) ? Directory.GetFiles(Outbox, "*.eml") : [];
+                return Task.FromResult(files
+                    .Select(f => (File: f, Text: File.ReadAllText(f)))
+                    .Where(f => f.Text.Contains($"To: {address}\r\n", StringComparison.OrdinalIgnoreCase))
+                    .OrderByDescending(f => Path.GetFileName(f.File), StringComparer.Ordinal)
+                    .ToList());
+            },
+            found => found.Count >= count, $"{count} emails to {address} in {Outbox}");
+        return matches[0].Text;
     }
 
     public int CountEmailsTo(string address) =>

@@ -15,7 +15,8 @@ internal sealed class AiServices : IDisposable
     public AiServices(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
-        _provider = new ServiceCollection().AddLogging().AddMindstackAi(configuration).BuildServiceProvider(validateScopes: true);
+        _provider = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging().AddMindstackAi(configuration)
+            .BuildServiceProvider(validateScopes: true);
     }
 
     public IAiEngine Engine => _provider.GetRequiredService<IAiEngine>();

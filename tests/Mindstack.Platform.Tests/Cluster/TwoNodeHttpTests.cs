@@ -50,10 +50,7 @@ public sealed class TwoNodeHttpTests
 
         // Rate limit: the developer tier's 100 a minute, spent alternately on both nodes. Windows are
         // aligned to the clock's minutes: start early in one so the whole burst falls inside it.
-        while (DateTime.UtcNow.Second > 30)
-        {
-            await Task.Delay(500);
-        }
+        await Eventually.EarlyInAMinuteAsync();
         var developer = await SandboxKeyAsync(cluster, "developer");
         using var limitedA = Client(cluster.Nodes["node-a"], developer);
         using var limitedB = Client(cluster.Nodes["node-b"], developer);

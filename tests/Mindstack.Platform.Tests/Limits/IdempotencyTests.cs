@@ -235,7 +235,7 @@ public sealed class IdempotencyTests(LimitsFactory factory) : IClassFixture<Limi
 
         factory.Clock.Advance(TimeSpan.FromMinutes(6));
         var retry = SendAsync(Post(Body(name, waitForRelease: true), key));
-        await Eventually(() => factory.State.RunsOf(name) == 2);
+        await Eventually.UntilAsync(() => factory.State.RunsOf(name) == 2, "the second run", TimeSpan.FromSeconds(60));
 
         factory.State.Gate(name).SetResult();
         var takeover = await retry;
@@ -245,15 +245,5 @@ public sealed class IdempotencyTests(LimitsFactory factory) : IClassFixture<Limi
         var replay = await SendAsync(Post(Body(name, waitForRelease: true), key));
         Assert.True(Replayed(replay.Response));
         Assert.Equal(takeover.Body, replay.Body);
-    }
-
-    internal static async Task Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 60 s");
-            await Task.Delay(20);
-        }
     }
 }

@@ -35,15 +35,9 @@ public sealed class TwoNodes : IAsyncLifetime
     }
 
     /// <summary>Both nodes LISTEN (a node only hears what is published after it listens).</summary>
-    public async Task WaitListeningAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!(A.Metrics.BackplaneListening && B.Metrics.BackplaneListening))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the backplane listeners never connected");
-            await Task.Delay(50);
-        }
-    }
+    public Task WaitListeningAsync() =>
+        Eventually.UntilAsync(() => A.Metrics.BackplaneListening && B.Metrics.BackplaneListening, "both backplane listeners to connect",
+            TimeSpan.FromSeconds(60));
 
     public async Task DisposeAsync()
     {

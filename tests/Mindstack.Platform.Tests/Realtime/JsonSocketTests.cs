@@ -185,22 +185,11 @@ public sealed class JsonSocketTests(RealtimeFactory factory) : IClassFixture<Rea
         Assert.Contains("mindstack_realtime_connections{adapter=\"socketio\"}", text, StringComparison.Ordinal);
     }
 
-    private static async Task WaitForGaugeAsync(HttpClient client, int expected)
+    private static Task WaitForGaugeAsync(HttpClient client, int expected)
     {
         var line = $"mindstack_realtime_connections{{adapter=\"json\"}} {expected}\n";
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        string text;
-        do
-        {
-            text = await client.GetStringAsync("/metrics/prometheus");
-            if (text.Contains(line, StringComparison.Ordinal))
-            {
-                return;
-            }
-            await Task.Delay(50);
-        }
-        while (DateTime.UtcNow < deadline);
-        Assert.Fail($"never saw {line.Trim()} in:\n{text}");
+        return Eventually.UntilAsync(() => client.GetStringAsync("/metrics/prometheus"), text => text.Contains(line, StringComparison.Ordinal),
+            line.Trim());
     }
 
     /// <summary>A WebSocket handshake request, to read the HTTP answer to a refused upgrade.</summary>

@@ -22,7 +22,7 @@ internal sealed record OpenAiStreamPiece(string? Delta, string? FinishReason, in
 /// </summary>
 internal sealed class OpenAiClient(HttpClient http, OpenAiEndpoint endpoint, AiOptions options, TimeProvider clock)
 {
-    private TimeSpan Timeout => TimeSpan.FromSeconds(options.TimeoutSeconds);
+    private TimeSpan Timeout => options.Timeout;
 
     private int MaxAttempts => 1 + Math.Max(0, options.MaxRetries);
 
@@ -85,7 +85,7 @@ internal sealed class OpenAiClient(HttpClient http, OpenAiEndpoint endpoint, AiO
                 catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
                 {
                     throw AiProblems.Upstream(operation, endpoint.Name, model,
-                        exception is OperationCanceledException ? $"the stream stalled for more than {options.TimeoutSeconds:0.###} s" : "the stream broke off", null, attempts);
+                        exception is OperationCanceledException ? $"the stream stalled for more than {options.Timeout.TotalSeconds:0.###} s" : "the stream broke off", null, attempts);
                 }
                 if (line is null)
                 {
@@ -114,7 +114,7 @@ internal sealed class OpenAiClient(HttpClient http, OpenAiEndpoint endpoint, AiO
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Min(5, options.TimeoutSeconds)), clock);
+            using var timeout = new CancellationTokenSource(options.Timeout < TimeSpan.FromSeconds(5) ? options.Timeout : TimeSpan.FromSeconds(5), clock);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             using var request = new HttpRequestMessage(HttpMethod.Get, endpoint.Resolve("models"));
             Authorize(request);
@@ -167,7 +167,7 @@ internal sealed class OpenAiClient(HttpClient http, OpenAiEndpoint endpoint, AiO
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 response?.Dispose();
-                reason = $"no answer within {options.TimeoutSeconds:0.###} s";
+                reason = $"no answer within {options.Timeout.TotalSeconds:0.###} s";
                 if (attempt >= MaxAttempts)
                 {
                     throw AiProblems.Upstream(operation, endpoint.Name, model, reason, null, attempt);
@@ -188,8 +188,8 @@ internal sealed class OpenAiClient(HttpClient http, OpenAiEndpoint endpoint, AiO
 
     private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
     {
-        var max = TimeSpan.FromSeconds(options.MaxRetryDelaySeconds);
-        var exponential = TimeSpan.FromMilliseconds(options.RetryBaseDelayMilliseconds * Math.Pow(2, attempt - 1));
+        var max = options.MaxRetryDelay;
+        var exponential = options.RetryBaseDelay * Math.Pow(2, attempt - 1);
         var delay = retryAfter ?? exponential;
         return delay > max ? max : delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
     }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,10 +36,10 @@ internal sealed class RealtimeNode(IIdGenerator ids)
 /// when it is lost; messages published while a node is reconnecting do not reach it. A message
 /// whose envelope exceeds what NOTIFY carries is stored in <c>realtime_payloads</c> and the
 /// notification carries its id (the row commits with the NOTIFY, so readers always find it);
-/// rows older than <see cref="RealtimeOptions.PayloadRetentionMinutes"/> are purged. A node
+/// rows older than <see cref="RealtimeOptions.PayloadRetention"/> are purged. A node
 /// ignores its own notifications: it delivered them locally already.
 /// </summary>
-internal sealed partial class PostgresBackplane : IRealtimeBackplane
+internal sealed class PostgresBackplane : IRealtimeBackplane
 {
     /// <summary>NOTIFY payloads must be shorter than 8000 bytes; keep a margin.</summary>
     internal const int MaxInlineBytes = 7800;
@@ -72,14 +71,7 @@ internal sealed partial class PostgresBackplane : IRealtimeBackplane
         _clock = clock;
         _logger = logger;
         _channel = settings.Value.NotifyChannel;
-        if (!ChannelName().IsMatch(_channel))
-        {
-            throw new InvalidOperationException($"{RealtimeOptions.Section}:NotifyChannel must be lowercase letters, digits and underscores.");
-        }
     }
-
-    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
-    private static partial Regex ChannelName();
 
     public async Task PublishAsync(RealtimeMessage message, CancellationToken cancellationToken)
     {
@@ -239,7 +231,7 @@ internal sealed partial class PostgresBackplane : IRealtimeBackplane
             {
                 try
                 {
-                    var cutoff = _clock.GetUtcNow().UtcDateTime.AddMinutes(-Math.Max(1, _settings.PayloadRetentionMinutes));
+                    var cutoff = _clock.GetUtcNow().UtcDateTime - _settings.PayloadRetention;
                     await PurgeAsync(cutoff, stopping);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)

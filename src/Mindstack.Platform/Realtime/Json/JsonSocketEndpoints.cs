@@ -97,10 +97,10 @@ public static class JsonSocketEndpoints
         }
 
         var accept = new WebSocketAcceptContext();
-        if (settings.KeepAliveSeconds > 0)
+        if (settings.KeepAlive > TimeSpan.Zero)
         {
-            accept.KeepAliveInterval = TimeSpan.FromSeconds(settings.KeepAliveSeconds);
-            accept.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, settings.KeepAliveTimeoutSeconds));
+            accept.KeepAliveInterval = settings.KeepAlive;
+            accept.KeepAliveTimeout = settings.KeepAliveTimeout;
         }
         // Counted against the caller's rate limit and the account's connection cap, refused in the API's shape before any upgrade.
         var connectionId = services.GetRequiredService<IIdGenerator>().New("conn");
