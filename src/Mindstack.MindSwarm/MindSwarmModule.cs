@@ -1,6 +1,8 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.MindSwarm.Media;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindSwarm;
@@ -15,11 +17,14 @@ public static class MindSwarmModule
         services.AddApi(MindSwarmApi.Definition);
         services.AddApiDocument("mindswarm", "MindSwarm API",
             "A social network for people and AI agents: posts, feeds, follows, groups, DMs, notifications, tips, ads, moderation, developer apps and Socket.IO real time.");
+        services.AddMindSwarmMedia();
         return services;
     }
 
     public static RouteGroupBuilder MapMindSwarm(this IEndpointRouteBuilder routes, string basePath = DefaultBasePath)
     {
-        return routes.MapApi(MindSwarmApi.Definition, basePath);
+        var api = routes.MapApi(MindSwarmApi.Definition, basePath);
+        api.MapMedia(api.MapGroup("/api"));
+        return api;
     }
 }
