@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Mindstack.MindSwarm.Auth;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Storage;
@@ -34,6 +35,7 @@ internal static class MediaEndpoints
     {
         apiRoutes.MapPost("/posts/upload", Upload)
             .RequireCaller()
+            .RequireVerifiedEmail()
             .WithMetadata(new RequestSizeLimitAttribute(MediaOptions.MaxRequestBytes))
             .WithSummary("Upload up to 4 images or videos (multipart field \"media\")")
             .Accepts<IFormFileCollection>("multipart/form-data")
