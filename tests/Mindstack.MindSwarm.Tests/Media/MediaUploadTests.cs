@@ -88,7 +88,7 @@ public sealed class MediaUploadTests(MediaFactory factory) : IClassFixture<Media
         Assert.Equal("video", item.GetProperty("type").GetString());
         Assert.Equal("video/mp4", item.GetProperty("mimeType").GetString());
         Assert.Equal(320, item.GetProperty("width").GetInt32());
-        Assert.False(item.TryGetProperty("note", out _));
+        Assert.Equal(JsonValueKind.Null, item.GetProperty("note").ValueKind);
         using var video = await user.FetchAsync(item.GetProperty("url").GetString()!);
         Assert.Equal("video/mp4", video.Content.Headers.ContentType!.MediaType);
         var stored = await video.Content.ReadAsByteArrayAsync();
@@ -190,8 +190,9 @@ public sealed class MediaUploadTests(MediaFactory factory) : IClassFixture<Media
         await ErrorAsync(await user.UploadAsync([png], field: "file"), HttpStatusCode.BadRequest);
 
         using var client = factory.CreateClient();
-        using var json = await client.PostAsync("/mindswarm/api/posts/upload", new StringContent("{}", Encoding.UTF8, "application/json"));
-        await ErrorAsync(json, HttpStatusCode.Unauthorized);
+        using var anonymous = await client.PostAsync("/mindswarm/api/posts/upload",
+            new MultipartFormDataContent { { new ByteArrayContent(TestMedia.Png()), "media", "a.png" } });
+        await ErrorAsync(anonymous, HttpStatusCode.Unauthorized);
 
         var unverified = await factory.SignInAsync(verified: false);
         var forbidden = await ErrorAsync(await unverified.UploadAsync(png), HttpStatusCode.Forbidden);
