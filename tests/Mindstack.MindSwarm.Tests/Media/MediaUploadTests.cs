@@ -289,6 +289,17 @@ public sealed class MediaUploadTests(MediaFactory factory) : IClassFixture<Media
         Assert.Equal(64, image.Width);
     }
 
+    [Fact]
+    public async Task OpenApi_MindSwarmDocument_DescribesTheUploadAndTheFiles()
+    {
+        using var served = await factory.SendRawAsync(HttpMethod.Get, "/openapi/mindswarm.json");
+        var paths = (await SwarmClient.Expect(served, HttpStatusCode.OK)).GetProperty("paths");
+        var upload = paths.GetProperty("/mindswarm/api/posts/upload").GetProperty("post");
+        Assert.True(upload.GetProperty("requestBody").GetProperty("content").TryGetProperty("multipart/form-data", out _));
+        Assert.True(upload.GetProperty("responses").TryGetProperty("200", out _));
+        Assert.True(paths.GetProperty("/mindswarm/uploads/{file}").TryGetProperty("get", out _));
+    }
+
     private static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
