@@ -97,6 +97,11 @@ public sealed class MediaUploads(
     /// <summary>Where uploads wait while they are received and processed.</summary>
     public string TempRoot { get; } = Path.Combine(settings.Folder is { Length: > 0 } folder ? folder : Path.Combine(database.DataDirectory, "media"), "incoming");
 
+    /// <summary>An upload folder older than this was left by a process that died mid-upload.</summary>
+    internal static readonly TimeSpan StaleAfter = TimeSpan.FromDays(1);
+
+    private int _swept;
+
     /// <summary>
     /// Reads every file of the request's <paramref name="rules"/> field. Problems: not multipart
     /// (415), no file or too many (400), a format not accepted (415), a file over its limit (413),
@@ -113,6 +118,10 @@ public sealed class MediaUploads(
         if (string.IsNullOrEmpty(boundary))
         {
             throw Problem.BadRequest("The multipart/form-data body has no boundary");
+        }
+        if (Interlocked.Exchange(ref _swept, 1) == 0)
+        {
+            SweepStale();
         }
         var received = new ReceivedMedia(Path.Combine(TempRoot, Guid.NewGuid().ToString("N")));
         Directory.CreateDirectory(received.Folder);
@@ -150,6 +159,32 @@ public sealed class MediaUploads(
         {
             received.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Removes what a process killed mid-upload left behind (a request's own folder goes when it
+    /// ends); once per process, on its first upload. Folders of uploads running now are young.
+    /// </summary>
+    private void SweepStale()
+    {
+        if (!Directory.Exists(TempRoot))
+        {
+            return;
+        }
+        foreach (var folder in new DirectoryInfo(TempRoot).EnumerateDirectories())
+        {
+            try
+            {
+                if (DateTime.UtcNow - folder.LastWriteTimeUtc > StaleAfter)
+                {
+                    folder.Delete(recursive: true);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning(e, "Could not remove the stale upload folder {Folder}", folder.FullName);
+            }
         }
     }
 

@@ -161,6 +161,23 @@ public sealed class MediaUploadTests(MediaFactory factory) : IClassFixture<Media
     }
 
     [Fact]
+    public async Task Upload_FirstAfterACrash_RemovesUploadFoldersLeftBehind()
+    {
+        using var node = new MediaFactory();
+        var incoming = node.Services.GetRequiredService<MediaUploads>().TempRoot;
+        var stale = Directory.CreateDirectory(Path.Combine(incoming, "left-by-a-crash"));
+        File.WriteAllBytes(Path.Combine(stale.FullName, "upload-0.png"), TestMedia.Png());
+        Directory.SetLastWriteTimeUtc(stale.FullName, DateTime.UtcNow.AddDays(-2));
+        var recent = Directory.CreateDirectory(Path.Combine(incoming, "still-receiving"));
+
+        var user = await node.SignInAsync();
+        await DataAsync(await user.UploadAsync(UploadFile.Of("a.png", "image/png", TestMedia.Png())));
+
+        Assert.False(Directory.Exists(stale.FullName));
+        Assert.True(Directory.Exists(recent.FullName));
+    }
+
+    [Fact]
     public async Task Upload_PastTheQuota_RefusedAndTheFirstFilesKept()
     {
         using var node = new MediaFactory();
