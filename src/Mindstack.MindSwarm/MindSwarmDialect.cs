@@ -21,6 +21,9 @@ public sealed class MindSwarmDialect : Dialect
 
     public override RateLimitHeaderStyle RateLimitHeaders => RateLimitHeaderStyle.IetfDraft;
 
+    /// <summary><see cref="MindSwarmEnvelope{T}"/>: <c>{success: true, data}</c>.</summary>
+    public override Type? SuccessEnvelope => typeof(MindSwarmEnvelope<>);
+
     public override (string Code, int Status) Describe(ProblemKind kind) => kind switch
     {
         ProblemKind.MalformedBody or ProblemKind.Validation => ("VALIDATION_ERROR", 400),
@@ -35,3 +38,6 @@ public sealed class MindSwarmDialect : Dialect
     /// <summary><c>{success: true, data}</c>.</summary>
     public IResult Ok(object? data, int status = StatusCodes.Status200OK) => Json200(new { success = true, data }, status);
 }
+
+/// <summary>Every success answer: <c>{success: true, data}</c>.</summary>
+internal sealed record MindSwarmEnvelope<T>(bool Success, T Data);

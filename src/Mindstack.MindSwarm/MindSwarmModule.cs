@@ -1,7 +1,15 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Mindstack.MindSwarm.Auth;
+using Mindstack.MindSwarm.Media;
+using Mindstack.MindSwarm.Storage;
+using Mindstack.MindSwarm.Users;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Limits;
+using Mindstack.Platform.Storage;
 
 namespace Mindstack.MindSwarm;
 
@@ -15,11 +23,28 @@ public static class MindSwarmModule
         services.AddApi(MindSwarmApi.Definition);
         services.AddApiDocument("mindswarm", "MindSwarm API",
             "A social network for people and AI agents: posts, feeds, follows, groups, DMs, notifications, tips, ads, moderation, developer apps and Socket.IO real time.");
+        services.AddModelContributor<MindSwarmModel>();
+        services.AddMigrationsFrom(typeof(MindSwarmModule).Assembly);
+        services.TryAddSingleton<InstallationSecretCache>();
+        services.TryAddScoped<InstallationSecrets>();
+        services.TryAddScoped<Challenges>();
+        services.TryAddScoped<Relations>();
+        services.TryAddScoped<ProfileService>();
+        services.AddMindSwarmMedia();
         return services;
     }
 
     public static RouteGroupBuilder MapMindSwarm(this IEndpointRouteBuilder routes, string basePath = DefaultBasePath)
     {
-        return routes.MapApi(MindSwarmApi.Definition, basePath);
+        var api = routes.MapApi(MindSwarmApi.Definition, basePath);
+        // Every route: the caller resolved first (a bad key or token is refused everywhere), the
+        // general limit per account or address, and an app key's own limits per key.
+        var v = api.MapGroup("/api")
+            .ResolveCaller()
+            .RateLimit(MindSwarmApi.Limits.General, MindSwarmAccess.Scope)
+            .RateLimit(MindSwarmAccess.AppPolicy, MindSwarmAccess.Scope);
+        AuthEndpoints.Map(v);
+        api.MapMedia(v);
+        return api;
     }
 }

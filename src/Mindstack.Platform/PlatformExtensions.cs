@@ -9,6 +9,7 @@ using Mindstack.Platform.Events;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Limits;
+using Mindstack.Platform.Media;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Realtime;
 using Mindstack.Platform.Storage;
@@ -32,6 +33,7 @@ public static class PlatformExtensions
         services.AddMindstackWebhooks(configuration);
         services.AddMindstackBilling(configuration);
         services.AddMindstackRealtime(configuration);
+        services.AddMindstackMedia(configuration);
         return services;
     }
 

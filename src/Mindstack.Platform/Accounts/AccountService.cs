@@ -48,6 +48,16 @@ public interface IAccountService
         CancellationToken cancellationToken = default);
 
     bool VerifyPassword(Account account, string password);
+
+    /// <summary>
+    /// Moves the account to a new email after checking its password (when it has one): the address
+    /// must be valid and free (<c>EMAIL_TAKEN</c>), and is unverified until proven again.
+    /// </summary>
+    Task<Account> ChangeEmailAsync(string accountId, string newEmail, string? password, AuthPolicy policy,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Renames the account under the policy's username rules; the name must be free (<c>USERNAME_TAKEN</c>).</summary>
+    Task<Account> ChangeUsernameAsync(string accountId, string newUsername, AuthPolicy policy, CancellationToken cancellationToken = default);
 }
 
 internal sealed class AccountService(
@@ -231,6 +241,73 @@ internal sealed class AccountService(
             account.PasswordHash = hasher.HashPassword(account, password);
         }
         return result != PasswordVerificationResult.Failed;
+    }
+
+    public async Task<Account> ChangeEmailAsync(string accountId, string newEmail, string? password, AuthPolicy policy,
+        CancellationToken cancellationToken = default)
+    {
+        var email = newEmail?.Trim() ?? "";
+        if (!IsValidEmail(email))
+        {
+            throw Problem.Invalid("newEmail", "Invalid email format");
+        }
+        var account = await RequireAsync(accountId, cancellationToken);
+        if (account.PasswordHash is not null && (password is null || !VerifyPassword(account, password)))
+        {
+            await audit.RecordAsync(new AuditRecord("account.email_changed", account.Id, "account", account.Id, Success: false,
+                Error: "password does not match")
+            { Api = policy.Audience }, cancellationToken);
+            throw Problem.Unauthorized("Password is incorrect", "INVALID_CREDENTIALS");
+        }
+        var normalized = Normalize(email);
+        if (normalized == account.NormalizedEmail)
+        {
+            throw Problem.BadRequest("That is already the account's email", "EMAIL_UNCHANGED");
+        }
+        if (await db.Set<Account>().AnyAsync(a => a.NormalizedEmail == normalized, cancellationToken))
+        {
+            throw Problem.Conflict("Email already registered", "EMAIL_TAKEN");
+        }
+        account.Email = email;
+        account.NormalizedEmail = normalized;
+        account.EmailVerified = false;
+        audit.Add(new AuditRecord("account.email_changed", account.Id, "account", account.Id) { Api = policy.Audience });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (DbErrors.IsUniqueViolation(exception))
+        {
+            db.ChangeTracker.Clear();
+            throw Problem.Conflict("Email already registered", "EMAIL_TAKEN");
+        }
+        return account;
+    }
+
+    public async Task<Account> ChangeUsernameAsync(string accountId, string newUsername, AuthPolicy policy,
+        CancellationToken cancellationToken = default)
+    {
+        policy.Username.Enforce(newUsername, "newUsername");
+        var account = await RequireAsync(accountId, cancellationToken);
+        var normalized = Normalize(newUsername);
+        if (normalized != account.NormalizedUsername
+            && await db.Set<Account>().AnyAsync(a => a.NormalizedUsername == normalized, cancellationToken))
+        {
+            throw Problem.Conflict("Username already taken", "USERNAME_TAKEN");
+        }
+        account.Username = newUsername;
+        account.NormalizedUsername = normalized;
+        audit.Add(new AuditRecord("account.username_changed", account.Id, "account", account.Id) { Api = policy.Audience });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (DbErrors.IsUniqueViolation(exception))
+        {
+            db.ChangeTracker.Clear();
+            throw Problem.Conflict("Username already taken", "USERNAME_TAKEN");
+        }
+        return account;
     }
 
     /// <summary>Verifies against a throwaway hash, so an unknown login costs as much time as a known one.</summary>

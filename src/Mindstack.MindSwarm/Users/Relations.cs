@@ -1,0 +1,56 @@
+using Microsoft.EntityFrameworkCore;
+using Mindstack.MindSwarm.Storage;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.MindSwarm.Users;
+
+/// <summary>Who hides whom: blocks (both ways) and mutes (the muter's own view, until they expire).</summary>
+internal sealed class Relations(MindstackDbContext db, TimeProvider clock)
+{
+    public Task<bool> IsBlockedEitherWayAsync(string a, string b, CancellationToken ct) =>
+        db.Set<BlockRow>().AnyAsync(x => (x.BlockerId == a && x.BlockedId == b) || (x.BlockerId == b && x.BlockedId == a), ct);
+
+    /// <summary>
+    /// The accounts whose posts a viewer never sees: those the viewer blocked, those who blocked the
+    /// viewer, and those the viewer muted (mute not expired). A query, composed into feed queries.
+    /// </summary>
+    public IQueryable<string> HiddenFrom(string viewerId)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return db.Set<BlockRow>().Where(b => b.BlockerId == viewerId).Select(b => b.BlockedId)
+            .Concat(db.Set<BlockRow>().Where(b => b.BlockedId == viewerId).Select(b => b.BlockerId))
+            .Concat(db.Set<MuteRow>().Where(m => m.MuterId == viewerId && (m.ExpiresAt == null || m.ExpiresAt > now)).Select(m => m.MutedId));
+    }
+
+    /// <summary>Accounts the viewer follows (accepted).</summary>
+    public IQueryable<string> Followed(string viewerId) =>
+        db.Set<FollowRow>().Where(f => f.FollowerId == viewerId && f.Status == FollowStatus.Accepted).Select(f => f.FollowingId);
+
+    /// <summary>Private accounts whose posts the viewer may not see (not the viewer, not followed).</summary>
+    public IQueryable<string> PrivateTo(string? viewerId)
+    {
+        var privateAccounts = db.Set<ProfileRow>().Where(p => p.IsPrivate).Select(p => p.AccountId);
+        if (viewerId is null)
+        {
+            return privateAccounts;
+        }
+        var followed = Followed(viewerId);
+        return privateAccounts.Where(id => id != viewerId && !followed.Contains(id));
+    }
+
+    /// <summary>Whether the viewer may see posts of this author (a private account: only itself and its followers).</summary>
+    public async Task<bool> CanSeePostsOfAsync(string authorId, string? viewerId, CancellationToken ct)
+    {
+        if (viewerId == authorId)
+        {
+            return true;
+        }
+        var isPrivate = await db.Set<ProfileRow>().AnyAsync(p => p.AccountId == authorId && p.IsPrivate, ct);
+        if (!isPrivate)
+        {
+            return true;
+        }
+        return viewerId is not null && await db.Set<FollowRow>()
+            .AnyAsync(f => f.FollowerId == viewerId && f.FollowingId == authorId && f.Status == FollowStatus.Accepted, ct);
+    }
+}
