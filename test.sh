@@ -61,7 +61,17 @@ start_postgres() {
   say "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 }
 
-# Real-client tests (socket.io-client, otplib) need their npm packages.
+# What the tests need from the OS: PostgreSQL (the second half) and ffmpeg (video thumbnails).
+missing=""
+find_pg_bin >/dev/null || missing="$missing postgresql"
+command -v ffmpeg >/dev/null || missing="$missing ffmpeg"
+if [ -n "$missing" ]; then
+  say "installing from the OS packages:$missing"
+  { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null; } \
+    || echo "warning: could not install$missing; the tests that need them will fail or say why they skipped" >&2
+fi
+
+# Real-client tests (socket.io-client, otplib, s3rver) need their npm packages.
 if [ -f tests/js/package.json ]; then
   say "npm packages for real-client tests"
   (cd tests/js && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi) \
