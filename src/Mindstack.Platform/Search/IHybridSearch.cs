@@ -2,8 +2,9 @@ namespace Mindstack.Platform.Search;
 
 /// <summary>
 /// Hybrid search over short texts: a full-text ranking and a sentence-embedding similarity ranking,
-/// fused by reciprocal rank. Documents live in a <c>Collection</c> (e.g. <c>mindmesh.documents</c>)
-/// and a <c>Scope</c> inside it (e.g. a tenant id); a query never sees another scope.
+/// fused by reciprocal rank. Documents live in a <c>Collection</c> (a module's name and a kind of
+/// document, e.g. <c>notes.documents</c>) and a <c>Scope</c> inside it (e.g. a tenant id); a query
+/// never sees another scope.
 /// </summary>
 public interface IHybridSearch
 {
