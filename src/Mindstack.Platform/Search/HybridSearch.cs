@@ -103,11 +103,27 @@ internal sealed class HybridSearch(MindstackDbContext db, IAiEngine ai, ScopeVec
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            var embedded = await ai.EmbedAsync([query.Text], cancellationToken: ct);
-            var queryVector = Normalized(embedded.Value.Vectors[0]);
             var snapshot = await vectors.CurrentAsync(db, query.Collection, query.Scope, ct);
-            var textRanking = await FullTextAsync(query, terms, depth, ct);
-            var vectorRanking = queryVector is null ? [] : VectorLeg(snapshot, query, queryVector, embedded.Usage.Model, depth);
+            // The vector leg (embedding the query, then scoring in memory) is CPU work that needs no
+            // database: it runs on another core while this one waits for the full-text leg.
+            var vectorLeg = Task.Run(async () =>
+            {
+                var embedded = await ai.EmbedAsync([query.Text], cancellationToken: ct);
+                return Normalized(embedded.Value.Vectors[0]) is { } queryVector
+                    ? VectorLeg(snapshot, query, queryVector, embedded.Usage.Model, depth)
+                    : [];
+            }, ct);
+            List<string> textRanking;
+            try
+            {
+                textRanking = await FullTextAsync(query, terms, depth, ct);
+            }
+            finally
+            {
+                // Never leave the vector leg running unobserved, even when the full-text leg failed.
+                await Task.WhenAny(vectorLeg);
+            }
+            var vectorRanking = await vectorLeg;
 
             var fused = Fuse(textRanking, vectorRanking)
                 .Where(h => query.MinScore is not { } min || h.Score >= min)
