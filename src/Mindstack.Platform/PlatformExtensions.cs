@@ -12,6 +12,7 @@ using Mindstack.Platform.Limits;
 using Mindstack.Platform.Media;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Realtime;
+using Mindstack.Platform.Search;
 using Mindstack.Platform.Storage;
 using Mindstack.Platform.Webhooks;
 
@@ -34,6 +35,7 @@ public static class PlatformExtensions
         services.AddMindstackBilling(configuration);
         services.AddMindstackRealtime(configuration);
         services.AddMindstackMedia(configuration);
+        services.AddHybridSearch();
         return services;
     }
 

@@ -353,6 +353,17 @@ public sealed class LocalEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Embed_TextLongerThanTheModelReads_OneUnitVector()
+    {
+        var text = string.Join(' ', Enumerable.Repeat(Samples.OneKilobyte, 40));
+
+        var vector = Assert.Single((await Ai.EmbedAsync([text, ""])).Value.Vectors.Take(1));
+
+        Assert.Equal(384, vector.Length);
+        Assert.Equal(1, Math.Sqrt(vector.Sum(x => (double)x * x)), 3);
+    }
+
+    [Fact]
     public async Task Embed_SameText_SameVector()
     {
         var first = (await Ai.EmbedAsync([Samples.Review])).Value.Vectors[0];
