@@ -4,9 +4,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.MindSwarm.Auth;
+using Mindstack.MindSwarm.Feeds;
+using Mindstack.MindSwarm.Posts;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.MindSwarm.Users;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Storage;
 
@@ -29,6 +32,15 @@ public static class MindSwarmModule
         services.TryAddScoped<Challenges>();
         services.TryAddScoped<Relations>();
         services.TryAddScoped<ProfileService>();
+        services.TryAddScoped<MediaReferences>();
+        services.TryAddScoped<PostViews>();
+        services.TryAddScoped<PostService>();
+        services.TryAddScoped<PostInteractions>();
+        services.TryAddScoped<PostQueries>();
+        services.TryAddScoped<FeedService>();
+        services.AddJobHandler<PublishScheduledPostJob>(PublishScheduledPostJob.Name, o => o.MaxAttempts = 10);
+        services.AddJobHandler<ClosePollJob>(ClosePollJob.Name, o => o.MaxAttempts = 20);
+        services.AddJobHandler<DetectAiJob>(DetectAiJob.Name, o => o.MaxAttempts = 5);
         return services;
     }
 
@@ -42,6 +54,7 @@ public static class MindSwarmModule
             .RateLimit(MindSwarmApi.Limits.General, MindSwarmAccess.Scope)
             .RateLimit(MindSwarmAccess.AppPolicy, MindSwarmAccess.Scope);
         AuthEndpoints.Map(v);
+        PostEndpoints.Map(v);
         return api;
     }
 }
