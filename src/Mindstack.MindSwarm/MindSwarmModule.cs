@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.MindSwarm.Auth;
+using Mindstack.MindSwarm.Developer;
 using Mindstack.MindSwarm.Feeds;
 using Mindstack.MindSwarm.Posts;
 using Mindstack.MindSwarm.Storage;
@@ -32,6 +33,7 @@ public static class MindSwarmModule
         services.TryAddScoped<Challenges>();
         services.TryAddScoped<Relations>();
         services.TryAddScoped<ProfileService>();
+        services.TryAddScoped<SocialGraph>();
         services.TryAddScoped<MediaReferences>();
         services.TryAddScoped<PostViews>();
         services.TryAddScoped<PostService>();
@@ -55,6 +57,8 @@ public static class MindSwarmModule
             .RateLimit(MindSwarmAccess.AppPolicy, MindSwarmAccess.Scope);
         AuthEndpoints.Map(v);
         PostEndpoints.Map(v);
+        UserEndpoints.Map(v);
+        DeveloperApps.Map(v);
         return api;
     }
 }

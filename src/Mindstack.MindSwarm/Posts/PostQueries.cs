@@ -156,8 +156,9 @@ internal sealed class PostQueries(MindstackDbContext db, IIdGenerator ids, TimeP
         var row = await posts.RequireVisibleAsync(postId, viewerId, ct);
         var viewRows = db.Set<PostViewRow>().AsNoTracking().Where(v => v.PostId == row.Id);
         var unique = await viewRows.Where(v => v.ViewerId != null).Select(v => v.ViewerId).Distinct().CountAsync(ct);
-        var referrers = await viewRows.GroupBy(v => v.Referrer ?? "direct")
-            .Select(g => new CountView(g.Key, g.Count())).OrderByDescending(c => c.Count).Take(20).ToListAsync(ct);
+        var referrers = (await viewRows.GroupBy(v => v.Referrer ?? "direct")
+            .Select(g => new { g.Key, Count = g.Count() }).OrderByDescending(c => c.Count).Take(20).ToListAsync(ct))
+            .Select(c => new CountView(c.Key, c.Count)).ToList();
         var since = clock.GetUtcNow().UtcDateTime.Date.AddDays(-29);
         var recent = await viewRows.Where(v => v.ViewedAt >= since).Select(v => v.ViewedAt).ToListAsync(ct);
         var byDay = recent.GroupBy(t => t.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
