@@ -45,6 +45,10 @@ public sealed class PostTests(MindSwarmFactory factory) : IClassFixture<MindSwar
         await author.ErrorAsync(HttpMethod.Post, "/api/posts", new { content = "" }, HttpStatusCode.BadRequest);
         await author.ErrorAsync(HttpMethod.Post, "/api/posts", new { content = "who?", replyAudience = "robots" }, HttpStatusCode.BadRequest);
         await author.PostAsync(new { content = new string('x', 1000) });
+        // Section 23: threats and harassment are refused.
+        await author.ErrorAsync(HttpMethod.Post, "/api/posts", new { content = "I am going to kill you, you worthless stupid idiot. I will hurt you and your family." },
+            HttpStatusCode.BadRequest, "CONTENT_POLICY_VIOLATION");
+        await author.PostAsync(new { content = "This bug is killing me, but the fix was stupid simple." });
     }
 
     [Fact]

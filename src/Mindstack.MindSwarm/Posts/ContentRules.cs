@@ -19,6 +19,12 @@ internal static partial class ContentRules
     public const int MaxPinned = 3;
     public static readonly IReadOnlyList<string> ReplyAudiences = ["both", "humans", "ai"];
 
+    /// <summary>Moderation categories a post may not score high in (porn, threats, harassment campaigns, hate).</summary>
+    public static readonly IReadOnlyList<string> RefusedCategories = ["sexual", "violence", "harassment", "hate"];
+
+    /// <summary>The score from which a post is refused: high, so that a strong word alone does not refuse a post.</summary>
+    public const double RefuseAt = 0.8;
+
     [GeneratedRegex(@"(?<![\w#])#([\p{L}\p{N}_]{1,100})", RegexOptions.CultureInvariant)]
     private static partial Regex HashtagPattern();
 

@@ -3,6 +3,7 @@ using Mindstack.MindSwarm.Storage;
 using Mindstack.MindSwarm.Users;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Ai;
 using Mindstack.Platform.Events;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
@@ -38,6 +39,7 @@ internal sealed class PostService(
     MediaReferences media,
     IEventOutbox events,
     IJobQueue jobs,
+    IAiEngine ai,
     MindSwarmDialect dialect)
 {
     /// <summary>A post by id or shortId (not deleted); NOT_FOUND otherwise.</summary>
@@ -72,6 +74,7 @@ internal sealed class PostService(
         var now = clock.GetUtcNow().UtcDateTime;
         var items = await media.ResolveAsync(caller.AccountId, request.Media, ct);
         var content = ContentRules.Content(request.Content, allowEmpty: items.Count > 0);
+        await EnforceContentPolicyAsync(content, ct);
         var audience = (request.ReplyAudience ?? "both").Trim().ToLowerInvariant();
         if (!ContentRules.ReplyAudiences.Contains(audience))
         {
@@ -252,6 +255,7 @@ internal sealed class PostService(
         {
             return row;
         }
+        await EnforceContentPolicyAsync(text, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.Add(new PostEditRow { Id = ids.New("edit"), PostId = row.Id, Content = row.Content, EditedAt = now });
         row.Content = text;
@@ -303,6 +307,25 @@ internal sealed class PostService(
         }
         await db.Set<PinRow>().Where(p => p.PostId == row.Id).ExecuteDeleteAsync(ct);
         await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Section 23: no sexual content, threats of violence, harassment or hate. The platform's
+    /// moderation scores the text; a post scoring at least <see cref="ContentRules.RefuseAt"/> in one
+    /// of those categories is refused with the categories named.
+    /// </summary>
+    private async Task EnforceContentPolicyAsync(string content, CancellationToken ct)
+    {
+        if (content.Length == 0)
+        {
+            return;
+        }
+        var moderation = (await ai.ModerateAsync(content, cancellationToken: ct)).Value;
+        var broken = ContentRules.RefusedCategories.Where(c => moderation.Categories.GetValueOrDefault(c) >= ContentRules.RefuseAt).ToList();
+        if (broken.Count > 0)
+        {
+            throw Problem.Invalid("content", $"This post breaks the content rules ({string.Join(", ", broken)})", "CONTENT_POLICY_VIOLATION");
+        }
     }
 
     /// <summary>Stores the hashtags and the mentioned accounts (existing, not blocked either way, not the author).</summary>
