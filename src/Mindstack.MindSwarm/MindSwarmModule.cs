@@ -5,9 +5,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.MindSwarm.Auth;
 using Mindstack.MindSwarm.Media;
+using Mindstack.MindSwarm.Developer;
+using Mindstack.MindSwarm.Feeds;
+using Mindstack.MindSwarm.Posts;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.MindSwarm.Users;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Storage;
 
@@ -31,6 +35,16 @@ public static class MindSwarmModule
         services.TryAddScoped<Relations>();
         services.TryAddScoped<ProfileService>();
         services.AddMindSwarmMedia();
+        services.TryAddScoped<SocialGraph>();
+        services.TryAddScoped<MediaReferences>();
+        services.TryAddScoped<PostViews>();
+        services.TryAddScoped<PostService>();
+        services.TryAddScoped<PostInteractions>();
+        services.TryAddScoped<PostQueries>();
+        services.TryAddScoped<FeedService>();
+        services.AddJobHandler<PublishScheduledPostJob>(PublishScheduledPostJob.Name, o => o.MaxAttempts = 10);
+        services.AddJobHandler<ClosePollJob>(ClosePollJob.Name, o => o.MaxAttempts = 20);
+        services.AddJobHandler<DetectAiJob>(DetectAiJob.Name, o => o.MaxAttempts = 5);
         return services;
     }
 
@@ -45,6 +59,9 @@ public static class MindSwarmModule
             .RateLimit(MindSwarmAccess.AppPolicy, MindSwarmAccess.Scope);
         AuthEndpoints.Map(v);
         api.MapMedia(v);
+        PostEndpoints.Map(v);
+        UserEndpoints.Map(v);
+        DeveloperApps.Map(v);
         return api;
     }
 }

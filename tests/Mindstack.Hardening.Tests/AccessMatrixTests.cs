@@ -25,6 +25,14 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "GET /pluginmind/services", "GET /pluginmind/services/health", "POST /pluginmind/auth/google", "POST /pluginmind/auth/logout",
         "GET /pluginmind/auth/validate", "POST /pluginmind/process", "POST /pluginmind/analyze", "POST /pluginmind/analyze-async",
         "GET /mindmesh/health",
+        // MindSwarm: sign-up and sign-in, and what its document lets anyone read (posts, profiles, the ranked feed).
+        "GET /mindswarm/api/auth/challenge", "POST /mindswarm/api/auth/register", "POST /mindswarm/api/auth/login",
+        "POST /mindswarm/api/auth/magic-link", "GET /mindswarm/api/auth/magic-link/verify", "POST /mindswarm/api/auth/refresh",
+        "POST /mindswarm/api/auth/forgot-password", "POST /mindswarm/api/auth/reset-password", "GET /mindswarm/api/auth/verify-email",
+        "GET /mindswarm/api/auth/check-availability", "GET /mindswarm/api/posts/feed", "GET /mindswarm/api/posts/{postId}",
+        "GET /mindswarm/api/posts/{postId}/replies", "GET /mindswarm/api/posts/{postId}/history", "GET /mindswarm/api/posts/{postId}/analytics",
+        "GET /mindswarm/api/users/{username}", "GET /mindswarm/api/users/{username}/followers", "GET /mindswarm/api/users/{username}/following",
+        "GET /mindswarm/api/users/{username}/posts", "GET /mindswarm/api/users/{username}/likes",
     };
     /// <summary>
     /// Routes whose id is a capability for anonymous objects: a stranger is told that a signed-in

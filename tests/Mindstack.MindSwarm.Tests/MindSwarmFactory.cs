@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Mindstack.MindSwarm.Tests;
@@ -19,6 +20,8 @@ public sealed class MindSwarmFactory : MindstackFactory
         WithServices(s => s.AddSingleton<TimeProvider>(Clock));
         WithSetting("Mindstack:Jobs:PollInterval", "00:00:00.100");
         WithSetting("Mindstack:Jobs:MaxRetryDelay", "00:00:00.200");
+        // Tests register many accounts from one address; the limits have a test class of their own.
+        WithSetting("Mindstack:Limits:RateLimitsEnabled", "false");
     }
 
     public ShiftingClock Clock { get; } = new();
@@ -26,6 +29,14 @@ public sealed class MindSwarmFactory : MindstackFactory
     public string Outbox => Path.Combine(Database.DataDirectory, "outbox");
 
     public SwarmClient Anonymous() => new(this, null);
+
+    /// <summary>How many domain events of a type the module wrote for an aggregate (the outbox, read as notifications will read it).</summary>
+    public async Task<int> EventCount(string type, string aggregateId)
+    {
+        using var scope = Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<Mindstack.Platform.Storage.MindstackDbContext>();
+        return await db.Database.SqlQuery<int>($"SELECT COUNT(*) AS \"Value\" FROM events_outbox WHERE type = {type} AND aggregate_id = {aggregateId}").SingleAsync();
+    }
 
     /// <summary>Challenge, register and verify the email; a signed-in client.</summary>
     public async Task<SwarmClient> RegisterAsync(string? username = null, bool verify = true, string password = "BotPass1234!")
@@ -137,6 +148,14 @@ public sealed class SwarmClient(MindSwarmFactory factory, string? accessToken, s
         return json.GetProperty("data");
     }
 
+    /// <summary>A new access token from the refresh token (after the test moved the clock past its 15 minutes).</summary>
+    public async Task RenewAsync()
+    {
+        var pair = await factory.Anonymous().PostDataAsync("/api/auth/refresh", new { refreshToken = RefreshToken });
+        AccessToken = pair.GetProperty("accessToken").GetString();
+        RefreshToken = pair.GetProperty("refreshToken").GetString();
+    }
+
     public Task<JsonElement> GetDataAsync(string path) => DataAsync(HttpMethod.Get, path);
 
     public Task<JsonElement> PostDataAsync(string path, object? body = null, HttpStatusCode status = HttpStatusCode.OK) =>
@@ -168,4 +187,10 @@ public sealed class SwarmClient(MindSwarmFactory factory, string? accessToken, s
         Assert.True(response.StatusCode == status, $"Expected {(int)status}, got {(int)response.StatusCode}: {text}");
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
+}
+
+/// <summary>The same server with the document's rate limits on.</summary>
+public sealed class LimitedMindSwarmFactory : MindstackFactory
+{
+    public LimitedMindSwarmFactory() => WithSetting("Mindstack:Limits:RateLimitsEnabled", "true");
 }

@@ -3,10 +3,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Mindstack.MindSwarm.Posts;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.MindSwarm.Users;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Events;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Storage;
@@ -100,8 +102,8 @@ internal static class AuthEndpoints
         dialect.Ok(await challenges.IssueAsync(ct));
 
     private static async Task<IResult> Register(Body<RegisterRequest> body, HttpContext context, Challenges challenges, IAccountService accounts,
-        ISessionService sessions, IAccountEmailService emails, ProfileService profiles, MindstackDbContext db, MindSwarmDialect dialect,
-        CancellationToken ct)
+        ISessionService sessions, IAccountEmailService emails, ProfileService profiles, MindstackDbContext db, IEventOutbox events,
+        MindSwarmDialect dialect, CancellationToken ct)
     {
         var request = body.Value;
         // Every rule first, so a mistake does not spend the challenge.
@@ -136,7 +138,23 @@ internal static class AuthEndpoints
         }
         await challenges.VerifyAsync(request.ChallengeToken, request.ChallengeAnswer, ct);
         var account = await accounts.CreateAsync(new NewAccount(request.Email.Trim(), request.Password, request.Username), Policy, ct);
-        var profile = await profiles.EnsureAsync(account.Id, referrer, ct);
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            await profiles.EnsureAsync(account.Id, referrer, ct);
+            if (referrer is not null)
+            {
+                events.Publish(new NewEvent(MindSwarmEvents.ReferralJoined, "account", account.Id)
+                {
+                    AccountId = referrer,
+                    Api = MindSwarmApi.Name,
+                    Data = new { ReferrerId = referrer, AccountId = account.Id, account.Username },
+                    Json = dialect.Json,
+                    ToAccountChannel = false,
+                });
+                await db.SaveChangesAsync(ct);
+            }
+            await transaction.CommitAsync(ct);
+        }
         await emails.SendEmailVerificationAsync(account.Id, Policy, token => Link(context, "/api/auth/verify-email", token), ct);
         var pair = await sessions.StartSessionAsync(account, Policy, "password", ct);
         return dialect.Ok(new SessionView

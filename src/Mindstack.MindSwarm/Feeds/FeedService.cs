@@ -1,0 +1,202 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Mindstack.MindSwarm.Posts;
+using Mindstack.MindSwarm.Storage;
+using Mindstack.MindSwarm.Users;
+using Mindstack.Platform.Http;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.MindSwarm.Feeds;
+
+/// <summary>A page of a feed: the posts and the cursor of the next page (null at the end).</summary>
+internal sealed record FeedPage(string Type, IReadOnlyList<PostView> Posts, string? NextCursor, bool HasMore, int Limit);
+
+/// <summary>
+/// The four feeds. <c>following</c>, <c>ai</c> and <c>human</c> are newest first and page by a
+/// keyset cursor (published time and id), never by offset. <c>algorithm</c> ranks recent posts
+/// (see <see cref="FeedRanking"/>) as of the first page's time, so its pages stay consistent.
+/// Blocked (either way) and muted accounts never appear; private accounts only to their followers.
+/// </summary>
+internal sealed class FeedService(MindstackDbContext db, TimeProvider clock, Relations relations, PostViews views)
+{
+    public static readonly IReadOnlyList<string> Types = ["algorithm", "following", "ai", "human"];
+    private const int FollowedCandidates = 300;
+    private const int GlobalCandidates = 300;
+    private static readonly TimeSpan CandidateWindow = TimeSpan.FromDays(7);
+    private static readonly TimeSpan InteractionWindow = TimeSpan.FromDays(30);
+
+    public async Task<FeedPage> GetAsync(string type, string? viewerId, string? cursor, int limit, CancellationToken ct)
+    {
+        if (!Types.Contains(type))
+        {
+            throw Problem.Invalid("type", "type must be algorithm, following, ai or human");
+        }
+        if (type == "following" && viewerId is null)
+        {
+            throw Problem.Unauthorized("Sign in to see the following feed");
+        }
+        return type == "algorithm"
+            ? await RankedAsync(viewerId, cursor, limit, ct)
+            : await ChronologicalAsync(type, viewerId!, cursor, limit, ct);
+    }
+
+    /// <summary>Published, top-level, public-timeline posts the viewer may see.</summary>
+    public IQueryable<PostRow> Visible(string? viewerId)
+    {
+        var posts = db.Set<PostRow>().AsNoTracking()
+            .Where(p => p.PublishedAt != null && p.DeletedAt == null && p.GroupId == null && p.ReplyToId == null);
+        var privateTo = relations.PrivateTo(viewerId);
+        posts = posts.Where(p => !privateTo.Contains(p.AuthorId));
+        if (viewerId is not null)
+        {
+            var hidden = relations.HiddenFrom(viewerId);
+            posts = posts.Where(p => !hidden.Contains(p.AuthorId));
+        }
+        return posts;
+    }
+
+    private async Task<FeedPage> ChronologicalAsync(string type, string? viewerId, string? cursor, int limit, CancellationToken ct)
+    {
+        var posts = Visible(viewerId);
+        posts = type switch
+        {
+            "following" => Following(posts, viewerId!),
+            "ai" => posts.Where(p => p.IsAiGenerated || p.AiVerdict == "ai_generated"),
+            _ => posts.Where(p => !p.IsAiGenerated && (p.AiVerdict == null || p.AiVerdict != "ai_generated")),
+        };
+        if (cursor is not null)
+        {
+            var (at, id) = ReadKeyset(cursor);
+            posts = posts.Where(p => p.PublishedAt < at || (p.PublishedAt == at && string.Compare(p.Id, id) < 0));
+        }
+        var rows = await posts.OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(limit + 1).ToListAsync(ct);
+        var more = rows.Count > limit;
+        var page = rows.Take(limit).ToList();
+        var next = more ? WriteKeyset(page[^1].PublishedAt!.Value, page[^1].Id) : null;
+        return new FeedPage(type, await views.ManyAsync(page, viewerId, ct), next, more, limit);
+    }
+
+    private IQueryable<PostRow> Following(IQueryable<PostRow> posts, string viewerId)
+    {
+        var followed = relations.Followed(viewerId);
+        return posts.Where(p => p.AuthorId == viewerId || followed.Contains(p.AuthorId));
+    }
+
+    private async Task<FeedPage> RankedAsync(string? viewerId, string? cursor, int limit, CancellationToken ct)
+    {
+        var (asOf, offset) = cursor is null ? (clock.GetUtcNow().UtcDateTime, 0) : ReadRanked(cursor);
+        var since = asOf - CandidateWindow;
+        var recent = Visible(viewerId).Where(p => p.PublishedAt > since && p.PublishedAt <= asOf);
+        var candidates = await recent.OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(GlobalCandidates).ToListAsync(ct);
+        var followed = new HashSet<string>(StringComparer.Ordinal);
+        var interactions = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (viewerId is not null)
+        {
+            followed = [.. await relations.Followed(viewerId).ToListAsync(ct)];
+            var fromFollowed = await Following(recent, viewerId)
+                .OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(FollowedCandidates).ToListAsync(ct);
+            candidates = candidates.Concat(fromFollowed).DistinctBy(p => p.Id).ToList();
+            var interactionsSince = asOf - InteractionWindow;
+            var liked = await (
+                from like in db.Set<LikeRow>()
+                where like.AccountId == viewerId && like.CreatedAt > interactionsSince
+                join post in db.Set<PostRow>() on like.PostId equals post.Id
+                group post by post.AuthorId into g
+                select new { AuthorId = g.Key, Count = g.Count() }).ToListAsync(ct);
+            var replied = await (
+                from reply in db.Set<PostRow>()
+                where reply.AuthorId == viewerId && reply.ReplyToId != null && reply.CreatedAt > interactionsSince
+                join parent in db.Set<PostRow>() on reply.ReplyToId equals parent.Id
+                group parent by parent.AuthorId into g
+                select new { AuthorId = g.Key, Count = g.Count() }).ToListAsync(ct);
+            foreach (var row in liked.Concat(replied))
+            {
+                interactions[row.AuthorId] = interactions.GetValueOrDefault(row.AuthorId) + row.Count;
+            }
+        }
+        var ranked = FeedRanking.Rank(candidates, asOf, viewerId, followed, interactions);
+        var page = ranked.Skip(offset).Take(limit).ToList();
+        var more = ranked.Count > offset + limit;
+        return new FeedPage("algorithm", await views.ManyAsync(page, viewerId, ct), more ? WriteRanked(asOf, offset + limit) : null, more, limit);
+    }
+
+    private static string WriteKeyset(DateTime at, string id) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes("k|" + at.Ticks.ToString(CultureInfo.InvariantCulture) + "|" + id));
+
+    private static string WriteRanked(DateTime asOf, int offset) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes("r|" + asOf.Ticks.ToString(CultureInfo.InvariantCulture) + "|" + offset.ToString(CultureInfo.InvariantCulture)));
+
+    private static (DateTime At, string Id) ReadKeyset(string cursor)
+    {
+        var parts = Decode(cursor);
+        return parts is ["k", var ticks, var id] && long.TryParse(ticks, CultureInfo.InvariantCulture, out var t) && t > 0 && t < DateTime.MaxValue.Ticks
+            ? (new DateTime(t, DateTimeKind.Utc), id)
+            : throw Problem.Invalid("cursor", "Invalid cursor");
+    }
+
+    private static (DateTime AsOf, int Offset) ReadRanked(string cursor)
+    {
+        var parts = Decode(cursor);
+        return parts is ["r", var ticks, var offset] && long.TryParse(ticks, CultureInfo.InvariantCulture, out var t) && t > 0 && t < DateTime.MaxValue.Ticks
+            && int.TryParse(offset, CultureInfo.InvariantCulture, out var o) && o is >= 0 and <= GlobalCandidates + FollowedCandidates
+            ? (new DateTime(t, DateTimeKind.Utc), o)
+            : throw Problem.Invalid("cursor", "Invalid cursor");
+    }
+
+    private static string[] Decode(string cursor)
+    {
+        try
+        {
+            return cursor.Length > 200 ? [] : Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split('|');
+        }
+        catch (FormatException)
+        {
+            return [];
+        }
+    }
+}
+
+/// <summary>
+/// The algorithm feed's order (the README has it too):
+/// <c>score = recency × (1 + engagement) × (1 + follows + affinity)</c>, where
+/// recency = 0.5^(age in hours / 12), engagement = ln(1 + likes + 2·replies + 3·reposts + 3·quotes),
+/// follows = 1 when the viewer follows the author (or is the author), affinity = min(1, the viewer's
+/// likes of and replies to the author's posts in the last 30 days / 5). Then author diversity: taken in
+/// score order, an author's k-th post on the list (k from 0) counts 0.5^k of its score, so one
+/// prolific account cannot fill a page. Ties go to the newer post.
+/// </summary>
+internal static class FeedRanking
+{
+    public const double HalfLifeHours = 12;
+
+    public static double Score(PostRow post, DateTime asOf, bool follows, int interactions)
+    {
+        var ageHours = Math.Max(0, (asOf - post.PublishedAt!.Value).TotalHours);
+        var recency = Math.Pow(0.5, ageHours / HalfLifeHours);
+        var engagement = Math.Log(1 + post.LikeCount + (2.0 * post.ReplyCount) + (3.0 * post.RepostCount) + (3.0 * post.QuoteCount));
+        var affinity = Math.Min(1.0, interactions / 5.0);
+        return recency * (1 + engagement) * (1 + (follows ? 1 : 0) + affinity);
+    }
+
+    public static IReadOnlyList<PostRow> Rank(IReadOnlyList<PostRow> candidates, DateTime asOf, string? viewerId,
+        IReadOnlySet<string> followed, IReadOnlyDictionary<string, int> interactions)
+    {
+        var scored = candidates
+            .Select(p => (Post: p, Score: Score(p, asOf, p.AuthorId == viewerId || followed.Contains(p.AuthorId), interactions.GetValueOrDefault(p.AuthorId))))
+            .OrderByDescending(x => x.Score).ThenByDescending(x => x.Post.PublishedAt).ThenByDescending(x => x.Post.Id, StringComparer.Ordinal)
+            .ToList();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var diversified = new List<(PostRow Post, double Score)>(scored.Count);
+        foreach (var (post, score) in scored)
+        {
+            var k = seen.GetValueOrDefault(post.AuthorId);
+            seen[post.AuthorId] = k + 1;
+            diversified.Add((post, score * Math.Pow(0.5, k)));
+        }
+        return diversified
+            .OrderByDescending(x => x.Score).ThenByDescending(x => x.Post.PublishedAt).ThenByDescending(x => x.Post.Id, StringComparer.Ordinal)
+            .Select(x => x.Post).ToList();
+    }
+}

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Mindstack.MindSwarm.Storage;
+using Mindstack.MindSwarm.Users;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.MindSwarm.Posts;
+
+/// <summary>A media item on a post: <c>{type, url, thumbnailUrl}</c>.</summary>
+internal sealed record MediaItem(string Type, string Url, string? ThumbnailUrl);
+
+internal sealed record PollOptionView(int Index, string Text, int Votes);
+
+internal sealed record PollView(IReadOnlyList<PollOptionView> Options, DateTime EndsAt, bool IsClosed, int TotalVotes, int? UserVote);
+
+/// <summary>A post as every endpoint answers it (feeds, a single post, replies, profile lists).</summary>
+internal sealed record PostView
+{
+    [JsonPropertyName("_id")]
+    public required string UnderscoreId { get; init; }
+    public required string Id { get; init; }
+    public required string ShortId { get; init; }
+    public required UserSummary Author { get; init; }
+    public required string Content { get; init; }
+    public required IReadOnlyList<MediaItem> Media { get; init; }
+    public string? ReplyTo { get; init; }
+    public string? QuotedPost { get; init; }
+    public string? RepostOf { get; init; }
+    /// <summary>The quoted post (for a quote) or the reposted one (for a plain repost), one level deep.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PostView? Embedded { get; init; }
+    public required IReadOnlyList<string> Hashtags { get; init; }
+    public required IReadOnlyList<string> Mentions { get; init; }
+    public PollView? Poll { get; init; }
+    public required string ReplyAudience { get; init; }
+    public string? ContentWarning { get; init; }
+    public DateTime? ScheduledAt { get; init; }
+    public bool IsPublished { get; init; }
+    public DateTime? PublishedAt { get; init; }
+    /// <summary>Set by the author: the author has the ai-enabled badge, or an app posted it as an AI agent.</summary>
+    public bool IsAiGenerated { get; init; }
+    /// <summary>Server-side detection, filled asynchronously; null until scanned.</summary>
+    public JsonElement? AiDetection { get; init; }
+    public JsonElement? LinkPreview { get; init; }
+    /// <summary><c>API</c> when a developer app's key made the post.</summary>
+    public required IReadOnlyList<string> Badges { get; init; }
+    public bool ViaApi { get; init; }
+    public int LikeCount { get; init; }
+    public int LikesCount { get; init; }
+    public int ReplyCount { get; init; }
+    public int RepliesCount { get; init; }
+    public int RepostCount { get; init; }
+    public int QuoteCount { get; init; }
+    public int SaveCount { get; init; }
+    public int ViewCount { get; init; }
+    public bool IsLiked { get; init; }
+    public bool IsReposted { get; init; }
+    public bool IsSaved { get; init; }
+    public bool IsPinned { get; init; }
+    public bool IsEdited { get; init; }
+    public DateTime? EditedAt { get; init; }
+    public bool ReplyBlurred { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime UpdatedAt { get; init; }
+}
+
+/// <summary>Builds post views for a viewer in a fixed number of queries, whatever the page size.</summary>
+internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, TimeProvider clock)
+{
+    public async Task<PostView> OneAsync(PostRow row, string? viewerId, CancellationToken ct) => (await ManyAsync([row], viewerId, ct))[0];
+
+    public async Task<IReadOnlyList<PostView>> ManyAsync(IReadOnlyList<PostRow> rows, string? viewerId, CancellationToken ct)
+    {
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+        var embeddedIds = rows.Select(r => r.QuotedPostId ?? r.RepostOfId).OfType<string>().Distinct().ToList();
+        var embeddedRows = embeddedIds.Count == 0 ? [] : await db.Set<PostRow>().AsNoTracking()
+            .Where(p => embeddedIds.Contains(p.Id) && p.DeletedAt == null).ToListAsync(ct);
+        var all = rows.Concat(embeddedRows).ToList();
+        var ids = all.Select(r => r.Id).Distinct().ToList();
+        var authors = await profiles.SummariesAsync(all.Select(r => r.AuthorId), ct);
+        var pollIds = all.Where(r => r.PollEndsAt is not null).Select(r => r.Id).ToList();
+        var options = pollIds.Count == 0 ? [] : await db.Set<PollOptionRow>().AsNoTracking()
+            .Where(o => pollIds.Contains(o.PostId)).OrderBy(o => o.Position).ToListAsync(ct);
+        HashSet<string> liked = [], saved = [], pinned = [], reposted = [];
+        Dictionary<string, int> votes = [];
+        if (viewerId is not null)
+        {
+            liked = [.. await db.Set<LikeRow>().Where(l => l.AccountId == viewerId && ids.Contains(l.PostId)).Select(l => l.PostId).ToListAsync(ct)];
+            saved = [.. await db.Set<SaveRow>().Where(s => s.AccountId == viewerId && ids.Contains(s.PostId)).Select(s => s.PostId).ToListAsync(ct)];
+            pinned = [.. await db.Set<PinRow>().Where(p => p.AccountId == viewerId && ids.Contains(p.PostId)).Select(p => p.PostId).ToListAsync(ct)];
+            reposted = [.. await db.Set<PostRow>().Where(p => p.AuthorId == viewerId && p.RepostOfId != null && p.DeletedAt == null
+                    && ids.Contains(p.RepostOfId)).Select(p => p.RepostOfId!).ToListAsync(ct)];
+            if (pollIds.Count > 0)
+            {
+                votes = await db.Set<PollVoteRow>().Where(v => v.AccountId == viewerId && pollIds.Contains(v.PostId))
+                    .ToDictionaryAsync(v => v.PostId, v => v.Position, ct);
+            }
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var embedded = embeddedRows.ToDictionary(r => r.Id, r => Build(r, null));
+        return rows.Select(r => Build(r, (r.QuotedPostId ?? r.RepostOfId) is { } e && embedded.TryGetValue(e, out var inner) ? inner : null)).ToList();
+
+        PostView Build(PostRow row, PostView? inner) => new()
+        {
+            UnderscoreId = row.Id,
+            Id = row.Id,
+            ShortId = row.ShortId,
+            Author = authors[row.AuthorId],
+            Content = row.Content,
+            Media = ReadMedia(row.MediaJson),
+            ReplyTo = row.ReplyToId,
+            QuotedPost = row.QuotedPostId,
+            RepostOf = row.RepostOfId,
+            Embedded = inner,
+            Hashtags = ContentRules.Hashtags(row.Content),
+            Mentions = ContentRules.Mentions(row.Content),
+            Poll = row.PollEndsAt is { } ends ? Poll(row, ends) : null,
+            ReplyAudience = row.ReplyAudience,
+            ContentWarning = row.ContentWarning,
+            ScheduledAt = row.ScheduledAt,
+            IsPublished = row.PublishedAt is not null,
+            PublishedAt = row.PublishedAt,
+            IsAiGenerated = row.IsAiGenerated,
+            AiDetection = row.AiDetectionJson is null ? null : JsonView.Parse(row.AiDetectionJson),
+            LinkPreview = row.LinkPreviewJson is null ? null : JsonView.Parse(row.LinkPreviewJson),
+            Badges = row.ViaAppId is null ? [] : ["API"],
+            ViaApi = row.ViaAppId is not null,
+            LikeCount = row.LikeCount,
+            LikesCount = row.LikeCount,
+            ReplyCount = row.ReplyCount,
+            RepliesCount = row.ReplyCount,
+            RepostCount = row.RepostCount,
+            QuoteCount = row.QuoteCount,
+            SaveCount = row.SaveCount,
+            ViewCount = row.ViewCount,
+            IsLiked = liked.Contains(row.Id),
+            IsReposted = reposted.Contains(row.Id),
+            IsSaved = saved.Contains(row.Id),
+            IsPinned = pinned.Contains(row.Id),
+            IsEdited = row.EditedAt is not null,
+            EditedAt = row.EditedAt,
+            ReplyBlurred = row.ReplyBlurred,
+            CreatedAt = row.CreatedAt,
+            UpdatedAt = row.UpdatedAt,
+        };
+
+        PollView Poll(PostRow row, DateTime ends)
+        {
+            var mine = options.Where(o => o.PostId == row.Id).Select(o => new PollOptionView(o.Position, o.Text, o.Votes)).ToList();
+            return new PollView(mine, ends, row.PollClosed || now >= ends, mine.Sum(o => o.Votes),
+                votes.TryGetValue(row.Id, out var vote) ? vote : null);
+        }
+    }
+
+    private static readonly JsonSerializerOptions MediaJson = new(JsonSerializerDefaults.Web);
+
+    public static IReadOnlyList<MediaItem> ReadMedia(string json) =>
+        JsonSerializer.Deserialize<List<MediaItem>>(json, MediaJson) ?? [];
+
+    public static string WriteMedia(IReadOnlyList<MediaItem> media) => JsonSerializer.Serialize(media, MediaJson);
+}
