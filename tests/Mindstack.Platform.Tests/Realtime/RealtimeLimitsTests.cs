@@ -334,3 +334,49 @@ internal sealed class RawSocketIo : IAsyncDisposable
         _stop.Dispose();
     }
 }
+
+/// <summary>The cap is one count across nodes (PostgreSQL): slots taken on A count on B.</summary>
+public sealed class RealtimeCapAcrossNodesTests(TwoNodes nodes) : IClassFixture<TwoNodes>
+{
+    [PostgresFact]
+    public async Task JsonSocket_TenOpenOnEachNode_TwentyFirstRefusedOnEither_ClosingOneOnBFreesASlotOnA()
+    {
+        var path = $"{RealtimeTestRoutes.JsonPath}?token={TestRealtimeAuthenticator.TokenFor("cap-" + Guid.NewGuid().ToString("N")[..8])}";
+        var open = new List<ClientWebSocket>();
+        try
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                open.Add(await nodes.A.ConnectJsonAsync(path));
+                open.Add(await nodes.B.ConnectJsonAsync(path));
+            }
+            foreach (var node in new[] { nodes.A, nodes.B })
+            {
+                using var client = node.Http();
+                using var refused = await client.SendAsync(JsonSocketTests.UpgradeRequest(path));
+                Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            }
+
+            // open[1] is on B.
+            await open[1].CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+            open[1].Dispose();
+            open.RemoveAt(1);
+            open.Add((await Eventually.UntilAsync(async () =>
+            {
+                try
+                {
+                    return await nodes.A.ConnectJsonAsync(path);
+                }
+                catch (WebSocketException)
+                {
+                    return null;
+                }
+            }, s => s is not null, "the slot freed on B, taken on A"))!);
+            Assert.All(open, s => Assert.Equal(WebSocketState.Open, s.State));
+        }
+        finally
+        {
+            open.ForEach(s => s.Dispose());
+        }
+    }
+}

@@ -88,6 +88,11 @@ public static class JsonSocketEndpoints
         {
             throw result.Problem ?? Problem.Unauthorized(result.Error ?? "Authentication required");
         }
+        // Counted against the caller's rate limit (a handshake then refused by the module's checks
+        // too) and holding one of the account's connection slots; refusals come before any upgrade.
+        var connectionId = services.GetRequiredService<IIdGenerator>().New("conn");
+        using var slot = await services.GetRequiredService<RealtimeAdmission>()
+            .AdmitAsync(context, api, caller, connectionId, announce: true, context.RequestAborted);
         var channels = options.Channels is null
             ? caller.Channels
             : (await options.Channels(context, caller, context.RequestAborted)).ToList();
@@ -102,10 +107,6 @@ public static class JsonSocketEndpoints
             accept.KeepAliveInterval = settings.KeepAlive;
             accept.KeepAliveTimeout = settings.KeepAliveTimeout;
         }
-        // Counted against the caller's rate limit and the account's connection cap, refused in the API's shape before any upgrade.
-        var connectionId = services.GetRequiredService<IIdGenerator>().New("conn");
-        using var slot = await services.GetRequiredService<RealtimeAdmission>()
-            .AdmitAsync(context, api, caller, connectionId, announce: true, context.RequestAborted);
         var connection = new JsonSocketConnection(
             connectionId,
             api,
