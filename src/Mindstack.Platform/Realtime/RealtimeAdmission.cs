@@ -171,7 +171,7 @@ internal sealed class MemoryRealtimeSlots : IRealtimeSlots
 /// under a transaction-scoped advisory lock per API and account, so the cap holds across nodes. A
 /// row carries a lease that its node renews while the connection is open
 /// (<see cref="RealtimeSlotLeaseService"/>); a crashed node's rows stop counting when their leases
-/// run out (<see cref="RealtimeOptions.ConnectionLeaseSeconds"/>) and are then purged.
+/// run out (<see cref="RealtimeOptions.ConnectionLease"/>) and are then purged.
 /// </summary>
 internal sealed class PostgresRealtimeSlots(
     IServiceScopeFactory scopes,
@@ -182,7 +182,7 @@ internal sealed class PostgresRealtimeSlots(
 {
     private readonly ConcurrentDictionary<string, byte> _held = new(StringComparer.Ordinal);
 
-    private TimeSpan Lease => TimeSpan.FromSeconds(Math.Max(5, options.Value.ConnectionLeaseSeconds));
+    private TimeSpan Lease => options.Value.ConnectionLease;
 
     public async ValueTask<bool> TryAcquireAsync(string api, string accountId, string connectionId, int cap, CancellationToken cancellationToken)
     {
@@ -273,7 +273,7 @@ internal sealed class RealtimeSlotLeaseService(IRealtimeSlots slots, IOptions<Re
             return;
         }
         // Three renewals per lease: one missed round never lets a live connection's slot lapse.
-        var period = TimeSpan.FromSeconds(Math.Max(5, options.Value.ConnectionLeaseSeconds) / 3.0);
+        var period = options.Value.ConnectionLease / 3;
         using var timer = new PeriodicTimer(period, clock);
         try
         {

@@ -55,10 +55,10 @@ public sealed class RealtimeOptions
     public int HandshakesPerMinute { get; set; } = 60;
 
     /// <summary>
-    /// Seconds a connection's slot outlives its node's last renewal (PostgreSQL): a crashed node's
+    /// How long a connection's slot outlives its node's last renewal (PostgreSQL): a crashed node's
     /// slots stop counting after this. Renewed three times per lease.
     /// </summary>
-    public int ConnectionLeaseSeconds { get; set; } = 90;
+    public TimeSpan ConnectionLease { get; set; } = TimeSpan.FromSeconds(90);
 
     /// <summary>
     /// <c>auto</c> (default): PostgreSQL <c>LISTEN/NOTIFY</c> between nodes when the database is
@@ -162,6 +162,18 @@ internal sealed partial class RealtimeOptionsValidator : IValidateOptions<Realti
         if (options.PayloadRetention < TimeSpan.FromMinutes(1))
         {
             failures.Add(options.PayloadRetentionMinutes is null ? $"{at}PayloadRetention must be at least 00:01:00" : $"{at}PayloadRetentionMinutes must be at least 1");
+        }
+        if (options.MaxConnectionsPerAccount < 0)
+        {
+            failures.Add($"{at}MaxConnectionsPerAccount must be 0 (no cap) or more");
+        }
+        if (options.HandshakesPerMinute < 1)
+        {
+            failures.Add($"{at}HandshakesPerMinute must be 1 or more");
+        }
+        if (options.ConnectionLease < TimeSpan.FromSeconds(5))
+        {
+            failures.Add($"{at}ConnectionLease must be at least 00:00:05");
         }
         if (options.MaxPayloadBytes < 1)
         {
