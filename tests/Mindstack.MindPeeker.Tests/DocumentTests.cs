@@ -29,6 +29,22 @@ public sealed class DocumentTests(MindPeekerFactory factory) : IClassFixture<Min
     }
 
     [Fact]
+    public async Task OpenApi_EveryDocumentEndpoint_DeclaresItsAnswerSchema()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/openapi/mindpeeker.json");
+        var document = await factory.ReadJsonAsync(response);
+        foreach (var (method, path) in Endpoints)
+        {
+            var responses = document.GetProperty("paths").GetProperty(MindPeekerFactory.Base + path).GetProperty(method).GetProperty("responses");
+            var success = responses.EnumerateObject().FirstOrDefault(r => r.Name.StartsWith('2'));
+            Assert.True(success.Value.ValueKind == JsonValueKind.Object, $"{method} {path} declares no success answer");
+            Assert.True(success.Value.TryGetProperty("content", out var content)
+                && content.GetProperty("application/json").GetProperty("schema").TryGetProperty("$ref", out _),
+                $"{method} {path} declares no named answer schema");
+        }
+    }
+
+    [Fact]
     public async Task OpenApi_SessionSocket_DescribedAtItsMountedPath()
     {
         using var response = await factory.SendRawAsync(HttpMethod.Get, "/openapi/mindpeeker.json");

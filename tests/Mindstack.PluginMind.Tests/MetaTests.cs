@@ -144,6 +144,25 @@ public sealed class MetaTests(PluginMindFactory factory) : IClassFixture<PluginM
         }
     }
 
+    [Fact]
+    public async Task OpenApi_UserAndAuthEndpoints_DeclareTheirAnswerSchemas()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/openapi/pluginmind.json");
+        var paths = (await factory.ReadJsonAsync(response)).GetProperty("paths");
+        var declared = new (string Method, string Path)[]
+        {
+            ("get", "/me"), ("get", "/me/usage"), ("get", "/users/profile"), ("get", "/profile"), ("post", "/auth/google"),
+            ("post", "/auth/logout"), ("get", "/auth/validate"), ("get", "/auth/me"),
+        };
+        foreach (var (method, path) in declared)
+        {
+            var ok = paths.GetProperty(Base + path).GetProperty(method).GetProperty("responses").GetProperty("200");
+            Assert.True(ok.TryGetProperty("content", out var content)
+                && content.GetProperty("application/json").GetProperty("schema").TryGetProperty("$ref", out _),
+                $"{method} {path} declares no named answer schema");
+        }
+    }
+
     private async Task<JsonElement> GetJsonAsync(string path)
     {
         using var response = await factory.SendRawAsync(HttpMethod.Get, Base + path);
