@@ -11,6 +11,7 @@ using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Realtime;
+using Mindstack.Platform.Search;
 using Mindstack.Platform.Storage;
 using Mindstack.Platform.Webhooks;
 
@@ -32,6 +33,7 @@ public static class PlatformExtensions
         services.AddMindstackWebhooks(configuration);
         services.AddMindstackBilling(configuration);
         services.AddMindstackRealtime(configuration);
+        services.AddHybridSearch();
         return services;
     }
 

@@ -45,6 +45,14 @@ public sealed class AiOptions
     /// <summary>How long the health probe's reachability check of the remote provider is reused.</summary>
     public double HealthCacheSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// The built-in engine's embedder: <c>minilm</c> (default: all-MiniLM-L6-v2 sentence embeddings,
+    /// falling back to hashing if the model cannot load) or <c>hash</c> (always hashing).
+    /// </summary>
+    public string LocalEmbedder { get; set; } = "minilm";
+
+    internal bool ForcesHashEmbedder => string.Equals(LocalEmbedder?.Trim(), "hash", StringComparison.OrdinalIgnoreCase);
+
     public bool IsRemote => string.Equals(Provider, "openai", StringComparison.OrdinalIgnoreCase);
 
     internal string RemoteProviderName => string.IsNullOrWhiteSpace(ProviderName) ? "openai" : ProviderName.Trim();
@@ -81,6 +89,10 @@ public sealed class AiOptions
             {
                 return $"Mindstack:Ai:Routes:{operation} must be 'local' or 'remote'";
             }
+        }
+        if (!ForcesHashEmbedder && !string.Equals(LocalEmbedder?.Trim(), "minilm", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"Mindstack:Ai:LocalEmbedder must be 'minilm' or 'hash', not '{LocalEmbedder}'";
         }
         foreach (var operation in Models.Keys)
         {

@@ -120,8 +120,8 @@ internal sealed class AiRouter : IAiRouting
         return new AiRoute(operation, provider, model, true, forced == "remote" ? $"Mindstack:Ai:Routes:{operation}=remote" : "the remote model");
     }
 
-    private static AiRoute Local(AiOperation operation, string reason) =>
-        new(operation, AiProviders.Local, LocalModels.For(operation), false, reason);
+    private AiRoute Local(AiOperation operation, string reason) =>
+        new(operation, AiProviders.Local, operation == AiOperation.Embed ? _local.EmbeddingModel : LocalModels.For(operation), false, reason);
 
     private static string? SafeDisplay(string baseUrl)
     {

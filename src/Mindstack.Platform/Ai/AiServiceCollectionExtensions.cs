@@ -23,6 +23,7 @@ public static class AiServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         // Timeouts are the engine's own (per attempt, and between stream chunks), not HttpClient's.
         services.AddHttpClient(AiRouter.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<SentenceEmbedder>();
         services.TryAddSingleton<LocalAiEngine>();
         services.TryAddSingleton<AiRouter>();
         services.TryAddSingleton<IAiRouting>(sp => sp.GetRequiredService<AiRouter>());

@@ -21,7 +21,8 @@ public sealed class AiLocalHttpTests(AiLocalFactory factory) : IClassFixture<AiL
         var operations = data.GetProperty("operations");
         Assert.Equal(Enum.GetValues<AiOperation>().Length, operations.EnumerateObject().Count());
         Assert.Equal("textrank-1", operations.GetProperty("summarize").GetProperty("model").GetString());
-        Assert.Equal("hash-ngram-embed-384", operations.GetProperty("embed").GetProperty("model").GetString());
+        Assert.Equal("all-MiniLM-L6-v2", operations.GetProperty("embed").GetProperty("model").GetString());
+        Assert.Equal("all-MiniLM-L6-v2", data.GetProperty("embedding_model").GetString());
         Assert.All(operations.EnumerateObject(), o => Assert.Equal(AiProviders.Local, o.Value.GetProperty("provider").GetString()));
         Assert.False(operations.GetProperty("translate").GetProperty("remote").GetBoolean());
     }

@@ -37,12 +37,18 @@ internal static class LocalModels
 }
 
 /// <summary>
-/// The built-in engine (<c>mindstack-local</c>): deterministic algorithms, no network, no model
-/// files. Call options are accepted and ignored (there is no model or temperature to choose).
+/// The built-in engine (<c>mindstack-local</c>): deterministic algorithms and, for embeddings, a
+/// small sentence-embedding model shipped in a package; no network. Call options are accepted and ignored (there is no model or temperature to choose).
 /// Token counts are Mindstack's estimate.
 /// </summary>
-internal sealed class LocalAiEngine(TimeProvider clock) : IAiEngine
+internal sealed class LocalAiEngine(TimeProvider clock, SentenceEmbedder embedder) : IAiEngine
 {
+    /// <summary>The model <see cref="EmbedAsync"/> uses on this node (MiniLM, or the hashed fallback).</summary>
+    public string EmbeddingModel => embedder.Model;
+
+    /// <summary>The embedding model's load state, for <c>/health</c>.</summary>
+    public string EmbeddingModelState => embedder.State;
+
     public Task<AiResult<AiCompletion>> CompleteAsync(IReadOnlyList<AiMessage> messages, AiCallOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -122,7 +128,7 @@ internal sealed class LocalAiEngine(TimeProvider clock) : IAiEngine
     }
 
     public Task<AiResult<AiEmbeddings>> EmbedAsync(IReadOnlyList<string> texts, AiCallOptions? options = null, CancellationToken cancellationToken = default) =>
-        Run(AiOperation.Embed, string.Join('\n', texts), () => new AiEmbeddings([.. texts.Select(HashEmbedder.Embed)], HashEmbedder.Dimensions), _ => null);
+        Run(AiOperation.Embed, string.Join('\n', texts), () => new AiEmbeddings(embedder.Embed(texts, cancellationToken), SentenceEmbedder.Dimensions), _ => null);
 
     public Task<AiResult<AiTranslation>> TranslateAsync(string text, string targetLanguage, string? sourceLanguage = null,
         AiCallOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -132,7 +138,8 @@ internal sealed class LocalAiEngine(TimeProvider clock) : IAiEngine
     {
         var started = clock.GetTimestamp();
         var value = work();
-        var usage = new AiUsage(operation, AiProviders.Local, LocalModels.For(operation),
+        var model = operation == AiOperation.Embed ? embedder.Model : LocalModels.For(operation);
+        var usage = new AiUsage(operation, AiProviders.Local, model,
             TextTokens.EstimateTokens(input), TextTokens.EstimateTokens(output(value)), clock.GetElapsedTime(started), Estimated: true);
         return Task.FromResult(new AiResult<T>(value, usage));
     }
