@@ -11,6 +11,7 @@ using Mindstack.MindMesh.Auth;
 using Mindstack.MindMesh.Connectors;
 using Mindstack.MindMesh.Goals;
 using Mindstack.MindMesh.Graph;
+using Mindstack.MindMesh.Memory;
 using Mindstack.MindMesh.Operations;
 using Mindstack.MindMesh.Realtime;
 using Mindstack.MindMesh.Runs;
@@ -49,6 +50,7 @@ public static class MindMeshModule
         services.TryAddScoped<GraphNodes>();
         services.TryAddScoped<ToolExecutor>();
         services.TryAddScoped<ApprovalService>();
+        services.TryAddScoped<MemoryService>();
         // A step is short and idempotent; a crash mid-step retries it from its run's last checkpoint.
         services.AddJobHandler<RunStepJob>(RunStepJob.Name, o =>
         {
@@ -77,6 +79,7 @@ public static class MindMeshModule
         GoalEndpoints.Map(authed);
         RunEndpoints.Map(authed);
         ApprovalEndpoints.Map(authed);
+        MemoryEndpoints.Map(authed);
         AuditEndpoints.Map(authed);
         OperationsEndpoints.MapMetrics(authed);
         return api;

@@ -8,11 +8,13 @@ using Microsoft.Extensions.Options;
 using Mindstack.MindMesh.Approvals;
 using Mindstack.MindMesh.Audit;
 using Mindstack.MindMesh.Connectors;
+using Mindstack.MindMesh.Memory;
 using Mindstack.MindMesh.Runs;
 using Mindstack.MindMesh.Storage;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Ai;
 using Mindstack.Platform.Jobs;
+using Mindstack.Platform.Search;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.MindMesh.Graph;
@@ -44,6 +46,8 @@ internal sealed partial class GraphNodes(
     TimeProvider clock,
     ToolExecutor tools,
     MeshAudit audit,
+    IHybridSearch search,
+    MemoryService memory,
     IOptions<MindMeshOptions> options)
 {
     private MindMeshOptions Settings => options.Value;
@@ -135,22 +139,32 @@ internal sealed partial class GraphNodes(
         return Costed(new NodeOutcome(new JsonObject { ["text"] = goal.Text, ["constraints"] = Array(constraints) }, output) { Rows = rows }, plan.Usage);
     }
 
-    /// <summary>Retrieves context: what earlier runs of the tenant concluded about the same kind of goal.</summary>
+    /// <summary>Retrieves context from the tenant's memory (documents and episodes, earlier runs' reflections among them) by hybrid search.</summary>
     private async Task<NodeOutcome> MemoryReaderAsync(NodeContext context, CancellationToken ct)
     {
-        var earlier = await db.Set<RunRow>().AsNoTracking()
-            .Where(r => r.TenantId == context.Run.TenantId && r.Id != context.Run.Id && r.Status == RunStatus.Completed)
-            .OrderByDescending(r => r.CompletedAt).Take(20).Select(r => new { r.Id, r.GoalId, r.StateJson }).ToListAsync(ct);
-        var intent = context.State["intent"]?.GetValue<string>();
-        var episodes = earlier
-            .Select(r => (r.Id, r.GoalId, State: JsonNode.Parse(r.StateJson) as JsonObject ?? []))
-            .Where(r => r.State["summary"] is not null && (r.GoalId == context.Goal.Id || r.State["intent"]?.GetValue<string>() == intent))
-            .Take(3)
-            .Select(r => (JsonNode?)new JsonObject { ["run_id"] = r.Id, ["summary"] = r.State["summary"]!.DeepClone() })
-            .ToArray();
-        context.State["context"] = new JsonArray(episodes.Select(e => e?.DeepClone()).ToArray());
-        return new NodeOutcome(new JsonObject { ["intent"] = intent, ["goal_id"] = context.Goal.Id },
-            new JsonObject { ["episodes"] = new JsonArray(episodes), ["retrieved"] = episodes.Length });
+        var run = context.Run;
+        var hits = await search.SearchAsync(new SearchQuery(MemoryRules.Collection, run.TenantId, Clip(context.Goal.Text, 500), 5,
+            new Dictionary<string, IReadOnlyCollection<string>> { ["sensitivity"] = ["public", "private"], ["type"] = ["document", "episode"] }), ct);
+        var ids = hits.Select(h => h.Id).ToList();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var documents = await db.Set<DocumentRow>().AsNoTracking()
+            .Where(d => d.TenantId == run.TenantId && ids.Contains(d.Id) && (d.ExpiresAt == null || d.ExpiresAt > now)).ToDictionaryAsync(d => d.Id, ct);
+        var episodes = await db.Set<EpisodeRow>().AsNoTracking().Where(e => e.TenantId == run.TenantId && ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
+        var found = new JsonArray();
+        foreach (var hit in hits)
+        {
+            if (documents.TryGetValue(hit.Id, out var d))
+            {
+                found.Add(new JsonObject { ["id"] = d.Id, ["type"] = "document", ["title"] = d.Title, ["summary"] = Clip(d.Content, 300), ["score"] = Math.Round(hit.Score, 4) });
+            }
+            else if (episodes.TryGetValue(hit.Id, out var e))
+            {
+                found.Add(new JsonObject { ["id"] = e.Id, ["type"] = "episode", ["title"] = e.Title, ["summary"] = Clip(e.Summary, 300), ["score"] = Math.Round(hit.Score, 4) });
+            }
+        }
+        context.State["context"] = found.DeepClone();
+        return new NodeOutcome(new JsonObject { ["query"] = context.Goal.Text, ["limit"] = 5 }, new JsonObject { ["items"] = found, ["retrieved"] = found.Count })
+        { Model = "hybrid-search" };
     }
 
     /// <summary>Turns tasks into tool calls on the tenant's connectors (each with its idempotency key).</summary>
@@ -349,9 +363,36 @@ internal sealed partial class GraphNodes(
             .Select(r => $"{r?["tool"]} was not carried out ({r?["reason"]})").DefaultIfEmpty("Every planned action was carried out").ToList();
         context.State["summary"] = summary.Value.Text;
         context.State["lessons"] = Array(lessons);
+        // The run's episode, under an id of its own so a step run again writes the same one.
+        var now = clock.GetUtcNow().UtcDateTime;
+        var episode = new EpisodeRow
+        {
+            Id = "episode_" + context.Run.Id,
+            TenantId = context.Run.TenantId,
+            Type = "note",
+            Title = Clip("Run of: " + context.Goal.Text, 500),
+            Summary = summary.Value.Text + (lessons.Count > 0 ? " Lessons: " + string.Join("; ", lessons) : ""),
+            ParticipantsJson = "[]",
+            RunId = context.Run.Id,
+            OccurredAt = now,
+            CreatedAt = now,
+        };
+        await memory.IndexEpisodeAsync(episode, ct);
+        var rows = new List<object>();
+        if (await db.Set<EpisodeRow>().FirstOrDefaultAsync(e => e.Id == episode.Id, ct) is { } stored)
+        {
+            // Written by an earlier pass of this step (the run was put back before it): rewrite it.
+            stored.Title = episode.Title;
+            stored.Summary = episode.Summary;
+            stored.OccurredAt = episode.OccurredAt;
+        }
+        else
+        {
+            rows.Add(episode);
+        }
         return Costed(new NodeOutcome(new JsonObject { ["results"] = results.DeepClone() },
-            new JsonObject { ["summary"] = summary.Value.Text, ["lessons"] = Array(lessons) })
-        { Artifacts = new JsonObject { ["summary"] = summary.Value.Text } }, summary.Usage);
+            new JsonObject { ["summary"] = summary.Value.Text, ["lessons"] = Array(lessons), ["episode_id"] = episode.Id })
+        { Artifacts = new JsonObject { ["summary"] = summary.Value.Text }, Rows = rows }, summary.Usage);
     }
 
     /// <summary>Sets up follow-ups: a recurring goal's next date, and a task for each action not carried out.</summary>
@@ -530,9 +571,9 @@ internal sealed partial class GraphNodes(
         {
             body.Append("- ").Append(task?["title"]).Append('\n');
         }
-        foreach (var episode in context ?? [])
+        foreach (var item in context ?? [])
         {
-            body.Append("\nEarlier: ").Append(episode?["summary"]).Append('\n');
+            body.Append("\nFrom memory (").Append(item?["title"]).Append("): ").Append(item?["summary"]).Append('\n');
         }
         return body.Append("\nSent by MindMesh for the goal: ").Append(goal.Text).Append('\n').ToString();
     }

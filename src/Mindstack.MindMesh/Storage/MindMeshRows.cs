@@ -169,3 +169,52 @@ internal static class MindMeshJson
         PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
     };
 }
+
+/// <summary>A document in a tenant's memory, one per <see cref="SourceUri"/>; upserting the same hash changes nothing.</summary>
+internal sealed class DocumentRow
+{
+    public required string Id { get; set; }
+    public required string TenantId { get; set; }
+    public required string SourceUri { get; set; }
+    public required string App { get; set; }
+    public string? Owner { get; set; }
+    public string Title { get; set; } = "";
+    public required string Content { get; set; }
+    public string? MimeType { get; set; }
+    public long? FileSize { get; set; }
+    public required string Hash { get; set; }
+    public string MetadataJson { get; set; } = "{}";
+    public required string Sensitivity { get; set; }
+    public bool IsIndexed { get; set; }
+    public DateTime? ExpiresAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>Something that happened (an email, meeting, call, or a note such as a run's reflection).</summary>
+internal sealed class EpisodeRow
+{
+    public required string Id { get; set; }
+    public required string TenantId { get; set; }
+    public required string Type { get; set; }
+    public required string Title { get; set; }
+    public required string Summary { get; set; }
+    public string ParticipantsJson { get; set; } = "[]";
+    public string? RunId { get; set; }
+    public DateTime OccurredAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>A person, organization, project or topic the AI engine found in the tenant's documents.</summary>
+internal sealed class EntityRow
+{
+    public required string Id { get; set; }
+    public required string TenantId { get; set; }
+    public required string Type { get; set; }
+    public required string Name { get; set; }
+    public required string NormalizedName { get; set; }
+    public int Mentions { get; set; }
+    public bool IsActive { get; set; } = true;
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}

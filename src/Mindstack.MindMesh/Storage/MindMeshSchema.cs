@@ -59,6 +59,24 @@ internal sealed class MindMeshModel : IModelContributor
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.TenantId, x.Provider });
         });
+        modelBuilder.Entity<DocumentRow>(e =>
+        {
+            e.ToTable("mindmesh_documents");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.TenantId, x.SourceUri }).IsUnique();
+        });
+        modelBuilder.Entity<EpisodeRow>(e =>
+        {
+            e.ToTable("mindmesh_episodes");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.TenantId, x.OccurredAt });
+        });
+        modelBuilder.Entity<EntityRow>(e =>
+        {
+            e.ToTable("mindmesh_entities");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.TenantId, x.Type, x.NormalizedName }).IsUnique();
+        });
         modelBuilder.Entity<AuditRow>(e =>
         {
             e.ToTable("mindmesh_audit_logs");
@@ -234,5 +252,63 @@ internal sealed class MindMeshInitialMigration : SchemaMigration
         }, constraints: t => t.PrimaryKey("pk_mindmesh_audit_logs", x => x.id));
         migration.CreateIndex("ix_mindmesh_audit_logs_tenant_id_created_at", "mindmesh_audit_logs", ["tenant_id", "created_at"]);
         migration.CreateIndex("ix_mindmesh_audit_logs_run_id", "mindmesh_audit_logs", "run_id");
+    }
+}
+
+/// <summary>Memory: documents (one per source URI), episodes and entities.</summary>
+internal sealed class MindMeshMemoryMigration : SchemaMigration
+{
+    public override string Id => "2026120602_mindmesh_memory";
+
+    public override void Up(MigrationBuilder migration, DatabaseProvider provider)
+    {
+        migration.CreateTable("mindmesh_documents", t => new
+        {
+            id = t.Column<string>(maxLength: 64),
+            tenant_id = t.Column<string>(maxLength: 64),
+            source_uri = t.Column<string>(maxLength: 1000),
+            app = t.Column<string>(maxLength: 64),
+            owner = t.Column<string>(maxLength: 320, nullable: true),
+            title = t.Column<string>(maxLength: 500),
+            content = t.Column<string>(),
+            mime_type = t.Column<string>(maxLength: 200, nullable: true),
+            file_size = t.Column<long>(nullable: true),
+            hash = t.Column<string>(maxLength: 200),
+            metadata_json = t.Column<string>(),
+            sensitivity = t.Column<string>(maxLength: 16),
+            is_indexed = t.Column<bool>(),
+            expires_at = t.Column<DateTime>(nullable: true),
+            created_at = t.Column<DateTime>(),
+            updated_at = t.Column<DateTime>(),
+        }, constraints: t => t.PrimaryKey("pk_mindmesh_documents", x => x.id));
+        migration.CreateIndex("ix_mindmesh_documents_tenant_id_source_uri", "mindmesh_documents", ["tenant_id", "source_uri"], unique: true);
+
+        migration.CreateTable("mindmesh_episodes", t => new
+        {
+            id = t.Column<string>(maxLength: 64),
+            tenant_id = t.Column<string>(maxLength: 64),
+            type = t.Column<string>(maxLength: 16),
+            title = t.Column<string>(maxLength: 500),
+            summary = t.Column<string>(),
+            participants_json = t.Column<string>(),
+            run_id = t.Column<string>(maxLength: 64, nullable: true),
+            occurred_at = t.Column<DateTime>(),
+            created_at = t.Column<DateTime>(),
+        }, constraints: t => t.PrimaryKey("pk_mindmesh_episodes", x => x.id));
+        migration.CreateIndex("ix_mindmesh_episodes_tenant_id_occurred_at", "mindmesh_episodes", ["tenant_id", "occurred_at"]);
+
+        migration.CreateTable("mindmesh_entities", t => new
+        {
+            id = t.Column<string>(maxLength: 64),
+            tenant_id = t.Column<string>(maxLength: 64),
+            type = t.Column<string>(maxLength: 16),
+            name = t.Column<string>(maxLength: 300),
+            normalized_name = t.Column<string>(maxLength: 300),
+            mentions = t.Column<int>(),
+            is_active = t.Column<bool>(),
+            created_at = t.Column<DateTime>(),
+            updated_at = t.Column<DateTime>(),
+        }, constraints: t => t.PrimaryKey("pk_mindmesh_entities", x => x.id));
+        migration.CreateIndex("ix_mindmesh_entities_tenant_id_type_normalized_name", "mindmesh_entities", ["tenant_id", "type", "normalized_name"], unique: true);
     }
 }
