@@ -51,6 +51,9 @@ public static class MindMeshModule
         services.TryAddScoped<ToolExecutor>();
         services.TryAddScoped<ApprovalService>();
         services.TryAddScoped<MemoryService>();
+        services.AddDataProtection();
+        services.AddHttpClient(ConnectorService.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(20));
+        services.AddJobHandler<ConnectorSyncJob>(ConnectorSyncJob.Name, o => o.MaxAttempts = 3);
         // A step is short and idempotent; a crash mid-step retries it from its run's last checkpoint.
         services.AddJobHandler<RunStepJob>(RunStepJob.Name, o =>
         {
@@ -80,6 +83,7 @@ public static class MindMeshModule
         RunEndpoints.Map(authed);
         ApprovalEndpoints.Map(authed);
         MemoryEndpoints.Map(authed);
+        ConnectorEndpoints.Map(authed);
         AuditEndpoints.Map(authed);
         OperationsEndpoints.MapMetrics(authed);
         return api;

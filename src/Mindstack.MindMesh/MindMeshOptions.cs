@@ -18,6 +18,9 @@ public sealed class MindMeshOptions
 
     /// <summary>More recipients than this break policy (approval at every level).</summary>
     public int MaxRecipients { get; set; } = 50;
+
+    /// <summary>OAuth2 providers by name (<c>gmail</c>, <c>calendar</c>, <c>slack</c>): client id and secret, token endpoint.</summary>
+    public Dictionary<string, Connectors.OAuthProviderOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 internal sealed class MindMeshOptionsValidator : IValidateOptions<MindMeshOptions>

@@ -83,7 +83,10 @@ public sealed class MemoryTests(MindMeshFactory factory) : IClassFixture<MindMes
         var user = await factory.RegisterAsync();
         await user.PostJsonAsync("/memory/upsert", new
         {
-            source_uri = "gmail://2", owner = "ana@example.com", content = "Project update for the launch", metadata = new { labels = new[] { "Important", "Project" } },
+            source_uri = "gmail://2",
+            owner = "ana@example.com",
+            content = "Project update for the launch",
+            metadata = new { labels = new[] { "Important", "Project" } },
         });
         await user.PostJsonAsync("/memory/upsert", new { source_uri = "gmail://3", owner = "bob@example.com", content = "Project update for the launch party" });
         var tagged = await user.GetJsonAsync("/memory/search?q=project%20update&tags=important,project");

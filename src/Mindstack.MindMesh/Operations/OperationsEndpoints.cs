@@ -72,7 +72,7 @@ internal sealed class RequestStats(TimeProvider clock)
 internal static class OperationsEndpoints
 {
     public static void MapHealth(RouteGroupBuilder api) =>
-        api.MapGet("/health", HealthAsync).WithName("MindMeshHealth").WithSummary("System health: database, AI engine (provider and model), job queue")
+        api.MapGet("/health", HealthAsync).WithName("MindMeshHealth").WithSummary("System health: the database and the AI engine (provider and model of each operation)")
             .Produces<HealthView>();
 
     public static void MapMetrics(RouteGroupBuilder api) =>

@@ -136,6 +136,12 @@ internal sealed class ConnectorRow
     public int SyncFrequency { get; set; }
     public string SettingsJson { get; set; } = "{}";
     public bool IsEnabled { get; set; } = true;
+    /// <summary>The provider's tokens and the inbox secret, encrypted with ASP.NET Core Data Protection.</summary>
+    public string? AccessTokenCipher { get; set; }
+    public string? RefreshTokenCipher { get; set; }
+    public DateTime? TokenExpiresAt { get; set; }
+    public string? SecretCipher { get; set; }
+    public string? LastError { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

@@ -312,3 +312,18 @@ internal sealed class MindMeshMemoryMigration : SchemaMigration
         migration.CreateIndex("ix_mindmesh_entities_tenant_id_type_normalized_name", "mindmesh_entities", ["tenant_id", "type", "normalized_name"], unique: true);
     }
 }
+
+/// <summary>Connectors' encrypted tokens and secrets, and their last error.</summary>
+internal sealed class MindMeshConnectorTokensMigration : SchemaMigration
+{
+    public override string Id => "2026120603_mindmesh_connector_tokens";
+
+    public override void Up(MigrationBuilder migration, DatabaseProvider provider)
+    {
+        migration.AddColumn<string>("access_token_cipher", "mindmesh_connectors", nullable: true);
+        migration.AddColumn<string>("refresh_token_cipher", "mindmesh_connectors", nullable: true);
+        migration.AddColumn<DateTime>("token_expires_at", "mindmesh_connectors", nullable: true);
+        migration.AddColumn<string>("secret_cipher", "mindmesh_connectors", nullable: true);
+        migration.AddColumn<string>("last_error", "mindmesh_connectors", maxLength: 2000, nullable: true);
+    }
+}
