@@ -41,6 +41,50 @@ public static class MindMeshApi
         public static RateLimitPolicy Ai { get; } = new(Name + ".ai", RateLimitWindow.PerMinute(10));
     }
 
+    /// <summary>
+    /// The document's permissions. A member's role grants them: <c>admin</c> (a tenant's creator)
+    /// holds every one; <c>user</c> (joined with an invite code) works with goals, runs and memory;
+    /// <c>viewer</c> reads goals, runs, memory and audit.
+    /// </summary>
+    internal static class Permissions
+    {
+        public const string ReadGoals = "read:goals";
+        public const string WriteGoals = "write:goals";
+        public const string ReadRuns = "read:runs";
+        public const string WriteRuns = "write:runs";
+        public const string ApproveActions = "approve:actions";
+        public const string ManageConnectors = "manage:connectors";
+        public const string ReadMemory = "read:memory";
+        public const string WriteMemory = "write:memory";
+        public const string ManageAutomations = "manage:automations";
+        public const string ReadAudit = "read:audit";
+        public const string Admin = "admin";
+
+        public static IReadOnlyList<string> All { get; } =
+        [
+            ReadGoals, WriteGoals, ReadRuns, WriteRuns, ApproveActions, ManageConnectors, ReadMemory, WriteMemory,
+            ManageAutomations, ReadAudit, Admin,
+        ];
+    }
+
+    /// <summary>A member's role within its tenant, and the permissions each grants.</summary>
+    internal static class Roles
+    {
+        public const string Admin = "admin";
+        public const string User = "user";
+        public const string Viewer = "viewer";
+
+        public static IReadOnlyList<string> All { get; } = [Admin, User, Viewer];
+
+        public static IReadOnlyList<string> PermissionsOf(string role) => role switch
+        {
+            Admin => Permissions.All,
+            User => [Permissions.ReadGoals, Permissions.WriteGoals, Permissions.ReadRuns, Permissions.WriteRuns, Permissions.ReadMemory,
+                Permissions.WriteMemory],
+            _ => [Permissions.ReadGoals, Permissions.ReadRuns, Permissions.ReadMemory, Permissions.ReadAudit],
+        };
+    }
+
     public static ApiDefinition Definition { get; } = new()
     {
         Name = Name,

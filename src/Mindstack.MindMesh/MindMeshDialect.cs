@@ -19,6 +19,19 @@ public sealed class MindMeshDialect : Dialect
 
     public override JsonSerializerOptions Json => Options;
 
+    /// <summary>A page: <see cref="MindMeshPage{T}"/>.</summary>
+    public override Type? PageEnvelope => typeof(MindMeshPage<>);
+
+    /// <summary>A value as it is (the document frames nothing).</summary>
+    public IResult Ok(object value, int status = StatusCodes.Status200OK) => Json200(value, status);
+
+    /// <summary><c>{"message": …}</c>, the document's answer to actions.</summary>
+    public IResult Message(string message, int status = StatusCodes.Status200OK) => Json200(new MessageView(message), status);
+
+    /// <summary>A page of a list: <c>{items, total, page, size, pages}</c>.</summary>
+    public IResult Page<T>(IReadOnlyList<T> items, PageRequest paging, int total) =>
+        Json200(new MindMeshPage<T>(items, total, paging.Page, paging.Limit, total == 0 ? 0 : (int)Math.Ceiling(total / (double)paging.Limit)));
+
     public override (string Code, int Status) Describe(ProblemKind kind) => kind switch
     {
         ProblemKind.MalformedBody => ("VALIDATION_ERROR", 422),
@@ -44,3 +57,9 @@ public sealed class MindMeshDialect : Dialect
             : new { detail = problem.Message };
     }
 }
+
+/// <summary>A page of a list as MindMesh frames it (and its OpenAPI document describes it).</summary>
+internal sealed record MindMeshPage<T>(IReadOnlyList<T> Items, int Total, int Page, int Size, int Pages);
+
+/// <summary>The document's answer to an action: <c>{"message": …}</c>.</summary>
+internal sealed record MessageView(string Message);

@@ -3,8 +3,25 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Mindstack.MindMesh.Approvals;
+using Mindstack.MindMesh.Audit;
+using Mindstack.MindMesh.Auth;
+using Mindstack.MindMesh.Connectors;
+using Mindstack.MindMesh.Goals;
+using Mindstack.MindMesh.Graph;
+using Mindstack.MindMesh.Memory;
+using Mindstack.MindMesh.Operations;
+using Mindstack.MindMesh.Realtime;
+using Mindstack.MindMesh.Runs;
+using Mindstack.MindMesh.Storage;
+using Mindstack.MindMesh.Tenants;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
-using Mindstack.Platform.Observability;
+using Mindstack.Platform.Jobs;
+using Mindstack.Platform.Limits;
+using Mindstack.Platform.Storage;
 
 namespace Mindstack.MindMesh;
 
@@ -18,25 +35,60 @@ public static class MindMeshModule
         services.AddApi(MindMeshApi.Definition);
         services.AddApiDocument("mindmesh", "MindMesh API",
             "Autonomous goal execution: goals become runs through a graph of nodes, with human approvals, connectors, memory search, automations, audit and WebSocket events.");
+        MeshSocket.Describe(services, "mindmesh");
+        services.AddOptions<MindMeshOptions>().BindConfiguration(MindMeshOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MindMeshOptions>, MindMeshOptionsValidator>());
+        services.AddModelContributor<MindMeshModel>();
+        services.AddMigrationsFrom(typeof(MindMeshModule).Assembly);
+        services.TryAddSingleton<RequestStats>();
+        services.TryAddScoped<MeshAudit>();
+        services.TryAddScoped<ConnectorService>();
+        services.TryAddScoped<TenantService>();
+        services.TryAddScoped<GoalService>();
+        services.TryAddScoped<RunService>();
+        services.TryAddScoped<RunEvents>();
+        services.TryAddScoped<GraphNodes>();
+        services.TryAddScoped<ToolExecutor>();
+        services.TryAddScoped<ApprovalService>();
+        services.TryAddScoped<MemoryService>();
+        services.AddDataProtection();
+        services.AddHttpClient(ConnectorService.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(20));
+        services.AddJobHandler<ConnectorSyncJob>(ConnectorSyncJob.Name, o => o.MaxAttempts = 3);
+        // A step is short and idempotent; a crash mid-step retries it from its run's last checkpoint.
+        services.AddJobHandler<RunStepJob>(RunStepJob.Name, o =>
+        {
+            o.MaxAttempts = 5;
+            o.Backoff = JobBackoff.Exponential(TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1));
+            o.Timeout = TimeSpan.FromMinutes(5);
+        });
+        services.AddJobHandler<ExpireApprovalJob>(ExpireApprovalJob.Name);
         return services;
     }
 
     public static RouteGroupBuilder MapMindMesh(this IEndpointRouteBuilder routes, string basePath = DefaultBasePath)
     {
         var api = routes.MapApi(MindMeshApi.Definition, basePath);
-        api.MapGet("/health", GetHealth).WithSummary("System health check");
+        api.AddEndpointFilter(RequestStats.Filter);
+        OperationsEndpoints.MapHealth(api);
+        MeshSocket.Map(api);
+
+        // Every other route needs a member: the caller is resolved first, so limits count per account.
+        var authed = api.MapGroup("")
+            .RequireCaller()
+            .RateLimit(context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+                ? MindMeshApi.Limits.Read
+                : MindMeshApi.Limits.Write, CallerKey);
+        AuthEndpoints.Map(api, authed);
+        GoalEndpoints.Map(authed);
+        RunEndpoints.Map(authed);
+        ApprovalEndpoints.Map(authed);
+        MemoryEndpoints.Map(authed);
+        ConnectorEndpoints.Map(authed);
+        AuditEndpoints.Map(authed);
+        OperationsEndpoints.MapMetrics(authed);
         return api;
     }
 
-    private static async Task<IResult> GetHealth(HealthService health, MindMeshDialect dialect, CancellationToken ct)
-    {
-        var snapshot = await health.SnapshotAsync(ct);
-        return dialect.Json200(new
-        {
-            status = snapshot.Healthy ? "healthy" : "unhealthy",
-            timestamp = snapshot.Timestamp,
-            version = snapshot.Version,
-            services = snapshot.ServiceStates,
-        }, snapshot.Healthy ? 200 : 503);
-    }
+    /// <summary>Limits count per account (the caller is resolved before the limit).</summary>
+    internal static string? CallerKey(HttpContext context) => context.PeekCaller()?.AccountId;
 }

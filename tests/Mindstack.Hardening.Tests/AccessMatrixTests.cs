@@ -24,7 +24,7 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "GET /pluginmind/live", "GET /pluginmind/ready", "GET /pluginmind", "GET /pluginmind/health", "GET /pluginmind/version",
         "GET /pluginmind/services", "GET /pluginmind/services/health", "POST /pluginmind/auth/google", "POST /pluginmind/auth/logout",
         "GET /pluginmind/auth/validate", "POST /pluginmind/process", "POST /pluginmind/analyze", "POST /pluginmind/analyze-async",
-        "GET /mindmesh/health",
+        "GET /mindmesh/health", "POST /mindmesh/auth/register", "POST /mindmesh/auth/login", "POST /mindmesh/auth/refresh",
         // MindSwarm: sign-up and sign-in, and what its document lets anyone read (posts, profiles, the ranked feed).
         "GET /mindswarm/api/auth/challenge", "POST /mindswarm/api/auth/register", "POST /mindswarm/api/auth/login",
         "POST /mindswarm/api/auth/magic-link", "GET /mindswarm/api/auth/magic-link/verify", "POST /mindswarm/api/auth/refresh",
@@ -123,7 +123,8 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
     /// <summary>A refusal: one of <paramref name="expected"/>, or for the socket route a refusal to upgrade.</summary>
     private static bool Refused(Operation operation, int status, params int[] expected) =>
         expected.Contains(status)
-        || (CapabilityRoutes.Contains(operation.ToString()) && status == 404) || (operation.Path.Contains("/ws/", StringComparison.Ordinal) && status is 401 or 404 or 426);
+        || (CapabilityRoutes.Contains(operation.ToString()) && status == 404) || ((operation.Path.Contains("/ws/", StringComparison.Ordinal) || operation.Path.EndsWith("/ws", StringComparison.Ordinal))
+            && status is 401 or 404 or 426);
 
     /// <summary>The owner's objects, by the path parameter that names them.</summary>
     private async Task<Dictionary<string, string>> MakeObjectsAsync(HttpClient client, Callers owner)
