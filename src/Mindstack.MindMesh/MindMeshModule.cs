@@ -51,7 +51,6 @@ public static class MindMeshModule
         services.TryAddScoped<ToolExecutor>();
         services.TryAddScoped<ApprovalService>();
         services.TryAddScoped<MemoryService>();
-        services.AddDataProtection();
         services.AddHttpClient(ConnectorService.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(20));
         services.AddJobHandler<ConnectorSyncJob>(ConnectorSyncJob.Name, o => o.MaxAttempts = 3);
         // A step is short and idempotent; a crash mid-step retries it from its run's last checkpoint.
