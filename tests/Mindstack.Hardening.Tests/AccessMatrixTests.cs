@@ -33,6 +33,8 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "GET /mindswarm/api/posts/{postId}/replies", "GET /mindswarm/api/posts/{postId}/history", "GET /mindswarm/api/posts/{postId}/analytics",
         "GET /mindswarm/api/users/{username}", "GET /mindswarm/api/users/{username}/followers", "GET /mindswarm/api/users/{username}/following",
         "GET /mindswarm/api/users/{username}/posts", "GET /mindswarm/api/users/{username}/likes",
+        // Uploaded files are public by their unguessable URL, as a CDN serves them.
+        "GET /mindswarm/uploads/{file}",
     };
     /// <summary>
     /// Routes whose id is a capability for anonymous objects: a stranger is told that a signed-in
@@ -72,7 +74,7 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
                     ("foreign", r => Foreign(r, owner)),
                 })
                 {
-                    var (status, text) = await SendAsync(client, operation.Method, path, body, apply);
+                    var (status, text) = await SendAsync(client, operation.Method, path, body, apply, operation.BodyMediaType);
                     cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     if (!isPublic && !Refused(operation, status, 401))
                     {
@@ -82,7 +84,7 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
 
                 if (operation.Parameters.Any(p => p.In == "path") && path != operation.Path)
                 {
-                    var (status, text) = await SendAsync(client, operation.Method, path, body, stranger.Apply);
+                    var (status, text) = await SendAsync(client, operation.Method, path, body, stranger.Apply, operation.BodyMediaType);
                     cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     if (!Refused(operation, status, 403, 404))
                     {
@@ -196,12 +198,16 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
     }
 
     private async Task<(int Status, string Text)> SendAsync(HttpClient client, HttpMethod method, string path, string? body,
-        Action<HttpRequestMessage>? apply)
+        Action<HttpRequestMessage>? apply, string mediaType = "application/json")
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            // A route that takes files (multipart) is sent a small file, so that what answers is
+            // the route's access check rather than a refusal of the media type.
+            request.Content = mediaType == "multipart/form-data"
+                ? new MultipartFormDataContent { { new ByteArrayContent([0x47, 0x49, 0x46, 0x38]), "media", "a.gif" } }
+                : new StringContent(body, Encoding.UTF8, "application/json");
         }
         apply?.Invoke(request);
         using var response = await client.SendAsync(request);

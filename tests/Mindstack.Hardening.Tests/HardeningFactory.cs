@@ -140,6 +140,12 @@ public sealed class HardeningFactory : MindstackFactory
             var row = new StringBuilder();
             for (var i = 0; i < reader.FieldCount; i++)
             {
+                // When a key was last used records the asking (written at most once a minute by
+                // whichever request authenticates, refused or not), not what was stored.
+                if (reader.GetName(i) == "last_used_at")
+                {
+                    continue;
+                }
                 row.Append(reader.GetName(i)).Append('=').Append(reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('|');
             }
             rows.Add(row.ToString());

@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 namespace Mindstack.Hardening.Tests;
 
 /// <summary>One operation of a served OpenAPI document.</summary>
-public sealed record Operation(string Api, HttpMethod Method, string Path, IReadOnlyList<Parameter> Parameters, JsonNode? BodySchema)
+public sealed record Operation(string Api, HttpMethod Method, string Path, IReadOnlyList<Parameter> Parameters, JsonNode? BodySchema,
+    string BodyMediaType = "application/json")
 {
     public override string ToString() => $"{Method} {Path}";
 }
@@ -44,7 +45,10 @@ public sealed class OpenApiWalk
                 var body = operation["requestBody"] is { } requestBody
                     ? Resolve(requestBody)["content"]?["application/json"]?["schema"] ?? new JsonObject()
                     : null;
-                operations.Add(new Operation(api, new HttpMethod(method.ToUpperInvariant()), path, parameters, body));
+                var mediaTypes = (operation["requestBody"] is { } declared ? Resolve(declared)["content"] as JsonObject : null)?
+                    .Select(c => c.Key).ToList() ?? [];
+                var mediaType = mediaTypes.Count == 0 || mediaTypes.Contains("application/json") ? "application/json" : mediaTypes[0];
+                operations.Add(new Operation(api, new HttpMethod(method.ToUpperInvariant()), path, parameters, body, mediaType));
             }
         }
         return operations;
