@@ -73,7 +73,10 @@ public sealed class CrashTests(ITestOutputHelper output)
                 }
             }
         })).ToList();
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        // Kill while writes are landing: once some are acknowledged (a loaded machine may take a
+        // while for the first), a little later, mid-stream.
+        await Eventually.UntilAsync(() => acknowledged.Count >= 3, "the first acknowledged writes", TimeSpan.FromSeconds(90), Poll);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
         server.Kill();
         await stop.CancelAsync();
         await Task.WhenAll(writers);
