@@ -36,7 +36,6 @@ public static class MindMeshModule
         services.AddApi(MindMeshApi.Definition);
         services.AddApiDocument("mindmesh", "MindMesh API",
             "Autonomous goal execution: goals become runs through a graph of nodes, with human approvals, connectors, memory search, automations, audit and WebSocket events.");
-        MeshSocket.Describe(services, "mindmesh");
         services.AddOptions<MindMeshOptions>().BindConfiguration(MindMeshOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MindMeshOptions>, MindMeshOptionsValidator>());
         services.AddModelContributor<MindMeshModel>();

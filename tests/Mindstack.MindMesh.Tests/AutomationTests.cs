@@ -23,6 +23,28 @@ public sealed class AutomationTests(MindMeshFactory factory) : IClassFixture<Min
     };
 
     [Fact]
+    public async Task OpenApi_Document_ListsAutomationsInboxAndTheSocket()
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.GetAsync("/openapi/mindmesh.json");
+        var paths = (await MeshClient.Expect(response, HttpStatusCode.OK)).GetProperty("paths");
+        foreach (var (path, method) in new[]
+        {
+            ("/mindmesh/automations", "get"), ("/mindmesh/automations", "post"), ("/mindmesh/automations/{automation_id}", "put"),
+            ("/mindmesh/automations/{automation_id}", "delete"), ("/mindmesh/automations/templates", "get"),
+            ("/mindmesh/automations/{automation_id}/webhook", "post"), ("/mindmesh/connectors/{connector_id}/inbox", "post"),
+        })
+        {
+            Assert.True(paths.TryGetProperty(path, out var item) && item.TryGetProperty(method, out _), $"{method} {path} is not in the document");
+        }
+        // The socket, listed by the platform's JSON socket helper.
+        var socket = paths.GetProperty("/mindmesh/ws").GetProperty("get");
+        Assert.Equal("token", socket.GetProperty("parameters")[0].GetProperty("name").GetString());
+        Assert.True(socket.GetProperty("responses").TryGetProperty("101", out _));
+        Assert.Contains("run.update", socket.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Templates_List_DescribeTheirParameters()
     {
         var admin = await factory.RegisterAsync();
@@ -95,8 +117,8 @@ public sealed class AutomationTests(MindMeshFactory factory) : IClassFixture<Min
         Assert.True(created.GetProperty("is_active").GetBoolean());
         Assert.Equal(JsonValueKind.Null, created.GetProperty("webhook_url").ValueKind);
 
-        using var put = await admin.SendAsync(HttpMethod.Put, $"/automations/{id}", new { name = "Renamed", is_active = false,
-            workflow = new { parameters = new { due_date_offset = 3 } } });
+        var change = new { name = "Renamed", is_active = false, workflow = new { parameters = new { due_date_offset = 3 } } };
+        using var put = await admin.SendAsync(HttpMethod.Put, $"/automations/{id}", change);
         var updated = await MeshClient.Expect(put, HttpStatusCode.OK);
         Assert.Equal("Renamed", updated.GetProperty("name").GetString());
         Assert.False(updated.GetProperty("is_active").GetBoolean());
@@ -230,7 +252,7 @@ public sealed class AutomationTests(MindMeshFactory factory) : IClassFixture<Min
         {
             wrong.Headers.Add("X-Inbox-Secret", "whs_wrong");
             using var refused = await client.SendAsync(wrong);
-            await MeshClient.ExpectDetail(refused, HttpStatusCode.Unauthorized);
+            await MeshClient.ExpectDetail(refused, HttpStatusCode.NotFound);
         }
         using var deliver = new HttpRequestMessage(HttpMethod.Post, url)
         {
@@ -255,7 +277,7 @@ public sealed class AutomationTests(MindMeshFactory factory) : IClassFixture<Min
         using var stale = new HttpRequestMessage(HttpMethod.Post, url) { Content = MindMeshFactory.Json(new { title = "x", content = "y" }) };
         stale.Headers.Add("X-Inbox-Secret", secret);
         using var staleAnswer = await client.SendAsync(stale);
-        await MeshClient.ExpectDetail(staleAnswer, HttpStatusCode.Unauthorized);
+        await MeshClient.ExpectDetail(staleAnswer, HttpStatusCode.NotFound);
     }
 }
 

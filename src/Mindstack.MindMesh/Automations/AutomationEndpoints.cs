@@ -86,7 +86,9 @@ internal static class AutomationEndpoints
         var buffer = new char[MaxWebhookBody];
         using var reader = new StreamReader(request.Body);
         var read = await reader.ReadBlockAsync(buffer, ct);
-        var fireId = await automations.FireWebhookAsync(automation_id, request.Query["signature"].ToString(), new string(buffer, 0, read), ct);
+        // NUL cannot be stored (PostgreSQL text); invalid UTF-8 was already read as U+FFFD.
+        var text = new string(buffer, 0, read).Replace("\0", "", StringComparison.Ordinal);
+        var fireId = await automations.FireWebhookAsync(automation_id, request.Query["signature"].ToString(), text, ct);
         return dialect.Ok(new WebhookFiredView("Automation triggered", fireId), StatusCodes.Status202Accepted);
     }
 }

@@ -48,7 +48,7 @@ internal sealed class AutomationFireJob(MindstackDbContext db, GoalService goals
                 if (goalId is null)
                 {
                     var plan = AutomationTemplates.Find(automation.Template)!.Plan((JsonObject)JsonNode.Parse(automation.ParametersJson)!, payload.EventText, now);
-                    var text = plan.Text.Length > GoalRules.MaxTextLength ? plan.Text[..GoalRules.MaxTextLength] : plan.Text;
+                    var text = Storable(plan.Text.Length > GoalRules.MaxTextLength ? plan.Text[..GoalRules.MaxTextLength] : plan.Text);
                     var metadata = System.Text.Json.JsonSerializer.SerializeToElement(new { automation_id = automation.Id, trigger = payload.Source });
                     var goal = await goals.CreateAsync(member, new GoalRequest(text, plan.AutonomyLevel, null, plan.Priority, plan.DueDate, null, null, "active", metadata),
                         cancellationToken);
@@ -77,5 +77,23 @@ internal sealed class AutomationFireJob(MindstackDbContext db, GoalService goals
         }
         db.Add(fire);
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>The text without unpaired surrogates (a cut may split a pair; the databases refuse half of one).</summary>
+    private static string Storable(string text)
+    {
+        var builder = new System.Text.StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                builder.Append(text[i]).Append(text[++i]);
+            }
+            else if (!char.IsSurrogate(text[i]))
+            {
+                builder.Append(text[i]);
+            }
+        }
+        return builder.ToString();
     }
 }

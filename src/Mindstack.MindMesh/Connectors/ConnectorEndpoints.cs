@@ -173,7 +173,7 @@ internal static class ConnectorEndpoints
         // An unknown connector and a wrong secret answer alike, so the URL alone reveals nothing.
         if (connector is null || !connectors.IsInboxSecret(connector, request.Headers[InboxSecretHeader].ToString()))
         {
-            throw Problem.Unauthorized($"Invalid inbox secret (send the connector's inbox_secret in {InboxSecretHeader})");
+            throw Problem.NotFound($"Unknown inbox or wrong secret (send the connector's inbox_secret in {InboxSecretHeader})");
         }
         if (!connector.IsEnabled)
         {
