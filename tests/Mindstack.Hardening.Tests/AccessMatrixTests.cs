@@ -40,7 +40,12 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
     /// Routes whose id is a capability for anonymous objects: a stranger is told that a signed-in
     /// user's object does not exist (404), whatever credential they bring.
     /// </summary>
-    private static readonly HashSet<string> CapabilityRoutes = new(StringComparer.Ordinal) { "GET /pluginmind/analyze-async/{job_id}" };
+    private static readonly HashSet<string> CapabilityRoutes = new(StringComparer.Ordinal)
+    {
+        "GET /pluginmind/analyze-async/{job_id}",
+        // MindMesh's senders prove themselves with the URL's signature or the inbox's secret, not a credential.
+        "POST /mindmesh/automations/{automation_id}/webhook", "POST /mindmesh/connectors/{connector_id}/inbox",
+    };
 
     // The objects are the owner's (a signed-in PluginMind user's job among them, which only its
     // owner may read: the id is the capability of anonymous jobs alone).
