@@ -132,4 +132,23 @@ public sealed class MessageTests(MindSwarmFactory factory) : IClassFixture<MindS
         await bob.DataAsync(HttpMethod.Delete, $"/api/users/{ada.Username}/block");
         await SendAsync(ada, id, new { content = "friends again" });
     }
+
+    [Fact]
+    public async Task OpenApi_NotificationAndMessageRoutes_Described()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/openapi/mindswarm.json");
+        var paths = (await SwarmClient.Expect(response, HttpStatusCode.OK)).GetProperty("paths");
+        foreach (var path in new[]
+                 {
+                     "/mindswarm/api/notifications", "/mindswarm/api/notifications/read", "/mindswarm/api/notifications/unread-count",
+                     "/mindswarm/api/notifications/preferences", "/mindswarm/api/notifications/all", "/mindswarm/api/notifications/push/vapid-key",
+                     "/mindswarm/api/notifications/push/subscribe", "/mindswarm/api/notifications/push/unsubscribe",
+                     "/mindswarm/api/messages/conversations", "/mindswarm/api/messages/conversations/group",
+                     "/mindswarm/api/messages/conversations/{id}/messages", "/mindswarm/api/messages/messages/{messageId}/react",
+                     "/mindswarm/api/messages/{messageId}", "/mindswarm/api/messages/unread",
+                 })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path + " missing");
+        }
+    }
 }
