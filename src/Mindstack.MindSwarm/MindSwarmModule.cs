@@ -7,7 +7,10 @@ using Mindstack.MindSwarm.Auth;
 using Mindstack.MindSwarm.Developer;
 using Mindstack.MindSwarm.Feeds;
 using Mindstack.MindSwarm.Media;
+using Mindstack.MindSwarm.Messages;
+using Mindstack.MindSwarm.Notifications;
 using Mindstack.MindSwarm.Posts;
+using Mindstack.MindSwarm.Realtime;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.MindSwarm.Users;
 using Mindstack.Platform.Http;
@@ -45,6 +48,8 @@ public static class MindSwarmModule
         services.AddJobHandler<PublishScheduledPostJob>(PublishScheduledPostJob.Name, o => o.MaxAttempts = 10);
         services.AddJobHandler<ClosePollJob>(ClosePollJob.Name, o => o.MaxAttempts = 20);
         services.AddJobHandler<DetectAiJob>(DetectAiJob.Name, o => o.MaxAttempts = 5);
+        services.AddMindSwarmNotifications();
+        services.AddMindSwarmMessages();
         return services;
     }
 
@@ -62,6 +67,9 @@ public static class MindSwarmModule
         PostEndpoints.Map(v);
         UserEndpoints.Map(v);
         DeveloperApps.Map(v);
+        NotificationEndpoints.Map(v);
+        MessageEndpoints.Map(v);
+        MindSwarmSocket.Map(api);
         return api;
     }
 }

@@ -35,6 +35,8 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "GET /mindswarm/api/users/{username}/posts", "GET /mindswarm/api/users/{username}/likes",
         // Uploaded files are public by their unguessable URL, as a CDN serves them.
         "GET /mindswarm/uploads/{file}",
+        // The VAPID public key, which a page asks for before subscribing to Web Push.
+        "GET /mindswarm/api/notifications/push/vapid-key",
     };
     /// <summary>
     /// Routes whose id is a capability for anonymous objects: a stranger is told that a signed-in

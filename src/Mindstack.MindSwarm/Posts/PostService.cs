@@ -372,6 +372,8 @@ internal sealed class PostService(
             Data = data,
             Json = dialect.Json,
             ToAccountChannel = toAccount,
+            // A new post also goes live to the author's followers (their sockets join this channel).
+            Channels = type == MindSwarmEvents.PostCreated ? [Realtime.MindSwarmSocket.AuthorChannel(post.AuthorId)] : null,
         });
 
     private static string Preview(string content) => content.Length <= 200 ? content : content[..200];
