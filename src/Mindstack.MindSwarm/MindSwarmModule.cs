@@ -5,7 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.MindSwarm.Auth;
 using Mindstack.MindSwarm.Developer;
+using Mindstack.MindSwarm.Drafts;
 using Mindstack.MindSwarm.Feeds;
+using Mindstack.MindSwarm.Groups;
+using Mindstack.MindSwarm.Lists;
 using Mindstack.MindSwarm.Media;
 using Mindstack.MindSwarm.Posts;
 using Mindstack.MindSwarm.Storage;
@@ -45,6 +48,9 @@ public static class MindSwarmModule
         services.AddJobHandler<PublishScheduledPostJob>(PublishScheduledPostJob.Name, o => o.MaxAttempts = 10);
         services.AddJobHandler<ClosePollJob>(ClosePollJob.Name, o => o.MaxAttempts = 20);
         services.AddJobHandler<DetectAiJob>(DetectAiJob.Name, o => o.MaxAttempts = 5);
+        services.AddMindSwarmGroups();
+        services.AddMindSwarmLists();
+        services.AddMindSwarmDrafts();
         return services;
     }
 
@@ -62,6 +68,9 @@ public static class MindSwarmModule
         PostEndpoints.Map(v);
         UserEndpoints.Map(v);
         DeveloperApps.Map(v);
+        GroupEndpoints.Map(v);
+        ListEndpoints.Map(v);
+        DraftEndpoints.Map(v);
         return api;
     }
 }
