@@ -98,7 +98,9 @@ internal sealed class DraftService(
         DateTime? scheduled = null;
         if (request.ScheduledAt is { } at)
         {
-            scheduled = at.ToUniversalTime();
+            // Whole milliseconds: the job compares its time with the stored one, and PostgreSQL keeps microseconds.
+            var utc = at.ToUniversalTime();
+            scheduled = new DateTime(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
             if (scheduled <= now)
             {
                 throw Problem.Invalid("scheduledAt", "scheduledAt must be in the future");
