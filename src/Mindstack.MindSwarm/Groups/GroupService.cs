@@ -106,7 +106,12 @@ internal sealed class GroupService(
         db.Add(row);
         db.Add(new GroupMemberRow
         {
-            GroupId = row.Id, AccountId = caller.AccountId, Role = GroupRoles.Owner, Status = MembershipStatus.Active, CreatedAt = now, JoinedAt = now,
+            GroupId = row.Id,
+            AccountId = caller.AccountId,
+            Role = GroupRoles.Owner,
+            Status = MembershipStatus.Active,
+            CreatedAt = now,
+            JoinedAt = now,
         });
         try
         {
@@ -250,7 +255,11 @@ internal sealed class GroupService(
         {
             db.Add(new GroupMemberRow
             {
-                GroupId = invite.GroupId, AccountId = caller.AccountId, Role = GroupRoles.Member, Status = MembershipStatus.Active, CreatedAt = now,
+                GroupId = invite.GroupId,
+                AccountId = caller.AccountId,
+                Role = GroupRoles.Member,
+                Status = MembershipStatus.Active,
+                CreatedAt = now,
                 JoinedAt = now,
             });
         }
