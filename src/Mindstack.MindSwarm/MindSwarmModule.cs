@@ -5,7 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.MindSwarm.Auth;
 using Mindstack.MindSwarm.Developer;
+using Mindstack.MindSwarm.Drafts;
 using Mindstack.MindSwarm.Feeds;
+using Mindstack.MindSwarm.Groups;
+using Mindstack.MindSwarm.Lists;
 using Mindstack.MindSwarm.Media;
 using Mindstack.MindSwarm.Messages;
 using Mindstack.MindSwarm.Notifications;
@@ -50,6 +53,9 @@ public static class MindSwarmModule
         services.AddJobHandler<DetectAiJob>(DetectAiJob.Name, o => o.MaxAttempts = 5);
         services.AddMindSwarmNotifications();
         services.AddMindSwarmMessages();
+        services.AddMindSwarmGroups();
+        services.AddMindSwarmLists();
+        services.AddMindSwarmDrafts();
         return services;
     }
 
@@ -70,6 +76,9 @@ public static class MindSwarmModule
         NotificationEndpoints.Map(v);
         MessageEndpoints.Map(v);
         MindSwarmSocket.Map(api);
+        GroupEndpoints.Map(v);
+        ListEndpoints.Map(v);
+        DraftEndpoints.Map(v);
         return api;
     }
 }

@@ -158,7 +158,9 @@ public sealed class AppAndUserTests(MindSwarmFactory factory) : IClassFixture<Mi
         var document = await SwarmClient.Expect(response, HttpStatusCode.OK);
         var paths = document.GetProperty("paths");
         foreach (var path in new[] { "/mindswarm/api/auth/register", "/mindswarm/api/posts", "/mindswarm/api/posts/feed",
-                     "/mindswarm/api/posts/{postId}/vote", "/mindswarm/api/users/{username}/followers", "/mindswarm/api/developer/apps/{appId}/usage" })
+                     "/mindswarm/api/posts/{postId}/vote", "/mindswarm/api/users/{username}/followers", "/mindswarm/api/developer/apps/{appId}/usage",
+                     "/mindswarm/api/groups/{groupId}/posts", "/mindswarm/api/groups/join/{inviteCode}", "/mindswarm/api/lists/{listId}/timeline",
+                     "/mindswarm/api/drafts/{draftId}/restore/{versionId}" })
         {
             Assert.True(paths.TryGetProperty(path, out _), path + " missing");
         }
