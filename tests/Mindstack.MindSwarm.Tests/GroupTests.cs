@@ -224,4 +224,20 @@ public sealed class GroupTests(MindSwarmFactory factory) : IClassFixture<MindSwa
         Assert.Equal([$"{tag}4", $"{tag}3", $"{tag}2", $"{tag}1", $"{tag}0"], seen);
         await owner.ErrorAsync(HttpMethod.Get, $"/api/groups/{id}/posts?cursor=nonsense", null, HttpStatusCode.BadRequest, "VALIDATION_ERROR");
     }
+
+    [Fact]
+    public async Task GroupPost_MentionsAndRoleChange_NotifyMembersOnly()
+    {
+        var (id, owner, admin, _, member, _) = await StaffedAsync();
+        var outsider = await factory.RegisterAsync();
+        await owner.PostDataAsync($"/api/groups/{id}/posts", new { content = $"Hi @{member.Username} and @{outsider.Username}" }, HttpStatusCode.Created);
+
+        var list = await NotificationTests.NotificationsAsync(member,
+            l => NotificationTests.Has(l, "group_mention", owner.Username) && NotificationTests.Has(l, "group_post", owner.Username), "group mention and post");
+        Assert.DoesNotContain(list, n => n.GetProperty("type").GetString() == "mention");
+        await NotificationTests.NotificationsAsync(admin, l => NotificationTests.Has(l, "group_role_change", owner.Username), "role change");
+        // The outsider's mention was written before the members' events: by now it would be there.
+        var outsiders = (await outsider.GetDataAsync("/api/notifications")).GetProperty("notifications").EnumerateArray();
+        Assert.DoesNotContain(outsiders, n => n.GetProperty("type").GetString() is "mention" or "group_mention");
+    }
 }

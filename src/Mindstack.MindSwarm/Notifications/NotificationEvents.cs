@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mindstack.MindSwarm.Groups;
 using Mindstack.MindSwarm.Messages;
 using Mindstack.MindSwarm.Posts;
 using Mindstack.Platform.Events;
@@ -26,6 +27,10 @@ internal sealed class NotificationEvents(Notifier notifier) : IEventSubscriber
         [MindSwarmEvents.FollowRequested] = d => For(NotificationTypes.FollowRequest, Str(d, "followerId"), target: Str(d, "followId")),
         [MindSwarmEvents.FollowAccepted] = d => For(NotificationTypes.FollowAccepted, Str(d, "followingId"), target: Str(d, "followId")),
         [MindSwarmEvents.ReferralJoined] = d => For(NotificationTypes.Referral, Str(d, "accountId"), target: Str(d, "accountId")),
+        [GroupEvents.GroupInvited] = d => For(NotificationTypes.GroupInvite, Str(d, "inviterId"), target: Str(d, "groupId")),
+        [GroupEvents.GroupMentioned] = d => For(NotificationTypes.GroupMention, Str(d, "authorId"), post: Str(d, "postId"), target: Str(d, "groupId")),
+        [GroupEvents.GroupRoleChanged] = d => For(NotificationTypes.GroupRoleChange, Str(d, "changedBy"), target: Str(d, "groupId")),
+        [GroupEvents.GroupPosted] = d => For(NotificationTypes.GroupPost, Str(d, "authorId"), post: Str(d, "postId"), target: Str(d, "groupId")),
         [MessageEvents.MessageReceived] = d => For(d.TryGetProperty("request", out var r) && r.ValueKind == JsonValueKind.True
             ? NotificationTypes.DmRequest : NotificationTypes.Dm, Str(d, "senderId"), target: Str(d, "conversationId")),
     };

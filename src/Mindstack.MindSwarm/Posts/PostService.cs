@@ -228,7 +228,10 @@ internal sealed class PostService(
                 Publish(MindSwarmEvents.PostQuoted, row, quotedAuthor, data with { TargetPostId = quotedId }, toAccount: false);
             }
         }
-        var mentioned = await db.Set<MentionRow>().Where(m => m.PostId == row.Id).Select(m => m.AccountId).ToListAsync(ct);
+        // A group post's mentions are the group's to announce (group-mentioned, to members only).
+        var mentioned = row.GroupId is null
+            ? await db.Set<MentionRow>().Where(m => m.PostId == row.Id).Select(m => m.AccountId).ToListAsync(ct)
+            : [];
         foreach (var accountId in mentioned)
         {
             Publish(MindSwarmEvents.PostMentioned, row, accountId, data, toAccount: false);
@@ -380,8 +383,9 @@ internal sealed class PostService(
             Data = data,
             Json = dialect.Json,
             ToAccountChannel = toAccount,
-            // A new post also goes live to the author's followers (their sockets join this channel).
-            Channels = type == MindSwarmEvents.PostCreated ? [Realtime.MindSwarmSocket.AuthorChannel(post.AuthorId)] : null,
+            // A new post also goes live to the author's followers (their sockets join this channel);
+            // a group post goes only to the group's room (GroupService), never to followers outside it.
+            Channels = type == MindSwarmEvents.PostCreated && post.GroupId is null ? [Realtime.MindSwarmSocket.AuthorChannel(post.AuthorId)] : null,
         });
 
     private static string Preview(string content) => content.Length <= 200 ? content : content[..200];

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.MindSwarm.Groups;
 using Mindstack.MindSwarm.Messages;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.Platform.Http;
@@ -47,6 +48,14 @@ internal static class MindSwarmSocket
                 foreach (var author in followed)
                 {
                     socket.Join(AuthorChannel(author));
+                }
+                // The rooms of the groups the account is an active member of (group-post).
+                var groups = await db.Set<GroupMemberRow>().AsNoTracking()
+                    .Where(m => m.AccountId == socket.Caller.SubjectId && m.Status == MembershipStatus.Active)
+                    .Select(m => m.GroupId).Take(MaxFollowedChannels).ToListAsync(ct);
+                foreach (var group in groups)
+                {
+                    socket.Join(GroupEvents.Room(group));
                 }
             };
             options.On(MessageEvents.Typing, async (socket, message, ct) =>
