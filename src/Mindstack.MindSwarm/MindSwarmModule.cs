@@ -35,6 +35,7 @@ public static class MindSwarmModule
         services.TryAddScoped<Relations>();
         services.TryAddScoped<ProfileService>();
         services.AddMindSwarmMedia();
+        services.AddMindSwarmConnectedFeatures();
         services.TryAddScoped<SocialGraph>();
         services.TryAddScoped<MediaReferences>();
         services.TryAddScoped<PostViews>();
@@ -62,6 +63,7 @@ public static class MindSwarmModule
         PostEndpoints.Map(v);
         UserEndpoints.Map(v);
         DeveloperApps.Map(v);
+        ConnectedFeatures.MapConnectedFeatures(v);
         return api;
     }
 }

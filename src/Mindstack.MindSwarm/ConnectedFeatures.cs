@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.MindSwarm.AiImages;
+using Mindstack.MindSwarm.Gifs;
+using Mindstack.MindSwarm.ProfileImages;
+using Mindstack.MindSwarm.Sandbox;
+
+namespace Mindstack.MindSwarm;
+
+/// <summary>
+/// The features of sections 2, 3 and 7 that reach outside services or the media pipeline:
+/// profile pictures, GIF search, AI images, the code sandbox, link previews, boosts and video downloads.
+/// </summary>
+internal static class ConnectedFeatures
+{
+    public static IServiceCollection AddMindSwarmConnectedFeatures(this IServiceCollection services)
+    {
+        services.AddMindSwarmProfileImages();
+        services.AddMindSwarmGifs();
+        services.AddMindSwarmAiImages();
+        services.AddMindSwarmSandbox();
+        return services;
+    }
+
+    public static void MapConnectedFeatures(RouteGroupBuilder api)
+    {
+        ProfileImageEndpoints.Map(api);
+        GifEndpoints.Map(api);
+        AiImageEndpoints.Map(api);
+        SandboxEndpoints.Map(api);
+    }
+}
