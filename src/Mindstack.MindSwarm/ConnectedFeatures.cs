@@ -1,9 +1,12 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.MindSwarm.AiImages;
+using Mindstack.MindSwarm.Boosts;
 using Mindstack.MindSwarm.Gifs;
+using Mindstack.MindSwarm.LinkPreviews;
 using Mindstack.MindSwarm.ProfileImages;
 using Mindstack.MindSwarm.Sandbox;
+using Mindstack.Platform.Jobs;
 
 namespace Mindstack.MindSwarm;
 
@@ -19,6 +22,8 @@ internal static class ConnectedFeatures
         services.AddMindSwarmGifs();
         services.AddMindSwarmAiImages();
         services.AddMindSwarmSandbox();
+        services.AddMindSwarmBoosts();
+        services.AddJobHandler<FetchLinkPreviewJob>(FetchLinkPreviewJob.Name, o => o.MaxAttempts = 3);
         return services;
     }
 
@@ -28,5 +33,6 @@ internal static class ConnectedFeatures
         GifEndpoints.Map(api);
         AiImageEndpoints.Map(api);
         SandboxEndpoints.Map(api);
+        BoostEndpoints.Map(api);
     }
 }

@@ -131,4 +131,18 @@ public sealed class NotConfiguredTests(MindSwarmFactory factory) : IClassFixture
         await user.ErrorAsync(HttpMethod.Post, "/api/posts/sandbox", new { code = "print(1)", language = "python" }, HttpStatusCode.ServiceUnavailable,
             "SERVICE_NOT_CONFIGURED");
     }
+
+    [Fact]
+    public async Task Boost_ChainNotConfigured_StaysPendingAndSaysWhy()
+    {
+        var user = await factory.RegisterAsync();
+        var post = await user.PostAsync(new { content = "Boost without a node" });
+        var hash = "0x" + new string('a', 64);
+        var boost = (await user.PostDataAsync($"/api/posts/{post.GetProperty("id").GetString()}/boost",
+            new { duration = 24, amount = "0.01", crypto = "eth", txHash = hash }, HttpStatusCode.Created)).GetProperty("boost");
+        Assert.Equal("pending", boost.GetProperty("status").GetString());
+        Assert.Contains("Mindstack:MindSwarm:Chain:RpcUrl", boost.GetProperty("statusReason").GetString(), StringComparison.Ordinal);
+        var boosted = await factory.Anonymous().GetDataAsync("/api/posts/boosted");
+        Assert.Empty(boosted.GetProperty("posts").EnumerateArray());
+    }
 }
