@@ -6,6 +6,7 @@ using Mindstack.MindSwarm.Gifs;
 using Mindstack.MindSwarm.LinkPreviews;
 using Mindstack.MindSwarm.ProfileImages;
 using Mindstack.MindSwarm.Sandbox;
+using Mindstack.MindSwarm.VideoDownloads;
 using Mindstack.Platform.Jobs;
 
 namespace Mindstack.MindSwarm;
@@ -23,6 +24,7 @@ internal static class ConnectedFeatures
         services.AddMindSwarmAiImages();
         services.AddMindSwarmSandbox();
         services.AddMindSwarmBoosts();
+        services.AddMindSwarmVideoDownloads();
         services.AddJobHandler<FetchLinkPreviewJob>(FetchLinkPreviewJob.Name, o => o.MaxAttempts = 3);
         return services;
     }
@@ -34,5 +36,6 @@ internal static class ConnectedFeatures
         AiImageEndpoints.Map(api);
         SandboxEndpoints.Map(api);
         BoostEndpoints.Map(api);
+        VideoDownloadEndpoints.Map(api);
     }
 }

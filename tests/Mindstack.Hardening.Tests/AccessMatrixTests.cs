@@ -35,6 +35,8 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "GET /mindswarm/api/users/{username}/posts", "GET /mindswarm/api/users/{username}/likes",
         // Uploaded files are public by their unguessable URL, as a CDN serves them.
         "GET /mindswarm/uploads/{file}",
+        // Whether AI images are enabled, and the boosted posts, are for anyone; a video download link is its own capability.
+        "GET /mindswarm/api/posts/ai-image-access", "GET /mindswarm/api/posts/boosted", "GET /mindswarm/api/posts/video-downloads/{token}",
     };
     /// <summary>
     /// Routes whose id is a capability for anonymous objects: a stranger is told that a signed-in

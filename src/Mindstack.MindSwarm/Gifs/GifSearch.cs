@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Mindstack.MindSwarm.Outside;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindSwarm.Gifs;
@@ -151,7 +152,7 @@ internal static class GifEndpoints
     }
 
     public static void Map(RouteGroupBuilder api) =>
-        api.MapGet("/posts/gifs", Search)
+        api.MapGet("/posts/gifs", Search).RequireCaller()
             .WithSummary("Search GIFs (Giphy); an empty q lists trending ones. Use a result's url as a post's media")
             .ProducesEnvelope<GifSearchResult>();
 

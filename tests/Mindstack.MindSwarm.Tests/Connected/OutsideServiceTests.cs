@@ -145,4 +145,36 @@ public sealed class NotConfiguredTests(MindSwarmFactory factory) : IClassFixture
         var boosted = await factory.Anonymous().GetDataAsync("/api/posts/boosted");
         Assert.Empty(boosted.GetProperty("posts").EnumerateArray());
     }
+
+    [Fact]
+    public async Task DownloadVideo_NotConfigured_Answers503()
+    {
+        var user = await factory.RegisterAsync();
+        var post = await user.PostAsync(new { content = "https://www.tiktok.com/@a/video/1" });
+        await user.ErrorAsync(HttpMethod.Post, $"/api/posts/{post.GetProperty("id").GetString()}/download-video", new { },
+            HttpStatusCode.ServiceUnavailable, "SERVICE_NOT_CONFIGURED");
+    }
+}
+
+public sealed class ConnectedOpenApiTests(MindSwarmFactory factory) : IClassFixture<MindSwarmFactory>
+{
+    [Fact]
+    public async Task OpenApi_ConnectedFeatures_DocumentedWithSchemas()
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.GetAsync("/openapi/mindswarm.json");
+        var paths = (await SwarmClient.Expect(response, HttpStatusCode.OK)).GetProperty("paths");
+        foreach (var (path, method) in new[]
+                 {
+                     ("/mindswarm/api/users/upload/avatar", "post"), ("/mindswarm/api/users/upload/banner", "post"), ("/mindswarm/api/posts/gifs", "get"),
+                     ("/mindswarm/api/posts/ai-image", "post"), ("/mindswarm/api/posts/ai-image-access", "get"), ("/mindswarm/api/posts/sandbox", "post"),
+                     ("/mindswarm/api/posts/{postId}/boost", "post"), ("/mindswarm/api/posts/boosted", "get"),
+                     ("/mindswarm/api/posts/{postId}/download-video", "post"),
+                 })
+        {
+            Assert.True(paths.TryGetProperty(path, out var item), path + " missing");
+            var success = item.GetProperty(method).GetProperty("responses").EnumerateObject().First(r => r.Name.StartsWith('2'));
+            Assert.True(success.Value.GetProperty("content").GetProperty("application/json").TryGetProperty("schema", out _), path + " has no schema");
+        }
+    }
 }

@@ -29,6 +29,8 @@ public sealed class StandInServices : IAsyncLifetime
         Swarm.WithSetting("Mindstack:MindSwarm:Chain:RpcUrl", Outside.Url("/rpc"));
         Swarm.WithSetting("Mindstack:MindSwarm:Boosts:RecipientAddress", BoostRecipient);
         Swarm.WithSetting("Mindstack:MindSwarm:Boosts:RecheckInterval", "00:00:01");
+        Swarm.WithSetting("Mindstack:MindSwarm:VideoDownloads:GatewayUrl", Outside.Url("/gateway"));
+        Swarm.WithSetting("Mindstack:MindSwarm:VideoDownloads:ApiKey", "gateway-key");
         // Link previews go through the SSRF guard; the stand-in page is on loopback.
         Swarm.WithSetting("Mindstack:Webhooks:AllowPrivateTargets", "true");
     }
