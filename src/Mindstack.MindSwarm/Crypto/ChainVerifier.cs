@@ -5,10 +5,10 @@ using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Options;
 using Mindstack.MindSwarm.Outside;
 using Mindstack.Platform.Storage;
-using Newtonsoft.Json.Linq;
 using Nethereum.JsonRpc.Client;
 using Nethereum.RPC.Eth.DTOs;
 using Nethereum.Web3;
+using Newtonsoft.Json.Linq;
 
 namespace Mindstack.MindSwarm.Crypto;
 
