@@ -41,6 +41,7 @@ public static class MindSwarmModule
         services.TryAddScoped<Relations>();
         services.TryAddScoped<ProfileService>();
         services.AddMindSwarmMedia();
+        services.AddMindSwarmConnectedFeatures();
         services.TryAddScoped<SocialGraph>();
         services.TryAddScoped<MediaReferences>();
         services.TryAddScoped<PostViews>();
@@ -79,6 +80,7 @@ public static class MindSwarmModule
         GroupEndpoints.Map(v);
         ListEndpoints.Map(v);
         DraftEndpoints.Map(v);
+        ConnectedFeatures.MapConnectedFeatures(v);
         return api;
     }
 }

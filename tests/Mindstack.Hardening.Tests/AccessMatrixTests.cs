@@ -37,6 +37,8 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "GET /mindswarm/uploads/{file}",
         // The VAPID public key, which a page asks for before subscribing to Web Push.
         "GET /mindswarm/api/notifications/push/vapid-key",
+        // Whether AI images are enabled, and the boosted posts, are for anyone; a video download link is its own capability.
+        "GET /mindswarm/api/posts/ai-image-access", "GET /mindswarm/api/posts/boosted", "GET /mindswarm/api/posts/video-downloads/{token}",
     };
     /// <summary>
     /// Routes whose id is a capability for anonymous objects: a stranger is told that a signed-in

@@ -168,7 +168,8 @@ public sealed class AppAndUserTests(MindSwarmFactory factory) : IClassFixture<Mi
         {
             foreach (var operation in path.Value.EnumerateObject())
             {
-                if (path.Name.StartsWith("/mindswarm/uploads/", StringComparison.Ordinal))
+                if (path.Name.StartsWith("/mindswarm/uploads/", StringComparison.Ordinal)
+                    || path.Name.StartsWith("/mindswarm/api/posts/video-downloads/", StringComparison.Ordinal))
                 {
                     continue; // the stored files themselves, not JSON
                 }

@@ -241,6 +241,10 @@ internal sealed class PostService(
             jobs.Enqueue<ClosePollJob>(new PostJobPayload(row.Id), new JobOptions { RunAt = ends });
         }
         jobs.Enqueue<DetectAiJob>(new PostJobPayload(row.Id));
+        if (LinkPreviews.LinkPreviewReader.FirstUrl(row.Content) is not null)
+        {
+            jobs.Enqueue<LinkPreviews.FetchLinkPreviewJob>(new PostJobPayload(row.Id));
+        }
         await db.SaveChangesAsync(ct);
     }
 
