@@ -36,21 +36,31 @@ internal sealed class JobStore(MindstackDbContext db, JobsSettings settings, Tim
             ["limit"] = Math.Max(1, limit),
         };
         var typeList = SqlCommands.InList("type", types, parameters);
-        var lockClause = db.Provider == DatabaseProvider.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
-        // The outer state check matters on PostgreSQL: a row another node committed meanwhile is
-        // re-read under READ COMMITTED and must no longer match.
-        var sql = $"""
-            UPDATE jobs_queue
-            SET state = 'running', lease_owner = @owner, lease_expires_at = @until, attempts = attempts + 1, started_at = @now
-            WHERE id IN (
-                SELECT id FROM jobs_queue
-                WHERE state = 'pending' AND run_at <= @now AND type IN ({typeList})
-                ORDER BY priority DESC, run_at, id
-                LIMIT @limit {lockClause})
-              AND state = 'pending'
-            RETURNING id AS "Id", type AS "Type", payload AS "Payload", attempts AS "Attempts", max_attempts AS "MaxAttempts",
-                priority AS "Priority", run_at AS "RunAt"
+        const string set = "SET state = 'running', lease_owner = @owner, lease_expires_at = @until, attempts = attempts + 1, started_at = @now";
+        var due = $"""
+            SELECT id FROM jobs_queue
+            WHERE state = 'pending' AND run_at <= @now AND type IN ({typeList})
+            ORDER BY priority DESC, run_at, id
+            LIMIT @limit
             """;
+        var q = db.Provider == DatabaseProvider.Postgres ? "jobs_queue." : "";
+        var returning = $"RETURNING {q}id, {q}type, {q}payload, {q}attempts, {q}max_attempts, {q}priority, {q}run_at";
+        // PostgreSQL: the locked pick is materialized once. As an IN (…) subquery the planner may
+        // run it again per row, and with SKIP LOCKED each run picks other rows (more than the limit).
+        // The outer state check matters there too: a row another node committed meanwhile is
+        // re-read under READ COMMITTED and must no longer match. SQLite has one writer.
+        var sql = db.Provider == DatabaseProvider.Postgres
+            ? $"""
+                WITH picked AS MATERIALIZED ({due} FOR UPDATE SKIP LOCKED)
+                UPDATE jobs_queue {set}
+                FROM picked WHERE jobs_queue.id = picked.id AND jobs_queue.state = 'pending'
+                {returning}
+                """
+            : $"""
+                UPDATE jobs_queue {set}
+                WHERE id IN ({due}) AND state = 'pending'
+                {returning}
+                """;
         var rows = await db.QueryAsync(sql, parameters, r => (
             Job: new ClaimedJob(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), settings.NodeId),
             Priority: r.GetInt32(5),
