@@ -24,6 +24,8 @@ public class MindSwarmFactory : MindstackFactory
         WithSetting("Mindstack:Limits:RateLimitsEnabled", "false");
         // Web Push tests push to an http endpoint on loopback.
         WithSetting("Mindstack:MindSwarm:Push:AllowHttpEndpoints", "true");
+        // ... through the SSRF guard, which refuses loopback unless told otherwise.
+        WithSetting("Mindstack:Webhooks:AllowPrivateTargets", "true");
     }
 
     public ShiftingClock Clock { get; } = new();

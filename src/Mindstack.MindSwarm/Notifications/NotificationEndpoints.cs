@@ -27,7 +27,6 @@ internal static class NotificationEndpoints
         services.TryAddScoped<Notifier>();
         services.TryAddScoped<VapidKeys>();
         services.AddEventSubscriber<NotificationEvents>();
-        services.AddHttpClient(WebPushJob.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddJobHandler<WebPushJob>(WebPushJob.Name, o => o.MaxAttempts = 5);
         return services;
     }

@@ -180,7 +180,11 @@ internal sealed class WebPushJob(
     ILogger<WebPushJob> logger) : IJobHandler
 {
     public const string Name = "mindswarm.web-push";
-    public const string HttpClientName = "mindswarm.push";
+    /// <summary>
+    /// A subscription's endpoint is a URL the user gave: pushes go through the platform's
+    /// SSRF-guarded client, so an endpoint cannot make the server reach loopback or private addresses.
+    /// </summary>
+    public const string HttpClientName = Mindstack.Platform.Webhooks.GuardedHttp.ClientName;
 
     public async Task ExecuteAsync(JobContext job, CancellationToken cancellationToken)
     {
