@@ -39,6 +39,10 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "GET /mindswarm/api/notifications/push/vapid-key",
         // Whether AI images are enabled, and the boosted posts, are for anyone; a video download link is its own capability.
         "GET /mindswarm/api/posts/ai-image-access", "GET /mindswarm/api/posts/boosted", "GET /mindswarm/api/posts/video-downloads/{token}",
+        // Public groups and lists are readable by anyone; private and secret ones are 403/404 to those outside.
+        "GET /mindswarm/api/groups", "GET /mindswarm/api/groups/search", "GET /mindswarm/api/groups/user/{userId}", "GET /mindswarm/api/groups/{slug}",
+        "GET /mindswarm/api/groups/{groupId}/members", "GET /mindswarm/api/groups/{groupId}/posts", "GET /mindswarm/api/lists/{listId}",
+        "GET /mindswarm/api/lists/{listId}/timeline",
     };
     /// <summary>
     /// Routes whose id is a capability for anonymous objects: a stranger is told that a signed-in

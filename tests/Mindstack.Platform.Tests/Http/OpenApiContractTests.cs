@@ -46,17 +46,24 @@ public sealed class OpenApiContractTests(MindstackFactory factory) : IClassFixtu
                 var bodyType = endpoint.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
                 var dialect = endpoint.Metadata.GetMetadata<Dialect>();
                 Assert.True(bodyType is not null && dialect is not null, $"{where}: the endpoint declares no body type or no Dialect");
-                Compare(document, json.GetProperty("schema"), bodyType, dialect.Json, where + " body", failures);
+                Compare(document, json.GetProperty("schema"), bodyType, dialect.Json, where + " body", failures, []);
             }
         }
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
 
     /// <summary>Checks a document schema against the type read with the API's options, into nested objects and arrays.</summary>
-    private static void Compare(JsonElement document, JsonElement schema, Type type, JsonSerializerOptions options, string where, List<string> failures)
+    private static void Compare(JsonElement document, JsonElement schema, Type type, JsonSerializerOptions options, string where, List<string> failures,
+        HashSet<Type> enclosing)
     {
         schema = Resolve(document, schema);
-        var info = options.GetTypeInfo(Nullable.GetUnderlyingType(type) ?? type);
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        // A type that contains itself (a nested schema, a tree) is checked once on each path.
+        if (!enclosing.Add(type))
+        {
+            return;
+        }
+        var info = options.GetTypeInfo(type);
         switch (info.Kind)
         {
             case JsonTypeInfoKind.Object when schema.TryGetProperty("properties", out var properties):
@@ -70,13 +77,14 @@ public sealed class OpenApiContractTests(MindstackFactory factory) : IClassFixtu
                             $"(it reads {string.Join(", ", info.Properties.Select(p => p.Name))})");
                         continue;
                     }
-                    Compare(document, property.Value, read.PropertyType, options, $"{where}.{property.Name}", failures);
+                    Compare(document, property.Value, read.PropertyType, options, $"{where}.{property.Name}", failures, enclosing);
                 }
                 break;
             case JsonTypeInfoKind.Enumerable when info.ElementType is { } element && schema.TryGetProperty("items", out var items):
-                Compare(document, items, element, options, where + "[]", failures);
+                Compare(document, items, element, options, where + "[]", failures, enclosing);
                 break;
         }
+        enclosing.Remove(type);
     }
 
     /// <summary>Follows <c>$ref</c>, and the <c>oneOf: [null, $ref]</c> of a nullable reference.</summary>
