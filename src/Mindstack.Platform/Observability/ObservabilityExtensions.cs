@@ -14,13 +14,18 @@ public static class ObservabilityExtensions
         services.TryAddSingleton<RequestMetrics>();
         services.AddLogRedaction();
         services.TryAddScoped<HealthService>();
-        services.TryAddEnumerable(ServiceDescriptor.Scoped<IHealthProbe, DatabaseHealthProbe>());
+        services.TryAddSingleton<DatabaseHealthCache>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IHealthProbe, DatabaseHealthProbe>(sp =>
+            new DatabaseHealthProbe(sp.GetRequiredService<Storage.MindstackDbContext>(), sp.GetRequiredService<DatabaseHealthCache>())));
         return services;
     }
 
-    /// <summary><c>GET /health</c> and <c>GET /metrics/prometheus</c> on the main port.</summary>
+    /// <summary><c>GET /health</c>, <c>GET /health/live</c> and <c>GET /metrics/prometheus</c> on the main port.</summary>
     public static IEndpointRouteBuilder MapMindstackObservability(this IEndpointRouteBuilder routes)
     {
+        // Liveness: the process answers; never touches the database (that is /health's job).
+        routes.MapGet("/health/live", () => Results.Json(new { status = "ok" })).ExcludeFromDescription();
+
         routes.MapGet("/health", async (HealthService health, CancellationToken ct) =>
         {
             var results = await health.CheckAllAsync(ct);

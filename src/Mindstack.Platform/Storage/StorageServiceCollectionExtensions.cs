@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,8 +40,13 @@ public static class StorageServiceCollectionExtensions
                 options.UseSqlite(db.ConnectionString);
             }
             options.ReplaceService<IModelCacheKeyFactory, ContributorModelCacheKeyFactory>();
+            options.AddInterceptors(sp.GetServices<IInterceptor>());
         });
         services.AddMindstackDataProtection(configuration);
+        services.AddOptions<UsageCountersOptions>().BindConfiguration(UsageCountersOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageCountersOptions>, UsageCountersOptionsValidator>());
+        services.TryAddSingleton<IUsageCounters, UsageCounters>();
+        services.AddHostedService<UsageCountersFlusher>();
         return services;
     }
 
