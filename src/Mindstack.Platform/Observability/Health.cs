@@ -13,45 +13,12 @@ public interface IHealthProbe
     Task<ProbeResult> CheckAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>The database probe's last answer, shared by every request for <see cref="Lifetime"/>. Singleton.</summary>
-internal sealed class DatabaseHealthCache
+/// <summary>Is the database reachable, and which one is it.</summary>
+public sealed class DatabaseHealthProbe(MindstackDbContext db) : IHealthProbe
 {
-    /// <summary>A probe polled thousands of times a second asks the database at most once a second.</summary>
-    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);
-
-    private (ProbeResult Result, long At)? _last;
-
-    public ProbeResult? Fresh => _last is { } last && Environment.TickCount64 - last.At < (long)Lifetime.TotalMilliseconds ? last.Result : null;
-
-    public void Store(ProbeResult result) => _last = (result, Environment.TickCount64);
-}
-
-/// <summary>Is the database reachable, and which one is it (checked at most once a second).</summary>
-public sealed class DatabaseHealthProbe : IHealthProbe
-{
-    private readonly MindstackDbContext _db;
-    private readonly DatabaseHealthCache _cache;
-
-    internal DatabaseHealthProbe(MindstackDbContext db, DatabaseHealthCache cache)
-    {
-        _db = db;
-        _cache = cache;
-    }
-
     public string Name => "database";
 
     public async Task<ProbeResult> CheckAsync(CancellationToken cancellationToken)
-    {
-        if (_cache.Fresh is { } fresh)
-        {
-            return fresh;
-        }
-        var result = await CheckDatabaseAsync(_db, cancellationToken);
-        _cache.Store(result);
-        return result;
-    }
-
-    private static async Task<ProbeResult> CheckDatabaseAsync(MindstackDbContext db, CancellationToken cancellationToken)
     {
         try
         {

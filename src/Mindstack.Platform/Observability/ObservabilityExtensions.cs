@@ -14,9 +14,7 @@ public static class ObservabilityExtensions
         services.TryAddSingleton<RequestMetrics>();
         services.AddLogRedaction();
         services.TryAddScoped<HealthService>();
-        services.TryAddSingleton<DatabaseHealthCache>();
-        services.TryAddEnumerable(ServiceDescriptor.Scoped<IHealthProbe, DatabaseHealthProbe>(sp =>
-            new DatabaseHealthProbe(sp.GetRequiredService<Storage.MindstackDbContext>(), sp.GetRequiredService<DatabaseHealthCache>())));
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IHealthProbe, DatabaseHealthProbe>());
         return services;
     }
 
