@@ -1,24 +1,68 @@
 #!/usr/bin/env bash
-# The jobs benchmark: jobs per second through the durable queue (enqueue → done), on SQLite and on
-# PostgreSQL. PostgreSQL is MINDSTACK_BENCH_POSTGRES (an admin connection string; a database is
-# created and dropped per run) or, without it, a throwaway cluster started here as ./test.sh does.
-#   JOBS=5000 WORKERS="2 8" ./bench/bench.sh
+# One benchmark command: builds and starts the published server (rate limits off) and a bare
+# ASP.NET Core ceiling app, drives them with wrk (bench/wrk/request.lua) or the .NET drivers, and
+# prints one table: scenario, database, req/s, p50, p99, errors, ratio to the ceiling of this run.
+#
+#   ./bench/bench.sh                                   # every scenario, SQLite
+#   ./bench/bench.sh health-live mindra-agents --db postgres --duration 3s
+#
+# Scenarios: health-live health mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage
+#            jobs search startup  (the ceiling runs whenever an HTTP scenario does)
+# PostgreSQL: MINDSTACK_BENCH_POSTGRES, else MINDSTACK_TEST_POSTGRES (admin connection strings; a
+# fresh database is created and dropped), else a throwaway cluster started here.
+# Knobs: CONNECTIONS (wrk -c, 64), THREADS (wrk -t, 2), JOBS (5000), JOB_WORKERS (16),
+#        SEARCH_DOCUMENTS (10000), SEARCH_QUERIES (100).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-jobs=${JOBS:-5000}
-workers=${WORKERS:-"2 8"}
+root=$(pwd)
 
+all_scenarios="health-live health mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage jobs search startup"
+db=sqlite
+duration=10s
+scenarios=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --db) db=$2; shift 2 ;;
+    --db=*) db=${1#--db=}; shift ;;
+    --duration) duration=$2; shift 2 ;;
+    --duration=*) duration=${1#--duration=}; shift ;;
+    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) scenarios+=("$1"); shift ;;
+  esac
+done
+[ ${#scenarios[@]} -eq 0 ] && read -r -a scenarios <<< "$all_scenarios"
+case "$db" in sqlite|postgres) ;; *) echo "--db must be sqlite or postgres" >&2; exit 2 ;; esac
+for s in "${scenarios[@]}"; do
+  case " $all_scenarios " in *" $s "*) ;; *) echo "unknown scenario $s (known: $all_scenarios)" >&2; exit 2 ;; esac
+done
+connections=${CONNECTIONS:-64}
+threads=${THREADS:-2}
+
+work=$(mktemp -d /tmp/mindstack-bench.XXXXXX)
+pids=()
 pg_dir=""
 pg_bin=""
+bench_db=""
+admin=""
 run_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+progress() { printf '\033[2m[%s] %s\033[0m\n' "$(date +%H:%M:%S)" "$*" >&2; }
+stop_pids() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=(); }
 cleanup() {
+  stop_pids
+  if [ -n "$bench_db" ]; then psql_admin "DROP DATABASE IF EXISTS \"$bench_db\" WITH (FORCE)" >/dev/null 2>&1; fi
   if [ -n "$pg_dir" ] && [ -f "$pg_dir/data/postmaster.pid" ]; then
     run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
   fi
   [ -n "$pg_dir" ] && rm -rf "$pg_dir"
+  rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# --- PostgreSQL: an admin connection string, and a fresh database for this run ----------------
 start_postgres() {
   local d
   for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
@@ -29,18 +73,199 @@ start_postgres() {
   chmod 755 "$pg_dir"
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$pg_dir"; fi
   local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null || shuf -i 20000-60000 -n 1)
+  port=$(free_port)
   run_pg "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 >/dev/null || return 1
   # Durable settings (fsync on), unlike the test cluster: the figure should mean something.
   run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
     -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null || return 1
-  MINDSTACK_BENCH_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+  admin="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+}
+# Runs one SQL statement on the admin connection (the Npgsql string is turned into psql's options).
+psql_admin() {
+  local host port user pass
+  host=$(sed -n 's/.*Host=\([^;]*\).*/\1/ip' <<< "$admin"); port=$(sed -n 's/.*Port=\([^;]*\).*/\1/ip' <<< "$admin")
+  user=$(sed -n 's/.*User\(name\| ID\)=\([^;]*\).*/\2/ip' <<< "$admin"); pass=$(sed -n 's/.*Password=\([^;]*\).*/\1/ip' <<< "$admin")
+  PGPASSWORD=$pass psql -h "${host:-127.0.0.1}" -p "${port:-5432}" -U "${user:-postgres}" -d postgres -qAt -c "$1"
+}
+if [ "$db" = postgres ]; then
+  admin=${MINDSTACK_BENCH_POSTGRES:-${MINDSTACK_TEST_POSTGRES:-}}
+  if [ -z "$admin" ]; then progress "starting a throwaway PostgreSQL"; start_postgres || exit 1; fi
+  bench_db="mindstack_bench_$(date +%s)_$$"
+  psql_admin "CREATE DATABASE \"$bench_db\"" >/dev/null || { echo "cannot create database $bench_db" >&2; exit 1; }
+  server_database="$(sed 's/Database=[^;]*//I' <<< "$admin");Database=$bench_db"
+fi
+
+wants() { local s; for s in "${scenarios[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+http_scenarios="health-live health mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage startup"
+needs_server=false
+for s in $http_scenarios; do wants "$s" && needs_server=true; done
+
+# --- Build ----------------------------------------------------------------------------------------
+pub="$work/server"
+if $needs_server; then
+  progress "publishing the server (Release)"
+  dotnet publish src/Mindstack.Server -c Release -o "$pub" --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  progress "building the ceiling app"
+  dotnet build bench/Ceiling -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
+fi
+if wants jobs; then
+  progress "building the jobs driver"
+  dotnet build bench/Mindstack.Bench -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+fi
+if wants search; then
+  progress "building the search bench"
+  dotnet build bench/Search -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+fi
+
+# --- The processes --------------------------------------------------------------------------------
+wait_ready() { # url, seconds
+  local i
+  for i in $(seq 1 $(( $2 * 20 ))); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+data_dir="$work/data"
+mkdir -p "$data_dir"
+dev_secret="bench-only-google-dev-secret-0123456789abcdef"
+server_env() {
+  export ASPNETCORE_ENVIRONMENT=Staging  # not Production: the PluginMind dev secret below is refused there
+  export Mindstack__Limits__RateLimitsEnabled=false
+  export Mindstack__Database="${server_database:-}"
+  export Mindstack__Jobs__Workers="${JOB_WORKERS:-16}"
+  export Mindstack__PluginMind__Google__ClientId=bench-client
+  export Mindstack__PluginMind__Google__DevSecret=$dev_secret
+  export Logging__LogLevel__Default=Warning
+}
+cli() { ( server_env; dotnet "$pub/Mindstack.Server.dll" --data "$data_dir" "$@" ); }
+server_port=""
+start_server() {
+  server_port=$(free_port)
+  ( server_env; exec dotnet "$pub/Mindstack.Server.dll" --data "$data_dir" --urls "http://127.0.0.1:$server_port" ) >"$work/server.log" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+}
+ceiling_port=""
+start_ceiling() {
+  ceiling_port=$(free_port)
+  ( ASPNETCORE_ENVIRONMENT=Production exec dotnet bench/Ceiling/bin/Release/net10.0/Mindstack.Bench.Ceiling.dll --urls "http://127.0.0.1:$ceiling_port" ) >"$work/ceiling.log" 2>&1 &
+  pids+=("$!")
+  wait_ready "http://127.0.0.1:$ceiling_port/health" 60 || { echo "the ceiling app did not start" >&2; cat "$work/ceiling.log" >&2; exit 1; }
 }
 
-dotnet build bench/Mindstack.Bench -c Release --nologo -v q >/dev/null || { echo "bench build failed" >&2; exit 1; }
-bench() { dotnet bench/Mindstack.Bench/bin/Release/net10.0/Mindstack.Bench.dll --jobs "$jobs" "$@"; }
+# --- Fixtures, made through the public APIs (the Mindra key through the operator CLI: Mindra has no sign-up) ---
+setup_fixtures() {
+  local base="http://127.0.0.1:$server_port" name body
+  name="bench$(date +%s%N | tail -c 9)"
+  body=$(curl -fsS -X POST "$base/mindpeeker/v1/auth/register" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$name@example.com\",\"username\":\"$name\",\"password\":\"securePassword123\",\"tier\":\"basic\",\"marketing_consent\":true}") \
+    || { echo "MindPeeker sign-up failed" >&2; return 1; }
+  peeker_token=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["token"])' <<< "$body")
+  cli accounts create --email "mindra-$name@example.com" --password 'Str0ng!Passw0rd' >/dev/null || { echo "accounts create failed" >&2; return 1; }
+  mindra_key=$(cli keys create --api mindra --email "mindra-$name@example.com" --name bench | tail -n 1)
+  local id_token
+  id_token=$(python3 - "$dev_secret" "$name" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+secret, name = sys.argv[1], sys.argv[2]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+now = int(time.time())
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+claims = b64(json.dumps({"iss": "https://accounts.google.com", "aud": "bench-client", "sub": "g-" + name,
+                         "email": name + "@example.test", "email_verified": True, "iat": now, "exp": now + 3600}).encode())
+sig = b64(hmac.new(secret.encode(), f"{head}.{claims}".encode(), hashlib.sha256).digest())
+print(f"{head}.{claims}.{sig}")
+PY
+)
+  plugin_cookie=$(curl -fsS -o /dev/null -D - -X POST "$base/pluginmind/auth/google" -H 'Content-Type: application/json' \
+    -d "{\"id_token\":\"$id_token\"}" | sed -n 's/^[Ss]et-[Cc]ookie: \(pm_session=[^;]*\).*/\1/p' | head -n 1)
+  [ -n "$plugin_cookie" ] || { echo "PluginMind sign-in failed" >&2; return 1; }
+}
 
-echo "jobs through the queue: $jobs no-op jobs per run ($(nproc) cores)"
-for w in $workers; do bench --provider sqlite --workers "$w"; done
-if [ -z "${MINDSTACK_BENCH_POSTGRES:-}" ]; then start_postgres || exit 1; fi
-for w in $workers; do bench --provider postgres --connection "$MINDSTACK_BENCH_POSTGRES" --workers "$w"; done
+# --- Measuring ------------------------------------------------------------------------------------
+rows=()
+ceiling_rate=""
+add_row() { rows+=("$1|$2|$3|$4|$5|$6"); } # scenario db rate p50 p99 errors
+wrk_run() { # scenario url [headers]
+  progress "$1: wrk -t$threads -c$connections -d$duration"
+  local out
+  out=$(BENCH_HEADERS="${3:-}" wrk -t"$threads" -c"$connections" -d"$duration" -s bench/wrk/request.lua "$2" 2>&1 | grep '^RESULT')
+  if [ -z "$out" ]; then add_row "$1" "$db" "-" "-" "-" "failed"; return; fi
+  read -r _ rate p50 p99 errors <<< "$out"
+  add_row "$1" "$db" "$rate" "$p50" "$p99" "$errors"
+  [ "$1" = ceiling ] && ceiling_rate=$rate
+}
+
+if $needs_server; then
+  start_ceiling
+  start_server
+  wait_ready "http://127.0.0.1:$server_port/health" 120 || { echo "the server did not start" >&2; tail -n 40 "$work/server.log" >&2; exit 1; }
+  progress "server on :$server_port ($db), ceiling on :$ceiling_port"
+  needs_fixtures=false
+  for s in mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage; do wants "$s" && needs_fixtures=true; done
+  if $needs_fixtures; then progress "creating users, keys and tokens"; setup_fixtures || exit 1; fi
+  base="http://127.0.0.1:$server_port"
+  wrk_run ceiling "http://127.0.0.1:$ceiling_port/health"
+  wants health-live && wrk_run health-live "$base/health/live"
+  wants health && wrk_run health "$base/health"
+  wants mindra-agents && wrk_run mindra-agents "$base/mindra/v1/agents" "Authorization: Bearer $mindra_key"
+  wants mindpeeker-me && wrk_run mindpeeker-me "$base/mindpeeker/v1/users/me" "Authorization: Bearer $peeker_token"
+  wants mindpeeker-sessions && wrk_run mindpeeker-sessions "$base/mindpeeker/v1/sessions" "Authorization: Bearer $peeker_token"
+  wants pluginmind-usage && wrk_run pluginmind-usage "$base/pluginmind/me/usage" "Cookie: $plugin_cookie"
+  if wants startup; then
+    progress "startup: restart on the existing database, time to ready, idle RSS"
+    stop_pids
+    start=$(date +%s%N)
+    start_server
+    if wait_ready "http://127.0.0.1:$server_port/health" 60; then
+      ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+      sleep 3
+      rss_mb=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status" 2>/dev/null)
+      # The wrapper subshell exec'd dotnet, so the pid is the server itself.
+      add_row "start-to-ready" "$db" "-" "${ready_ms}ms" "-" "0"
+      add_row "idle-rss" "$db" "-" "${rss_mb}MB" "-" "0"
+    else
+      add_row "start-to-ready" "$db" "-" "-" "-" "failed"
+    fi
+    stop_pids
+  fi
+  stop_pids
+fi
+
+if wants jobs; then
+  jobs_n=${JOBS:-5000}
+  progress "jobs: $jobs_n no-op jobs end to end, ${JOB_WORKERS:-16} workers"
+  if [ "$db" = postgres ]; then conn=(--connection "$admin"); else conn=(); fi
+  out=$(dotnet bench/Mindstack.Bench/bin/Release/net10.0/Mindstack.Bench.dll --result --provider "$db" "${conn[@]}" \
+    --jobs "$jobs_n" --workers "${JOB_WORKERS:-16}" 2>"$work/jobs.log" | grep '^RESULT')
+  if [ -n "$out" ]; then read -r _ rate _ _ errors <<< "$out"; add_row "jobs (jobs/s)" "$db" "$rate" "-" "-" "$errors"
+  else add_row "jobs (jobs/s)" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/jobs.log" >&2; fi
+fi
+
+if wants search; then
+  progress "search: ${SEARCH_DOCUMENTS:-10000} documents, ${SEARCH_QUERIES:-100} queries, one at a time"
+  if [ "$db" = postgres ]; then conn=(--connection "$admin"); else conn=(); fi
+  out=$(dotnet bench/Search/bin/Release/net10.0/Mindstack.Bench.Search.dll --provider "$db" "${conn[@]}" \
+    --documents "${SEARCH_DOCUMENTS:-10000}" --queries "${SEARCH_QUERIES:-100}" 2>"$work/search.log" | grep ' queries, limit')
+  if [ -n "$out" ]; then
+    p50=$(sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p' <<< "$out"); p99=$(sed -n 's/.*p99 \([0-9.]*\) ms.*/\1/p' <<< "$out")
+    mean=$(sed -n 's/.*mean \([0-9.]*\) ms.*/\1/p' <<< "$out")
+    add_row "search (1 client)" "$db" "$(awk -v m="$mean" 'BEGIN { printf "%.1f", m > 0 ? 1000 / m : 0 }')" "$p50" "$p99" "0"
+  else add_row "search (1 client)" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/search.log" >&2; fi
+fi
+
+# --- The table ------------------------------------------------------------------------------------
+echo
+echo "Mindstack bench, $(date -u +%Y-%m-%d) UTC, $(nproc) cores, wrk -t$threads -c$connections -d$duration (latencies in ms)"
+printf '| %-22s | %-8s | %10s | %9s | %9s | %7s | %8s |\n' scenario database req/s p50 p99 errors ratio
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' "------------------------" "----------" "-----------:" "----------:" "----------:" "--------:" "---------:"
+for row in "${rows[@]}"; do
+  IFS='|' read -r name database rate p50 p99 errors <<< "$row"
+  ratio="-"
+  case "$name" in
+    ceiling|health*|mindra-*|mindpeeker-*|pluginmind-*)
+      if [ -n "$ceiling_rate" ] && [ "$rate" != "-" ]; then ratio=$(awk -v r="$rate" -v c="$ceiling_rate" 'BEGIN { printf "%.2f", c > 0 ? r / c : 0 }'); fi ;;
+  esac
+  printf '| %-22s | %-8s | %10s | %9s | %9s | %7s | %8s |\n' "$name" "$database" "$rate" "$p50" "$p99" "$errors" "$ratio"
+done

@@ -13,11 +13,19 @@ using Npgsql;
 // Jobs per second through the durable queue, on the platform's own services and database:
 //   end-to-end — workers running while one producer enqueues (batches of 100 per transaction) → all done;
 //   drain      — jobs already queued, then the workers start → all done.
-// Usage: Mindstack.Bench --provider sqlite|postgres [--connection ADMIN_CONN] [--jobs N] [--workers W]
+// Usage: Mindstack.Bench --provider sqlite|postgres [--connection ADMIN_CONN] [--jobs N] [--workers W] [--result]
+//   --result: end-to-end only, printed as the "RESULT rate p50 p99 errors" line ./bench/bench.sh reads.
 var provider = Option("--provider") ?? "sqlite";
 var jobs = int.Parse(Option("--jobs") ?? "5000", CultureInfo.InvariantCulture);
 var workers = int.Parse(Option("--workers") ?? "2", CultureInfo.InvariantCulture);
 var admin = Option("--connection");
+
+if (args.Contains("--result"))
+{
+    var only = await RunAsync(preload: false);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {only.Rate:0.0} - - 0"));
+    return 0;
+}
 
 var endToEnd = await RunAsync(preload: false);
 var drain = await RunAsync(preload: true);

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Mindstack.MindMesh.Approvals;
 using Mindstack.MindMesh.Audit;
 using Mindstack.MindMesh.Auth;
+using Mindstack.MindMesh.Automations;
 using Mindstack.MindMesh.Connectors;
 using Mindstack.MindMesh.Goals;
 using Mindstack.MindMesh.Graph;
@@ -35,10 +36,10 @@ public static class MindMeshModule
         services.AddApi(MindMeshApi.Definition);
         services.AddApiDocument("mindmesh", "MindMesh API",
             "Autonomous goal execution: goals become runs through a graph of nodes, with human approvals, connectors, memory search, automations, audit and WebSocket events.");
-        MeshSocket.Describe(services, "mindmesh");
         services.AddOptions<MindMeshOptions>().BindConfiguration(MindMeshOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MindMeshOptions>, MindMeshOptionsValidator>());
         services.AddModelContributor<MindMeshModel>();
+        services.AddModelContributor<AutomationModel>();
         services.AddMigrationsFrom(typeof(MindMeshModule).Assembly);
         services.TryAddSingleton<RequestStats>();
         services.TryAddScoped<MeshAudit>();
@@ -51,6 +52,7 @@ public static class MindMeshModule
         services.TryAddScoped<ToolExecutor>();
         services.TryAddScoped<ApprovalService>();
         services.TryAddScoped<MemoryService>();
+        services.TryAddScoped<AutomationService>();
         services.AddHttpClient(ConnectorService.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(20));
         services.AddJobHandler<ConnectorSyncJob>(ConnectorSyncJob.Name, o => o.MaxAttempts = 3);
         // A step is short and idempotent; a crash mid-step retries it from its run's last checkpoint.
@@ -61,6 +63,7 @@ public static class MindMeshModule
             o.Timeout = TimeSpan.FromMinutes(5);
         });
         services.AddJobHandler<ExpireApprovalJob>(ExpireApprovalJob.Name);
+        services.AddJobHandler<AutomationFireJob>(AutomationFireJob.Name, o => o.MaxAttempts = 3);
         return services;
     }
 
@@ -82,7 +85,8 @@ public static class MindMeshModule
         RunEndpoints.Map(authed);
         ApprovalEndpoints.Map(authed);
         MemoryEndpoints.Map(authed);
-        ConnectorEndpoints.Map(authed);
+        ConnectorEndpoints.Map(api, authed);
+        AutomationEndpoints.Map(api, authed);
         AuditEndpoints.Map(authed);
         OperationsEndpoints.MapMetrics(authed);
         return api;

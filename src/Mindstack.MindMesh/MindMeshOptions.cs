@@ -19,6 +19,9 @@ public sealed class MindMeshOptions
     /// <summary>More recipients than this break policy (approval at every level).</summary>
     public int MaxRecipients { get; set; } = 50;
 
+    /// <summary>The shortest interval an automation's cron trigger may have (a tenant cannot flood the queue with runs).</summary>
+    public TimeSpan MinAutomationInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>OAuth2 providers by name (<c>gmail</c>, <c>calendar</c>, <c>slack</c>): client id and secret, token endpoint.</summary>
     public Dictionary<string, Connectors.OAuthProviderOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
@@ -35,6 +38,10 @@ internal sealed class MindMeshOptionsValidator : IValidateOptions<MindMeshOption
         if (options.CostPerThousandTokens < 0 || !double.IsFinite(options.CostPerThousandTokens))
         {
             errors.Add($"{MindMeshOptions.Section}:CostPerThousandTokens must be 0 or more.");
+        }
+        if (options.MinAutomationInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{MindMeshOptions.Section}:MinAutomationInterval must be positive.");
         }
         if (options.RiskyRecipients < 1 || options.MaxRecipients < options.RiskyRecipients)
         {

@@ -54,7 +54,6 @@ public static class MindPeekerModule
         services.AddMigrationsFrom(typeof(MindPeekerModule).Assembly);
         services.AddApiDocument("mindpeeker", "MindPeeker API",
             "Remote viewing, dowsing, precognition and intuitive-analysis sessions run by AI models; credits, billing, webhooks and admin.");
-        SessionSocket.Describe(services, MindPeekerApi.Name);
         return services;
     }
 

@@ -5,9 +5,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.MindSwarm.Auth;
 using Mindstack.MindSwarm.Developer;
+using Mindstack.MindSwarm.Drafts;
 using Mindstack.MindSwarm.Feeds;
+using Mindstack.MindSwarm.Groups;
+using Mindstack.MindSwarm.Lists;
 using Mindstack.MindSwarm.Media;
+using Mindstack.MindSwarm.Messages;
+using Mindstack.MindSwarm.Notifications;
 using Mindstack.MindSwarm.Posts;
+using Mindstack.MindSwarm.Realtime;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.MindSwarm.Users;
 using Mindstack.Platform.Http;
@@ -35,6 +41,7 @@ public static class MindSwarmModule
         services.TryAddScoped<Relations>();
         services.TryAddScoped<ProfileService>();
         services.AddMindSwarmMedia();
+        services.AddMindSwarmConnectedFeatures();
         services.TryAddScoped<SocialGraph>();
         services.TryAddScoped<MediaReferences>();
         services.TryAddScoped<PostViews>();
@@ -45,6 +52,11 @@ public static class MindSwarmModule
         services.AddJobHandler<PublishScheduledPostJob>(PublishScheduledPostJob.Name, o => o.MaxAttempts = 10);
         services.AddJobHandler<ClosePollJob>(ClosePollJob.Name, o => o.MaxAttempts = 20);
         services.AddJobHandler<DetectAiJob>(DetectAiJob.Name, o => o.MaxAttempts = 5);
+        services.AddMindSwarmNotifications();
+        services.AddMindSwarmMessages();
+        services.AddMindSwarmGroups();
+        services.AddMindSwarmLists();
+        services.AddMindSwarmDrafts();
         return services;
     }
 
@@ -62,6 +74,13 @@ public static class MindSwarmModule
         PostEndpoints.Map(v);
         UserEndpoints.Map(v);
         DeveloperApps.Map(v);
+        NotificationEndpoints.Map(v);
+        MessageEndpoints.Map(v);
+        MindSwarmSocket.Map(api);
+        GroupEndpoints.Map(v);
+        ListEndpoints.Map(v);
+        DraftEndpoints.Map(v);
+        ConnectedFeatures.MapConnectedFeatures(v);
         return api;
     }
 }

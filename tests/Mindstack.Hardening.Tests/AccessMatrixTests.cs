@@ -35,12 +35,21 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "GET /mindswarm/api/users/{username}/posts", "GET /mindswarm/api/users/{username}/likes",
         // Uploaded files are public by their unguessable URL, as a CDN serves them.
         "GET /mindswarm/uploads/{file}",
+        // The VAPID public key, which a page asks for before subscribing to Web Push.
+        "GET /mindswarm/api/notifications/push/vapid-key",
+        // Whether AI images are enabled, and the boosted posts, are for anyone; a video download link is its own capability.
+        "GET /mindswarm/api/posts/ai-image-access", "GET /mindswarm/api/posts/boosted", "GET /mindswarm/api/posts/video-downloads/{token}",
     };
     /// <summary>
     /// Routes whose id is a capability for anonymous objects: a stranger is told that a signed-in
     /// user's object does not exist (404), whatever credential they bring.
     /// </summary>
-    private static readonly HashSet<string> CapabilityRoutes = new(StringComparer.Ordinal) { "GET /pluginmind/analyze-async/{job_id}" };
+    private static readonly HashSet<string> CapabilityRoutes = new(StringComparer.Ordinal)
+    {
+        "GET /pluginmind/analyze-async/{job_id}",
+        // MindMesh's senders prove themselves with the URL's signature or the inbox's secret, not a credential.
+        "POST /mindmesh/automations/{automation_id}/webhook", "POST /mindmesh/connectors/{connector_id}/inbox",
+    };
 
     // The objects are the owner's (a signed-in PluginMind user's job among them, which only its
     // owner may read: the id is the capability of anonymous jobs alone).

@@ -103,7 +103,7 @@ public sealed class ConnectorTests(OAuthMindMeshFactory factory) : IClassFixture
         var user = await factory.RegisterAsync();
         var list = await user.GetJsonAsync("/connectors");
         var providers = list.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("provider").GetString()).ToList();
-        Assert.Equal(["email_outbox", "local_files"], providers);
+        Assert.Equal(["email_outbox", "local_files", "webhook_inbox"], providers);
         var id = list.GetProperty("items")[1].GetProperty("id").GetString()!;
         string folder;
         await using (var scope = factory.Services.CreateAsyncScope())

@@ -158,7 +158,9 @@ public sealed class AppAndUserTests(MindSwarmFactory factory) : IClassFixture<Mi
         var document = await SwarmClient.Expect(response, HttpStatusCode.OK);
         var paths = document.GetProperty("paths");
         foreach (var path in new[] { "/mindswarm/api/auth/register", "/mindswarm/api/posts", "/mindswarm/api/posts/feed",
-                     "/mindswarm/api/posts/{postId}/vote", "/mindswarm/api/users/{username}/followers", "/mindswarm/api/developer/apps/{appId}/usage" })
+                     "/mindswarm/api/posts/{postId}/vote", "/mindswarm/api/users/{username}/followers", "/mindswarm/api/developer/apps/{appId}/usage",
+                     "/mindswarm/api/groups/{groupId}/posts", "/mindswarm/api/groups/join/{inviteCode}", "/mindswarm/api/lists/{listId}/timeline",
+                     "/mindswarm/api/drafts/{draftId}/restore/{versionId}" })
         {
             Assert.True(paths.TryGetProperty(path, out _), path + " missing");
         }
@@ -166,7 +168,8 @@ public sealed class AppAndUserTests(MindSwarmFactory factory) : IClassFixture<Mi
         {
             foreach (var operation in path.Value.EnumerateObject())
             {
-                if (path.Name.StartsWith("/mindswarm/uploads/", StringComparison.Ordinal))
+                if (path.Name.StartsWith("/mindswarm/uploads/", StringComparison.Ordinal)
+                    || path.Name.StartsWith("/mindswarm/api/posts/video-downloads/", StringComparison.Ordinal))
                 {
                     continue; // the stored files themselves, not JSON
                 }

@@ -13,7 +13,7 @@ namespace Mindstack.MindSwarm.Tests;
 /// that do what a client does: solve the challenge, register, verify the email from the outbox,
 /// sign in.
 /// </summary>
-public sealed class MindSwarmFactory : MindstackFactory
+public class MindSwarmFactory : MindstackFactory
 {
     public MindSwarmFactory()
     {
@@ -22,6 +22,10 @@ public sealed class MindSwarmFactory : MindstackFactory
         WithSetting("Mindstack:Jobs:MaxRetryDelay", "00:00:00.200");
         // Tests register many accounts from one address; the limits have a test class of their own.
         WithSetting("Mindstack:Limits:RateLimitsEnabled", "false");
+        // Web Push tests push to an http endpoint on loopback.
+        WithSetting("Mindstack:MindSwarm:Push:AllowHttpEndpoints", "true");
+        // ... through the SSRF guard, which refuses loopback unless told otherwise.
+        WithSetting("Mindstack:Webhooks:AllowPrivateTargets", "true");
     }
 
     public ShiftingClock Clock { get; } = new();

@@ -11,9 +11,9 @@ public sealed class S3rverProcess : IAsyncDisposable
 {
     public const string AccessKey = "S3RVER";
     public const string SecretKey = "S3RVER";
-    private readonly Process _process;
+    private readonly ChildProcess _process;
 
-    private S3rverProcess(Process process, string folder, int port)
+    private S3rverProcess(ChildProcess process, string folder, int port)
     {
         _process = process;
         Folder = folder;
@@ -34,45 +34,26 @@ public sealed class S3rverProcess : IAsyncDisposable
         }
         var folder = Path.Combine(Path.GetTempPath(), "mindstack-s3rver-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
-        var info = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = jsDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo("node") { WorkingDirectory = jsDirectory };
         info.ArgumentList.Add("s3rver-driver.js");
         info.ArgumentList.Add(folder);
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start node");
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-        if (line is null)
+        // The driver's first line says where it listens.
+        var firstLine = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = ChildProcess.Start(info, withInput: true, onOutputLine: line => firstLine.TrySetResult(line));
+        // Whichever comes first: the line, or the driver's exit (a failed start) or the deadline.
+        var done = await Task.WhenAny(firstLine.Task, process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        if (done != firstLine.Task)
         {
-            throw new InvalidOperationException("s3rver did not start: " + await errors);
+            await process.DisposeAsync();
+            throw new InvalidOperationException("s3rver did not start: " + process.Output);
         }
-        var port = JsonDocument.Parse(line).RootElement.GetProperty("port").GetInt32();
+        var port = JsonDocument.Parse(await firstLine.Task).RootElement.GetProperty("port").GetInt32();
         return new S3rverProcess(process, folder, port);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            try
-            {
-                _process.StandardInput.Close();
-                using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await _process.WaitForExitAsync(exit.Token);
-            }
-            catch (Exception exception) when (exception is OperationCanceledException or IOException or InvalidOperationException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        _process.Dispose();
+        await _process.DisposeAsync();
         try
         {
             Directory.Delete(Folder, recursive: true);

@@ -13,10 +13,9 @@ public sealed class ServerProcess : IAsyncDisposable
 {
     private static readonly SemaphoreSlim PublishGate = new(1, 1);
     private static string? _published;
-    private readonly Process _process;
-    private readonly StringWriter _output = new();
+    private readonly ChildProcess _process;
 
-    private ServerProcess(Process process, int port)
+    private ServerProcess(ChildProcess process, int port)
     {
         _process = process;
         Port = port;
@@ -27,16 +26,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     public bool HasExited => _process.HasExited;
 
@@ -59,13 +49,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         var dll = Path.Combine(await PublishedDirectoryAsync(), "Mindstack.Server.dll");
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = dataDirectory,
-        };
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dataDirectory };
         foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory })
         {
             info.ArgumentList.Add(arg);
@@ -75,12 +59,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             info.Environment[key] = value;
         }
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
-        var server = new ServerProcess(process, port);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var server = new ServerProcess(ChildProcess.Start(info), port);
         try
         {
             await server.WaitHealthyAsync(startTimeout ?? TimeSpan.FromMinutes(3));
@@ -91,18 +70,6 @@ public sealed class ServerProcess : IAsyncDisposable
             throw;
         }
         return server;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_output)
-        {
-            _output.WriteLine(line);
-        }
     }
 
     private async Task WaitHealthyAsync(TimeSpan timeout)
@@ -143,30 +110,13 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGTERM and waits for a graceful exit.</summary>
-    public async Task<int> StopAsync(TimeSpan? timeout = null)
-    {
-        if (!_process.HasExited)
-        {
-            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            await kill.WaitForExitAsync();
-            using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
-            await _process.WaitForExitAsync(cts.Token);
-        }
-        return _process.ExitCode;
-    }
+    public Task<int> StopAsync(TimeSpan? timeout = null) => _process.TerminateAsync(timeout ?? TimeSpan.FromSeconds(30));
 
     /// <summary>Ends the process at once (<c>kill -9</c>), as a crashed node.</summary>
-    public void Kill() => _process.Kill(entireProcessTree: true);
+    public void Kill() => _process.Kill();
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
+    /// <summary>Kills the server (it has no standard input to be asked to stop by).</summary>
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     /// <summary>The folder of the published server (published on first use), e.g. to run its CLI commands.</summary>
     public static async Task<string> PublishedDirectoryAsync()

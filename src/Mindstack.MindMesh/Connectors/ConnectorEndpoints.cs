@@ -6,57 +6,83 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Mindstack.MindMesh.Audit;
+using Mindstack.MindMesh.Automations;
 using Mindstack.MindMesh.Goals;
 using Mindstack.MindMesh.Memory;
 using Mindstack.MindMesh.Storage;
 using Mindstack.MindMesh.Tenants;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
+using Mindstack.Platform.Limits;
 using Mindstack.Platform.Storage;
 using P = Mindstack.MindMesh.MindMeshApi.Permissions;
 
 namespace Mindstack.MindMesh.Connectors;
 
 internal sealed record ConnectorView(string Id, string TenantId, string Provider, string Name, JsonElement Scopes, string Status, DateTime? LastSync,
-    int SyncFrequency, JsonElement Settings, bool IsEnabled, string? LastError, DateTime CreatedAt, DateTime UpdatedAt);
+    int SyncFrequency, JsonElement Settings, bool IsEnabled, string? LastError, DateTime CreatedAt, DateTime UpdatedAt, string? InboxUrl, string? InboxSecret);
 
 internal sealed record OAuthCallbackRequest(string? Code, string? State);
 
 internal sealed record OAuthCallbackView(string ConnectorId, string Message);
 
-internal sealed record ConnectorUpdateRequest(string? Name, JsonElement? Settings, int? SyncFrequency, bool? IsEnabled);
+internal sealed record ConnectorUpdateRequest(string? Name, JsonElement? Settings, int? SyncFrequency, bool? IsEnabled, bool? RotateSecret);
+
+internal sealed record InboxDocumentRequest(string? Title, string? Content, string? SourceUri, string? MimeType, JsonElement? Metadata, string? Sensitivity);
+
+internal sealed record InboxReceivedView(string DocumentId, string Message, int AutomationsTriggered);
 
 internal sealed record SyncView(string Message, string SyncId);
 
 internal static class ConnectorEndpoints
 {
-    public static void Map(RouteGroupBuilder api)
+    public const string InboxSecretHeader = "X-Inbox-Secret";
+
+    public static void Map(RouteGroupBuilder api, RouteGroupBuilder authed)
     {
-        api.MapGet("/connectors", ListAsync).Needs(P.ManageConnectors).WithName("MindMeshListConnectors")
+        authed.MapGet("/connectors", ListAsync).Needs(P.ManageConnectors).WithName("MindMeshListConnectors")
             .WithSummary("List the tenant's connectors (email_outbox and local_files built in; gmail, calendar, slack once connected); page, size")
             .ProducesPage<ConnectorView>();
-        api.MapPost("/connectors/{provider}/oauth/callback", CallbackAsync).Needs(P.ManageConnectors).WithName("MindMeshOAuthCallback")
+        authed.MapPost("/connectors/{provider}/oauth/callback", CallbackAsync).Needs(P.ManageConnectors).WithName("MindMeshOAuthCallback")
             .WithSummary("OAuth2 authorization-code callback: the code is exchanged at the provider's configured token endpoint; tokens stored encrypted (503 when the provider is not configured)")
             .Produces<OAuthCallbackView>();
-        api.MapPut("/connectors/{connector_id}", UpdateAsync).Needs(P.ManageConnectors).WithName("MindMeshUpdateConnector")
+        authed.MapPut("/connectors/{connector_id}", UpdateAsync).Needs(P.ManageConnectors).WithName("MindMeshUpdateConnector")
             .WithSummary("Change a connector's name, settings, sync_frequency (seconds) or is_enabled").Produces<ConnectorView>();
-        api.MapDelete("/connectors/{connector_id}", DeleteAsync).Needs(P.ManageConnectors).WithName("MindMeshDeleteConnector")
+        authed.MapDelete("/connectors/{connector_id}", DeleteAsync).Needs(P.ManageConnectors).WithName("MindMeshDeleteConnector")
             .WithSummary("Remove a connector").Produces<MessageView>();
-        api.MapPost("/connectors/{connector_id}/sync", SyncAsync).Needs(P.ManageConnectors).WithName("MindMeshSyncConnector")
+        authed.MapPost("/connectors/{connector_id}/sync", SyncAsync).Needs(P.ManageConnectors).WithName("MindMeshSyncConnector")
             .WithSummary("Start a sync as a job (local_files: the folder's text files into memory; OAuth providers: tokens refreshed when expired)")
             .Produces<SyncView>();
+        // No credential: the webhook_inbox connector's secret (header X-Inbox-Secret) is the proof.
+        api.MapPost("/connectors/{connector_id}/inbox", InboxAsync).RateLimit(MindMeshApi.Limits.Write).WithName("MindMeshConnectorInbox")
+            .WithSummary("Deliver a document {title, content, source_uri?, mime_type?, metadata?, sensitivity?} to a webhook_inbox connector with its secret in X-Inbox-Secret; stored in memory, and automations on webhook_inbox events fire")
+            .Produces<InboxReceivedView>(StatusCodes.Status202Accepted);
     }
 
-    public static ConnectorView View(ConnectorRow c) => new(c.Id, c.TenantId, c.Provider, c.Name, GoalViews.Json(c.ScopesJson), c.Status, c.LastSync,
-        c.SyncFrequency, GoalViews.Json(c.SettingsJson), c.IsEnabled, c.LastError, c.CreatedAt, c.UpdatedAt);
+    public static ConnectorView View(ConnectorRow c, HttpRequest request, ConnectorService connectors)
+    {
+        var secret = connectors.InboxSecret(c);
+        return new(c.Id, c.TenantId, c.Provider, c.Name, GoalViews.Json(c.ScopesJson), c.Status, c.LastSync,
+            c.SyncFrequency, GoalViews.Json(c.SettingsJson), c.IsEnabled, c.LastError, c.CreatedAt, c.UpdatedAt,
+            secret is null ? null : InboxUrl(request, c.Id), secret);
+    }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, Member member, MindstackDbContext db, MindMeshDialect dialect, CancellationToken ct)
+    /// <summary>The inbox's absolute URL, under wherever this API is mounted (its base path or its own port).</summary>
+    private static string InboxUrl(HttpRequest request, string id)
+    {
+        var path = request.PathBase.Add(request.Path).Value ?? "";
+        var mount = path[..Math.Max(0, path.IndexOf("/connectors", StringComparison.Ordinal))];
+        return $"{request.Scheme}://{request.Host}{mount}/connectors/{id}/inbox";
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, Member member, MindstackDbContext db, ConnectorService connectors, MindMeshDialect dialect,
+        CancellationToken ct)
     {
         var paging = Paging.Read(request);
         var query = db.Set<ConnectorRow>().AsNoTracking().Where(c => c.TenantId == member.TenantId);
         var total = await query.CountAsync(ct);
         var rows = await query.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).Skip(paging.Offset).Take(paging.Limit).ToListAsync(ct);
-        return dialect.Page(rows.Select(View).ToList(), paging, total);
+        return dialect.Page(rows.Select(c => View(c, request, connectors)).ToList(), paging, total);
     }
 
     private static async Task<IResult> CallbackAsync(string provider, Body<OAuthCallbackRequest> body, Member member, ConnectorService connectors,
@@ -68,8 +94,8 @@ internal static class ConnectorEndpoints
         return dialect.Ok(new OAuthCallbackView(connector.Id, "Connector configured successfully"));
     }
 
-    private static async Task<IResult> UpdateAsync(string connector_id, Body<ConnectorUpdateRequest> body, Member member, MindstackDbContext db,
-        MeshAudit audit, TimeProvider clock, MindMeshDialect dialect, CancellationToken ct)
+    private static async Task<IResult> UpdateAsync(string connector_id, HttpRequest httpRequest, Body<ConnectorUpdateRequest> body, Member member,
+        MindstackDbContext db, ConnectorService connectors, MeshAudit audit, TimeProvider clock, MindMeshDialect dialect, CancellationToken ct)
     {
         var request = body.Value;
         var errors = new List<FieldError>();
@@ -90,6 +116,14 @@ internal static class ConnectorEndpoints
             throw Problem.Invalid(errors);
         }
         var connector = await Find(db, member, connector_id, ct);
+        if (request.RotateSecret == true)
+        {
+            if (connector.Provider != ConnectorProviders.WebhookInbox)
+            {
+                throw Problem.Invalid("rotate_secret", "Only a webhook_inbox connector has a secret");
+            }
+            connectors.RotateInboxSecret(connector);
+        }
         connector.Name = request.Name?.Trim() ?? connector.Name;
         connector.SyncFrequency = request.SyncFrequency ?? connector.SyncFrequency;
         if (request.Settings is { ValueKind: JsonValueKind.Object } settings)
@@ -104,7 +138,7 @@ internal static class ConnectorEndpoints
         connector.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         audit.Add(member.TenantId, member.AccountId, "connector.update", "connector", connector.Id, new { connector.Name, connector.IsEnabled });
         await db.SaveChangesAsync(ct);
-        return dialect.Ok(View(connector));
+        return dialect.Ok(View(connector, httpRequest, connectors));
     }
 
     private static async Task<IResult> DeleteAsync(string connector_id, Member member, MindstackDbContext db, MeshAudit audit, MindMeshDialect dialect,
@@ -132,6 +166,35 @@ internal static class ConnectorEndpoints
         return dialect.Ok(new SyncView("Sync started successfully", syncId));
     }
 
+    private static async Task<IResult> InboxAsync(string connector_id, HttpRequest request, Body<InboxDocumentRequest> body, MindstackDbContext db,
+        ConnectorService connectors, MemoryService memory, AutomationService automations, TimeProvider clock, MindMeshDialect dialect, CancellationToken ct)
+    {
+        var connector = await db.Set<ConnectorRow>().FirstOrDefaultAsync(c => c.Id == connector_id && c.Provider == ConnectorProviders.WebhookInbox, ct);
+        // An unknown connector and a wrong secret answer alike, so the URL alone reveals nothing.
+        if (connector is null || !connectors.IsInboxSecret(connector, request.Headers[InboxSecretHeader].ToString()))
+        {
+            throw Problem.NotFound($"Unknown inbox or wrong secret (send the connector's inbox_secret in {InboxSecretHeader})");
+        }
+        if (!connector.IsEnabled)
+        {
+            throw Problem.Conflict("The connector is disabled");
+        }
+        var document = body.Value;
+        var content = document.Content ?? "";
+        // Under the inbox's own prefix, so a sender can replace its own documents but no other.
+        var sourceUri = "inbox://" + connector.Id + "/" + (string.IsNullOrWhiteSpace(document.SourceUri)
+            ? Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)))[..16]
+            : document.SourceUri.Trim());
+        var system = new Member { AccountId = "connector:" + connector.Id, TenantId = connector.TenantId, Role = MindMeshApi.Roles.Admin };
+        var stored = await memory.UpsertAsync(system, new UpsertRequest(sourceUri, ConnectorProviders.WebhookInbox, null, document.Title, document.Content,
+            document.MimeType, null, null, document.Metadata, document.Sensitivity ?? "private", null), ct);
+        var fired = stored.Message == MemoryRules.Unchanged ? 0 : await automations.RaiseAsync(new ConnectorEvent(connector.TenantId, connector.Id,
+            connector.Provider, [new EventDocument(sourceUri, document.Title ?? "", content)]), ct);
+        connector.LastSync = connector.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        return dialect.Ok(new InboxReceivedView(stored.DocumentId, stored.Message, fired), StatusCodes.Status202Accepted);
+    }
+
     private static async Task<ConnectorRow> Find(MindstackDbContext db, Member member, string id, CancellationToken ct) =>
         await db.Set<ConnectorRow>().FirstOrDefaultAsync(c => c.Id == id && c.TenantId == member.TenantId, ct)
             ?? throw Problem.NotFound("Connector not found");
@@ -142,7 +205,8 @@ internal static class ConnectorEndpoints
 /// (unchanged files are no-ops by hash); OAuth providers refresh an expired token. Success makes
 /// the connector active with its <c>last_sync</c>; a failure leaves it in <c>error</c> with the reason.
 /// </summary>
-internal sealed class ConnectorSyncJob(MindstackDbContext db, ConnectorService connectors, MemoryService memory, TimeProvider clock)
+internal sealed class ConnectorSyncJob(MindstackDbContext db, ConnectorService connectors, MemoryService memory, AutomationService automations,
+    TimeProvider clock)
     : JobHandler<ConnectorSyncJob.Payload>
 {
     public const string Name = "mindmesh.connector.sync";
@@ -162,7 +226,9 @@ internal sealed class ConnectorSyncJob(MindstackDbContext db, ConnectorService c
             switch (connector.Provider)
             {
                 case ConnectorProviders.LocalFiles:
-                    await SyncFolderAsync(connector, cancellationToken);
+                    var changed = await SyncFolderAsync(connector, cancellationToken);
+                    // New or changed files fire folder_change automations, committed with the sync's outcome.
+                    await automations.RaiseAsync(new ConnectorEvent(connector.TenantId, connector.Id, connector.Provider, changed), cancellationToken);
                     break;
                 case var provider when ConnectorProviders.OAuth.Contains(provider):
                     await connectors.AccessTokenAsync(connector, cancellationToken);
@@ -181,8 +247,10 @@ internal sealed class ConnectorSyncJob(MindstackDbContext db, ConnectorService c
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private async Task SyncFolderAsync(ConnectorRow connector, CancellationToken ct)
+    /// <summary>Upserts the folder's text files; the ones that were new or changed.</summary>
+    private async Task<List<EventDocument>> SyncFolderAsync(ConnectorRow connector, CancellationToken ct)
     {
+        var changed = new List<EventDocument>();
         var folder = connectors.FolderOf(connector.TenantId);
         Directory.CreateDirectory(folder);
         var system = new Member { AccountId = "connector:" + connector.Id, TenantId = connector.TenantId, Role = MindMeshApi.Roles.Admin };
@@ -196,8 +264,14 @@ internal sealed class ConnectorSyncJob(MindstackDbContext db, ConnectorService c
             }
             var content = await File.ReadAllTextAsync(file, ct);
             var relative = Path.GetRelativePath(folder, file).Replace('\\', '/');
-            await memory.UpsertAsync(system, new UpsertRequest("file://" + relative, ConnectorProviders.LocalFiles, null, Path.GetFileNameWithoutExtension(file),
-                content, null, info.Length, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content))), null, "private", null), ct);
+            var stored = await memory.UpsertAsync(system, new UpsertRequest("file://" + relative, ConnectorProviders.LocalFiles, null,
+                Path.GetFileNameWithoutExtension(file), content, null, info.Length,
+                "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content))), null, "private", null), ct);
+            if (stored.Message != MemoryRules.Unchanged)
+            {
+                changed.Add(new EventDocument("file://" + relative, Path.GetFileNameWithoutExtension(file), content));
+            }
         }
+        return changed;
     }
 }

@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -68,6 +70,31 @@ internal sealed class ConnectorService(
     {
         db.Add(New(tenantId, ConnectorProviders.EmailOutbox, "Email outbox", ["send"], 0, now));
         db.Add(New(tenantId, ConnectorProviders.LocalFiles, "Local files", ["read"], 3600, now));
+        var inbox = New(tenantId, ConnectorProviders.WebhookInbox, "Webhook inbox", ["receive"], 0, now);
+        inbox.SecretCipher = Protector.Protect(NewSecret());
+        db.Add(inbox);
+    }
+
+    /// <summary>A fresh inbox secret (the <c>whs_</c> prefix makes a leaked one easy to spot).</summary>
+    public static string NewSecret() => "whs_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+
+    /// <summary>The <c>webhook_inbox</c> connector's secret, for the tenant's connector managers to hand to the sender.</summary>
+    public string? InboxSecret(ConnectorRow connector) =>
+        connector.Provider == ConnectorProviders.WebhookInbox && connector.SecretCipher is { } cipher ? Protector.Unprotect(cipher) : null;
+
+    /// <summary>Replaces the inbox's secret (the old one stops working at once).</summary>
+    public void RotateInboxSecret(ConnectorRow connector) => connector.SecretCipher = Protector.Protect(NewSecret());
+
+    /// <summary>True when <paramref name="given"/> is the inbox's secret (compared in constant time).</summary>
+    public bool IsInboxSecret(ConnectorRow connector, string? given)
+    {
+        if (InboxSecret(connector) is not { } secret || string.IsNullOrEmpty(given))
+        {
+            return false;
+        }
+        return CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(secret)),
+            SHA256.HashData(Encoding.UTF8.GetBytes(given)));
     }
 
     /// <summary>The folder a tenant's <c>local_files</c> connector reads: <c>&lt;data&gt;/mindmesh/files/&lt;tenant&gt;</c>.</summary>

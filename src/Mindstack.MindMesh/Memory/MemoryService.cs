@@ -26,6 +26,9 @@ internal static class MemoryRules
     public static readonly IReadOnlyList<string> EntityTypes = ["person", "organization", "project", "topic"];
     public const int MaxContentLength = 500_000;
 
+    /// <summary>The upsert answer when the document was already stored with that hash (nothing changed).</summary>
+    public const string Unchanged = "Document unchanged (same hash)";
+
     /// <summary>What a member may see: confidential documents are for admins.</summary>
     public static IReadOnlyList<string> Visible(Member member) =>
         member.Has(MindMeshApi.Permissions.Admin) ? Sensitivities : ["public", "private"];
@@ -93,7 +96,7 @@ internal sealed class MemoryService(MindstackDbContext db, IIdGenerator ids, Tim
             existing.ExpiresAt = expires ?? existing.ExpiresAt;
             existing.UpdatedAt = now;
             await db.SaveChangesAsync(ct);
-            return new UpsertView(existing.Id, "Document unchanged (same hash)");
+            return new UpsertView(existing.Id, MemoryRules.Unchanged);
         }
         var document = existing ?? new DocumentRow
         {

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.OpenApi;
 using Mindstack.MindMesh.Runs;
 using Mindstack.MindMesh.Storage;
 using Mindstack.Platform.Http;
@@ -23,7 +21,22 @@ internal static class MeshSocket
 {
     public const string Path = "/ws";
 
-    public static void Map(IEndpointRouteBuilder api) => api.MapJsonSocket(Path, options => options.Channels = JoinAsync);
+    public static void Map(IEndpointRouteBuilder api) => api.MapJsonSocket(Path, options =>
+    {
+        options.Channels = JoinAsync;
+        options.Document = new JsonSocketDocument
+        {
+            Summary = "The tenant's realtime events over a WebSocket",
+            Description = "Upgrade with ?token=<access_token> (or Authorization: Bearer). Frames {type, data}: "
+                + "run.update {run_id, goal_id, status, current_node, progress, node, node_status}; "
+                + "approval.request {approval_id, run_id, payload, deadline}; "
+                + "approval.decided {approval_id, run_id, state, decision, decided_by, comments}; "
+                + "goal.completed {goal_id, run_id, summary, artifacts}. Only the caller's tenant's events arrive. "
+                + "Send {\"type\":\"ping\"} for a pong.",
+            TokenDescription = "The access token (JWT of the mindmesh audience)",
+            Responses = new Dictionary<string, string> { ["401"] = "No or a bad token: {detail}", ["429"] = "Too many handshakes or open sockets: {detail}" },
+        };
+    });
 
     private static async ValueTask<IEnumerable<string>> JoinAsync(HttpContext context, RealtimeCaller caller, CancellationToken ct)
     {
@@ -32,51 +45,4 @@ internal static class MeshSocket
             ?? throw Problem.Unauthorized("Invalid or expired token");
         return [RunEvents.TenantChannel(tenantId)];
     }
-
-    /// <summary>Lists the socket in the OpenAPI document (the platform's socket route is left out of API descriptions).</summary>
-    public static void Describe(IServiceCollection services, string documentName) =>
-        services.Configure<OpenApiOptions>(documentName, options => options.AddDocumentTransformer((document, context, _) =>
-        {
-            var mount = context.ApplicationServices.GetRequiredService<ApiRegistry>().Mounts
-                .FirstOrDefault(m => string.Equals(m.Name, documentName, StringComparison.Ordinal));
-            if (mount is null)
-            {
-                return Task.CompletedTask;
-            }
-            document.Paths ??= [];
-            document.Paths[mount.BasePath + Path] = new OpenApiPathItem
-            {
-                Operations = new Dictionary<HttpMethod, OpenApiOperation>
-                {
-                    [HttpMethod.Get] = new()
-                    {
-                        Summary = "The tenant's realtime events over a WebSocket",
-                        Description = "Upgrade with ?token=<access_token> (or Authorization: Bearer). Frames {type, data}: "
-                            + "run.update {run_id, goal_id, status, current_node, progress, node, node_status}; "
-                            + "approval.request {approval_id, run_id, payload, deadline}; "
-                            + "approval.decided {approval_id, run_id, state, decision, decided_by, comments}; "
-                            + "goal.completed {goal_id, run_id, summary, artifacts}. Only the caller's tenant's events arrive. "
-                            + "Send {\"type\":\"ping\"} for a pong.",
-                        Parameters =
-                        [
-                            new OpenApiParameter
-                            {
-                                Name = "token",
-                                In = ParameterLocation.Query,
-                                Required = false,
-                                Description = "The access token (JWT of the mindmesh audience)",
-                                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
-                            },
-                        ],
-                        Responses = new OpenApiResponses
-                        {
-                            ["101"] = new OpenApiResponse { Description = "Switching protocols: the socket is open" },
-                            ["401"] = new OpenApiResponse { Description = "No or a bad token: {detail}" },
-                            ["426"] = new OpenApiResponse { Description = "Not a WebSocket upgrade" },
-                        },
-                    },
-                },
-            };
-            return Task.CompletedTask;
-        }));
 }

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.OpenApi;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Realtime;
@@ -42,60 +40,23 @@ internal static class SessionSocket
                 }
                 await SendStatusAsync(scopes, dialect, connection, ct);
             };
-        });
-    }
-
-    /// <summary>
-    /// Lists the socket in the API's OpenAPI document under the base path it is mounted at (the
-    /// platform's socket route is left out of API descriptions, as it answers any upgrade method).
-    /// </summary>
-    public static void Describe(IServiceCollection services, string documentName) =>
-        services.Configure<OpenApiOptions>(documentName, options => options.AddDocumentTransformer((document, context, _) =>
-        {
-            var mount = context.ApplicationServices.GetRequiredService<ApiRegistry>().Mounts
-                .FirstOrDefault(m => string.Equals(m.Name, documentName, StringComparison.Ordinal));
-            if (mount is null)
+            options.Document = new JsonSocketDocument
             {
-                return Task.CompletedTask;
-            }
-            document.Paths ??= [];
-            document.Paths[$"{mount.BasePath}/ws/{{session_id}}"] = new OpenApiPathItem
-            {
-                Operations = new Dictionary<HttpMethod, OpenApiOperation>
+                Summary = "The session's WebSocket: its status on connecting, then each stage and the outcome",
+                Description = "Upgrade with ?token= (JWT or mpk_ key), Authorization: Bearer or X-API-Key. Frames {type, data}: "
+                    + "session.status, session.started, analysis.stage (x3), then session.completed, session.failed or "
+                    + "session.cancelled; send {\"type\":\"status\"} for session.status again, {\"type\":\"ping\"} for a pong.",
+                TokenDescription = "A JWT or an mpk_ API key (instead of Authorization: Bearer or X-API-Key)",
+                Responses = new Dictionary<string, string>
                 {
-                    [HttpMethod.Get] = new()
-                    {
-                        Summary = "The session's WebSocket: its status on connecting, then each stage and the outcome",
-                        Description = "Upgrade with ?token= (JWT or mpk_ key), Authorization: Bearer or X-API-Key. Frames {type, data}: "
-                            + "session.status, session.started, analysis.stage (x3), then session.completed, session.failed or "
-                            + "session.cancelled; send {\"type\":\"status\"} for session.status again, {\"type\":\"ping\"} for a pong.",
-                        Parameters =
-                        [
-                            new OpenApiParameter
-                            {
-                                Name = "session_id",
-                                In = ParameterLocation.Path,
-                                Required = true,
-                                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
-                            },
-                        ],
-                        Responses = new OpenApiResponses
-                        {
-                            ["101"] = new OpenApiResponse { Description = "Switching protocols: the socket is open" },
-                            ["401"] = new OpenApiResponse { Description = "TOKEN_INVALID: no or a bad credential" },
-                            ["404"] = new OpenApiResponse { Description = "SESSION_NOT_FOUND: not a session of the caller" },
-                            ["429"] = new OpenApiResponse
-                            {
-                                Description = "RATE_LIMIT_EXCEEDED: the handshake is over the tier's rate limit (Retry-After), "
-                                    + "or the account already has its maximum of open sockets",
-                            },
-                            ["426"] = new OpenApiResponse { Description = "Not a WebSocket upgrade" },
-                        },
-                    },
+                    ["401"] = "TOKEN_INVALID: no or a bad credential",
+                    ["404"] = "SESSION_NOT_FOUND: not a session of the caller",
+                    ["429"] = "RATE_LIMIT_EXCEEDED: the handshake is over the tier's rate limit (Retry-After), "
+                        + "or the account already has its maximum of open sockets",
                 },
             };
-            return Task.CompletedTask;
-        }));
+        });
+    }
 
     /// <summary>Only the owner of the session joins its channel.</summary>
     private static async ValueTask<IEnumerable<string>> JoinAsync(HttpContext context, RealtimeCaller caller, CancellationToken cancellationToken)

@@ -122,13 +122,13 @@ internal sealed class FeedService(MindstackDbContext db, TimeProvider clock, Rel
         return new FeedPage("algorithm", await views.ManyAsync(page, viewerId, ct), more ? WriteRanked(asOf, offset + limit) : null, more, limit);
     }
 
-    private static string WriteKeyset(DateTime at, string id) =>
+    internal static string WriteKeyset(DateTime at, string id) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes("k|" + at.Ticks.ToString(CultureInfo.InvariantCulture) + "|" + id));
 
     private static string WriteRanked(DateTime asOf, int offset) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes("r|" + asOf.Ticks.ToString(CultureInfo.InvariantCulture) + "|" + offset.ToString(CultureInfo.InvariantCulture)));
 
-    private static (DateTime At, string Id) ReadKeyset(string cursor)
+    internal static (DateTime At, string Id) ReadKeyset(string cursor)
     {
         var parts = Decode(cursor);
         return parts is ["k", var ticks, var id] && long.TryParse(ticks, CultureInfo.InvariantCulture, out var t) && t > 0 && t < DateTime.MaxValue.Ticks

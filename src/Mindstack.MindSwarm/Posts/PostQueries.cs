@@ -116,7 +116,7 @@ internal sealed class PostQueries(MindstackDbContext db, IIdGenerator ids, TimeP
             var pinned = await (from pin in db.Set<PinRow>().AsNoTracking()
                                 where pin.AccountId == authorId
                                 join post in db.Set<PostRow>().AsNoTracking() on pin.PostId equals post.Id
-                                where post.DeletedAt == null && post.PublishedAt != null
+                                where post.DeletedAt == null && post.PublishedAt != null && post.GroupId == null
                                 orderby pin.Position
                                 select post).ToListAsync(ct);
             rows = pinned.Concat(rows.Where(r => pinned.All(p => p.Id != r.Id))).ToList();
@@ -130,7 +130,8 @@ internal sealed class PostQueries(MindstackDbContext db, IIdGenerator ids, TimeP
         var query = from like in db.Set<LikeRow>().AsNoTracking()
                     where like.AccountId == accountId
                     join post in db.Set<PostRow>().AsNoTracking() on like.PostId equals post.Id
-                    where post.DeletedAt == null && post.PublishedAt != null
+                    // Group posts belong to their group's feed: a profile shows none of them.
+                    where post.DeletedAt == null && post.PublishedAt != null && post.GroupId == null
                     orderby like.CreatedAt descending
                     select post;
         if (viewerId is not null)

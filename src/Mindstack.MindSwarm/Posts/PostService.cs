@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Mindstack.MindSwarm.Groups;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.MindSwarm.Users;
 using Mindstack.Platform.Access;
@@ -61,14 +62,16 @@ internal sealed class PostService(
         }
         if (row.PublishedAt is null
             || (viewerId is not null && await relations.IsBlockedEitherWayAsync(viewerId, row.AuthorId, ct))
-            || !await relations.CanSeePostsOfAsync(row.AuthorId, viewerId, ct))
+            || !await relations.CanSeePostsOfAsync(row.AuthorId, viewerId, ct)
+            || (row.GroupId is { } groupId && !await GroupAccess.CanReadPostAsync(db, groupId, row.AuthorId, viewerId, ct)))
         {
             throw Problem.NotFound("Post not found", "POST_NOT_FOUND");
         }
         return row;
     }
 
-    public async Task<PostRow> CreateAsync(Author author, CreatePostRequest request, CancellationToken ct)
+    /// <summary>Creates a post (in <paramref name="groupId"/> for a group post), in the caller's transaction when one is open.</summary>
+    public async Task<PostRow> CreateAsync(Author author, CreatePostRequest request, CancellationToken ct, string? groupId = null)
     {
         var caller = author.Caller;
         var now = clock.GetUtcNow().UtcDateTime;
@@ -163,10 +166,12 @@ internal sealed class PostService(
             ScheduledAt = scheduled,
             IsAiGenerated = isAi,
             ViaAppId = author.App?.Id,
+            GroupId = groupId,
             CreatedAt = now,
             UpdatedAt = now,
         };
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // A group post or a published draft writes its own rows and events in the same transaction.
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         db.Add(row);
         for (var i = 0; i < (pollOptions?.Count ?? 0); i++)
         {
@@ -183,7 +188,10 @@ internal sealed class PostService(
             await db.SaveChangesAsync(ct);
             await PublishAsync(row, ct);
         }
-        await transaction.CommitAsync(ct);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
         return row;
     }
 
@@ -220,7 +228,10 @@ internal sealed class PostService(
                 Publish(MindSwarmEvents.PostQuoted, row, quotedAuthor, data with { TargetPostId = quotedId }, toAccount: false);
             }
         }
-        var mentioned = await db.Set<MentionRow>().Where(m => m.PostId == row.Id).Select(m => m.AccountId).ToListAsync(ct);
+        // A group post's mentions are the group's to announce (group-mentioned, to members only).
+        var mentioned = row.GroupId is null
+            ? await db.Set<MentionRow>().Where(m => m.PostId == row.Id).Select(m => m.AccountId).ToListAsync(ct)
+            : [];
         foreach (var accountId in mentioned)
         {
             Publish(MindSwarmEvents.PostMentioned, row, accountId, data, toAccount: false);
@@ -230,6 +241,10 @@ internal sealed class PostService(
             jobs.Enqueue<ClosePollJob>(new PostJobPayload(row.Id), new JobOptions { RunAt = ends });
         }
         jobs.Enqueue<DetectAiJob>(new PostJobPayload(row.Id));
+        if (LinkPreviews.LinkPreviewReader.FirstUrl(row.Content) is not null)
+        {
+            jobs.Enqueue<LinkPreviews.FetchLinkPreviewJob>(new PostJobPayload(row.Id));
+        }
         await db.SaveChangesAsync(ct);
     }
 
@@ -372,6 +387,9 @@ internal sealed class PostService(
             Data = data,
             Json = dialect.Json,
             ToAccountChannel = toAccount,
+            // A new post also goes live to the author's followers (their sockets join this channel);
+            // a group post goes only to the group's room (GroupService), never to followers outside it.
+            Channels = type == MindSwarmEvents.PostCreated && post.GroupId is null ? [Realtime.MindSwarmSocket.AuthorChannel(post.AuthorId)] : null,
         });
 
     private static string Preview(string content) => content.Length <= 200 ? content : content[..200];

@@ -40,6 +40,7 @@ public static class ApiHostingExtensions
                 document.Info.Version = typeof(ApiHostingExtensions).Assembly.GetName().Version?.ToString(3) ?? "1.0.0";
                 return Task.CompletedTask;
             });
+            options.AddDocumentTransformer((document, context, _) => Realtime.Json.JsonSocketDocuments.AddAsync(document, context));
         });
         return services;
     }

@@ -15,13 +15,17 @@ internal sealed record ClaimedJob(string Id, string Type, string Payload, int At
 /// </summary>
 internal sealed class JobStore(MindstackDbContext db, JobsSettings settings, TimeProvider clock)
 {
-    private const string Returning =
-        "RETURNING id AS \"Id\", type AS \"Type\", payload AS \"Payload\", attempts AS \"Attempts\", max_attempts AS \"MaxAttempts\"";
-
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     /// <summary>Claims the most urgent due job of one of <paramref name="types"/>, or returns null.</summary>
-    public async Task<ClaimedJob?> ClaimAsync(IReadOnlyList<string> types, CancellationToken cancellationToken)
+    public async Task<ClaimedJob?> ClaimAsync(IReadOnlyList<string> types, CancellationToken cancellationToken) =>
+        (await ClaimBatchAsync(types, 1, cancellationToken)).SingleOrDefault();
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> of the most urgent due jobs of <paramref name="types"/>
+    /// in one statement (one round trip, one write transaction), most urgent first.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedJob>> ClaimBatchAsync(IReadOnlyList<string> types, int limit, CancellationToken cancellationToken)
     {
         var now = Now;
         var parameters = new Dictionary<string, object?>
@@ -29,23 +33,40 @@ internal sealed class JobStore(MindstackDbContext db, JobsSettings settings, Tim
             ["owner"] = settings.NodeId,
             ["until"] = now + settings.Lease,
             ["now"] = now,
+            ["limit"] = Math.Max(1, limit),
         };
         var typeList = SqlCommands.InList("type", types, parameters);
-        var lockClause = db.Provider == DatabaseProvider.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
-        var sql = $"""
-            UPDATE jobs_queue
-            SET state = 'running', lease_owner = @owner, lease_expires_at = @until, attempts = attempts + 1, started_at = @now
-            WHERE id = (
-                SELECT id FROM jobs_queue
-                WHERE state = 'pending' AND run_at <= @now AND type IN ({typeList})
-                ORDER BY priority DESC, run_at, id
-                LIMIT 1 {lockClause})
-              AND state = 'pending'
-            {Returning}
+        const string set = "SET state = 'running', lease_owner = @owner, lease_expires_at = @until, attempts = attempts + 1, started_at = @now";
+        var due = $"""
+            SELECT id FROM jobs_queue
+            WHERE state = 'pending' AND run_at <= @now AND type IN ({typeList})
+            ORDER BY priority DESC, run_at, id
+            LIMIT @limit
             """;
-        var rows = await db.QueryAsync(sql, parameters, r => new ClaimedJob(
-            r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), settings.NodeId), cancellationToken);
-        return rows.SingleOrDefault();
+        var q = db.Provider == DatabaseProvider.Postgres ? "jobs_queue." : "";
+        var returning = $"RETURNING {q}id, {q}type, {q}payload, {q}attempts, {q}max_attempts, {q}priority, {q}run_at";
+        // PostgreSQL: the locked pick is materialized once. As an IN (…) subquery the planner may
+        // run it again per row, and with SKIP LOCKED each run picks other rows (more than the limit).
+        // The outer state check matters there too: a row another node committed meanwhile is
+        // re-read under READ COMMITTED and must no longer match. SQLite has one writer.
+        var sql = db.Provider == DatabaseProvider.Postgres
+            ? $"""
+                WITH picked AS MATERIALIZED ({due} FOR UPDATE SKIP LOCKED)
+                UPDATE jobs_queue {set}
+                FROM picked WHERE jobs_queue.id = picked.id AND jobs_queue.state = 'pending'
+                {returning}
+                """
+            : $"""
+                UPDATE jobs_queue {set}
+                WHERE id IN ({due}) AND state = 'pending'
+                {returning}
+                """;
+        var rows = await db.QueryAsync(sql, parameters, r => (
+            Job: new ClaimedJob(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), settings.NodeId),
+            Priority: r.GetInt32(5),
+            RunAt: r.GetDateTime(6)), cancellationToken);
+        // RETURNING keeps no order: put the most urgent first again.
+        return [.. rows.OrderByDescending(r => r.Priority).ThenBy(r => r.RunAt).ThenBy(r => r.Job.Id, StringComparer.Ordinal).Select(r => r.Job)];
     }
 
     /// <summary>Extends a running job's lease; false when the lease is no longer this worker's.</summary>
@@ -74,6 +95,35 @@ internal sealed class JobStore(MindstackDbContext db, JobsSettings settings, Tim
         }
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Marks several jobs done in one statement, for handlers that left nothing unsaved; returns
+    /// the ids whose lease was still this worker's (the others were taken over and are untouched).
+    /// </summary>
+    public async Task<IReadOnlySet<string>> CompleteBatchAsync(IReadOnlyList<ClaimedJob> jobs, CancellationToken cancellationToken)
+    {
+        if (jobs.Count == 0)
+        {
+            return new HashSet<string>();
+        }
+        var parameters = new Dictionary<string, object?> { ["now"] = Now };
+        var held = new List<string>(jobs.Count);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var n = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            parameters["id" + n] = jobs[i].Id;
+            parameters["owner" + n] = jobs[i].Owner;
+            parameters["attempt" + n] = jobs[i].Attempt;
+            held.Add($"(id = @id{n} AND lease_owner = @owner{n} AND attempts = @attempt{n})");
+        }
+        var sql = $"""
+            UPDATE jobs_queue SET state = 'done', completed_at = @now, lease_expires_at = NULL
+            WHERE state = 'running' AND ({string.Join(" OR ", held)})
+            RETURNING id
+            """;
+        var done = await db.QueryAsync(sql, parameters, r => r.GetString(0), cancellationToken);
+        return done.ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Records a failed attempt: pending again at <paramref name="retryAt"/>, or dead when that is null.</summary>

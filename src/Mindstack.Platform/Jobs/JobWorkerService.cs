@@ -1,13 +1,19 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Mindstack.Platform.Storage;
+using Npgsql;
 
 namespace Mindstack.Platform.Jobs;
 
 /// <summary>
-/// The workers inside the server: <see cref="JobsSettings.Workers"/> loops that claim and run jobs,
-/// plus one maintenance loop that takes back expired leases and enqueues due schedules. Each loop
-/// waits the idle delay between empty looks, or less when this node enqueues something.
+/// The workers inside the server: one claim loop that takes up to <see cref="JobsSettings.BatchSize"/>
+/// due jobs per round trip (never more than free workers) and runs up to
+/// <see cref="JobsSettings.Workers"/> at once; one completion loop that marks finished jobs done in
+/// batches; one maintenance loop that takes back expired leases and enqueues due schedules; and on
+/// PostgreSQL one listener that wakes the claim loop when any node commits new jobs. The claim loop
+/// waits the idle delay between empty looks, or less when new jobs are announced.
 /// Shutdown drains: claiming stops at once; running jobs finish within the host's shutdown timeout;
 /// ones still running then are cancelled and handed back (pending, the attempt not counted).
 /// </summary>
@@ -17,10 +23,20 @@ internal sealed class JobWorkerService(
     JobHandlerRegistry registry,
     IEnumerable<RecurringJobRegistration> recurring,
     WorkSignals signals,
+    DatabaseSettings database,
     TimeProvider clock,
     ILogger<JobWorkerService> logger) : BackgroundService
 {
+    private const int MaxCompletionBatch = 200;
+    private static readonly TimeSpan ListenIdleCheck = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan ListenMaxBackoff = TimeSpan.FromSeconds(30);
+
     private readonly CancellationTokenSource _abort = new();
+
+    private readonly Channel<PendingCompletion> _completions =
+        Channel.CreateUnbounded<PendingCompletion>(new UnboundedChannelOptions { SingleReader = true });
+
+    private sealed record PendingCompletion(ClaimedJob Job, TaskCompletionSource<bool> Done);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,12 +46,29 @@ internal sealed class JobWorkerService(
         }
         await Task.Yield();
         logger.LogInformation("Job workers starting: {Workers} on node {Node}", settings.Workers, settings.NodeId);
-        var loops = new List<Task> { Task.Run(() => MaintenanceLoopAsync(stoppingToken), CancellationToken.None) };
-        for (var i = 0; i < settings.Workers; i++)
+        var completer = Task.Run(CompletionLoopAsync, CancellationToken.None);
+        var loops = new List<Task>
         {
-            loops.Add(Task.Run(() => WorkLoopAsync(stoppingToken), CancellationToken.None));
+            Task.Run(() => MaintenanceLoopAsync(stoppingToken), CancellationToken.None),
+            Task.Run(async () =>
+            {
+                try
+                {
+                    await ClaimLoopAsync(stoppingToken);
+                }
+                finally
+                {
+                    // Every job has finished: nothing more will be completed.
+                    _completions.Writer.TryComplete();
+                }
+            }, CancellationToken.None),
+        };
+        if (database.Provider == DatabaseProvider.Postgres)
+        {
+            loops.Add(Task.Run(() => ListenLoopAsync(stoppingToken), CancellationToken.None));
         }
         await Task.WhenAll(loops);
+        await completer;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -61,31 +94,67 @@ internal sealed class JobWorkerService(
         base.Dispose();
     }
 
-    private async Task WorkLoopAsync(CancellationToken stoppingToken)
+    private async Task ClaimLoopAsync(CancellationToken stoppingToken)
     {
+        using var free = new SemaphoreSlim(settings.Workers, settings.Workers);
+        var running = new HashSet<Task>();
         while (!stoppingToken.IsCancellationRequested)
         {
             var wake = signals.Jobs.Next();
-            ClaimedJob? job;
+            try
+            {
+                await free.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            // Claim for every worker that is free now, up to the batch size, so no claimed job waits.
+            var wanted = 1;
+            while (wanted < settings.BatchSize && free.Wait(0))
+            {
+                wanted++;
+            }
+            IReadOnlyList<ClaimedJob> jobs;
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                // Not cancellable: a claim interrupted after its commit would leave the job leased until it expires.
-                job = await scope.ServiceProvider.GetRequiredService<JobStore>().ClaimAsync(registry.Names, CancellationToken.None);
+                // Not cancellable: a claim interrupted after its commit would leave the jobs leased until they expire.
+                jobs = await scope.ServiceProvider.GetRequiredService<JobStore>().ClaimBatchAsync(registry.Names, wanted, CancellationToken.None);
             }
             catch (Exception exception)
             {
-                logger.LogWarning(exception, "Claiming a job failed; retrying after the idle delay");
+                free.Release(wanted);
+                logger.LogWarning(exception, "Claiming jobs failed; retrying after the idle delay");
                 await PauseAsync(stoppingToken);
                 continue;
             }
-            if (job is null)
+            if (jobs.Count < wanted)
             {
-                await IdleAsync(wake, stoppingToken);
-                continue;
+                free.Release(wanted - jobs.Count);
             }
-            await RunAsync(job);
+            running.RemoveWhere(t => t.IsCompleted);
+            foreach (var job in jobs)
+            {
+                running.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await RunAsync(job);
+                    }
+                    finally
+                    {
+                        free.Release();
+                    }
+                }, CancellationToken.None));
+            }
+            if (jobs.Count < wanted)
+            {
+                // The queue had no more due jobs: wait for new ones (or a poll).
+                await IdleAsync(wake, stoppingToken);
+            }
         }
+        await Task.WhenAll(running);
     }
 
     private async Task IdleAsync(Task wake, CancellationToken stoppingToken)
@@ -115,7 +184,11 @@ internal sealed class JobWorkerService(
             var context = new JobContext(job.Id, job.Type, job.Payload, job.Attempt, job.MaxAttempts, settings.NodeId);
             await handler.ExecuteAsync(context, running.Token);
             await StopAsync(stopRenewing, renewal);
-            if (!await store.CompleteAsync(job, CancellationToken.None))
+            // Unsaved changes must commit with the job in one transaction; otherwise the job joins a batch.
+            var completed = scope.ServiceProvider.GetRequiredService<MindstackDbContext>().ChangeTracker.HasChanges()
+                ? await store.CompleteAsync(job, CancellationToken.None)
+                : await CompleteInBatchAsync(job);
+            if (!completed)
             {
                 logger.LogWarning("Job {JobId} ({Type}) finished after its lease was lost; another node owns it now", job.Id, job.Type);
             }
@@ -207,6 +280,113 @@ internal sealed class JobWorkerService(
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private Task<bool> CompleteInBatchAsync(ClaimedJob job)
+    {
+        var pending = new PendingCompletion(job, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_completions.Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("The completion loop has stopped.");
+        }
+        return pending.Done.Task;
+    }
+
+    /// <summary>
+    /// Marks finished jobs done: whatever finished while the previous statement ran goes in the
+    /// next one, so a busy node writes one statement for many jobs. Runs until every job is done.
+    /// </summary>
+    private async Task CompletionLoopAsync()
+    {
+        var batch = new List<PendingCompletion>();
+        while (await _completions.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < Math.Max(settings.BatchSize, MaxCompletionBatch) && _completions.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var done = await scope.ServiceProvider.GetRequiredService<JobStore>()
+                    .CompleteBatchAsync([.. batch.Select(p => p.Job)], CancellationToken.None);
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetResult(done.Contains(pending.Job.Id));
+                }
+            }
+            catch (Exception exception)
+            {
+                // Each worker records its job as failed (it will run again), as a failed single completion would.
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetException(exception);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL: LISTENs for <see cref="JobsNotifier"/>'s notifications from other nodes and wakes
+    /// the claim loop; reconnects with backoff. While it is down, polling still finds the jobs.
+    /// </summary>
+    private async Task ListenLoopAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(500);
+        var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString)
+        {
+            // A LISTENing connection must never go back to a pool (its reset would UNLISTEN).
+            Pooling = false,
+            ApplicationName = JobsNotifier.ListenerApplicationName,
+        }.ToString();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync(stoppingToken);
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Payload != settings.NodeId)
+                    {
+                        signals.Jobs.Pulse();
+                    }
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN \"{JobsNotifier.Channel}\"", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+                // Jobs announced while this node was not listening: look now.
+                signals.Jobs.Pulse();
+                backoff = TimeSpan.FromMilliseconds(500);
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    if (!await connection.WaitAsync(ListenIdleCheck, stoppingToken))
+                    {
+                        await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                        await ping.ExecuteScalarAsync(stoppingToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                logger.LogWarning(exception, "Job listener lost PostgreSQL; reconnecting in {Delay} ms", backoff.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(backoff, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, ListenMaxBackoff.Ticks));
+            }
         }
     }
 

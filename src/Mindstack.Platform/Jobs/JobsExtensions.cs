@@ -16,6 +16,7 @@ public static class JobsExtensions
             .PostConfigure(settings => settings.ApplyNumericKeys()).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobsSettings>, JobsSettingsValidator>());
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<JobsSettings>>().Value);
+        services.TryAddSingleton<JobsNotifier>();
         services.TryAddSingleton<WorkSignals>();
         services.ConfigureDbContext<MindstackDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<WorkSignals>()));
         services.AddModelContributor<JobsModel>();

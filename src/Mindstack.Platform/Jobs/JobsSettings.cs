@@ -4,7 +4,9 @@ namespace Mindstack.Platform.Jobs;
 
 /// <summary>
 /// How this node takes part in the job queue, bound from <c>Mindstack:Jobs:*</c> and validated at
-/// start: <c>Workers</c> (default 2; 0 = this node only serves HTTP and runs no background work),
+/// start: <c>Workers</c> (default 2: how many jobs run at once on this node; 0 = this node only
+/// serves HTTP and runs no background work), <c>BatchSize</c> (default 32: the most jobs claimed,
+/// and marked done, in one round trip),
 /// <c>Lease</c> (default 30 s: how long a claimed job stays with its node without a renewal),
 /// <c>PollInterval</c> (default 1 s: the idle delay between looks at the queue), <c>NodeId</c>
 /// (default host-pid-random), <c>Retention</c> (default 7 days: finished jobs and dispatched events
@@ -17,6 +19,12 @@ public sealed class JobsSettings
     public const string Section = "Mindstack:Jobs";
 
     public int Workers { get; set; } = 2;
+
+    /// <summary>
+    /// The most jobs one claim takes (never more than free workers, so no claimed job waits) and
+    /// one completion statement marks done.
+    /// </summary>
+    public int BatchSize { get; set; } = 32;
 
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -81,6 +89,10 @@ internal sealed class JobsSettingsValidator : IValidateOptions<JobsSettings>
         if (settings.Workers < 0)
         {
             failures.Add($"{at}Workers must be 0 or more");
+        }
+        if (settings.BatchSize is < 1 or > 500)
+        {
+            failures.Add($"{at}BatchSize must be between 1 and 500");
         }
         if (settings.Lease < TimeSpan.FromSeconds(1))
         {

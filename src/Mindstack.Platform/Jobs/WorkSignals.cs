@@ -45,9 +45,9 @@ internal enum NewWork
 /// Local wake-ups for the job workers and the event dispatcher: a context that enqueued jobs or
 /// events pulses them once its changes are committed (after SaveChanges outside a transaction, or
 /// after the caller's transaction commits), so work made on this node starts without waiting for
-/// the next poll. Other nodes find it by polling.
+/// the next poll. Other nodes learn of new jobs through <see cref="JobsNotifier"/> (PostgreSQL).
 /// </summary>
-internal sealed class WorkSignals : SaveChangesInterceptor, IDbTransactionInterceptor
+internal sealed class WorkSignals(JobsNotifier notifier) : SaveChangesInterceptor, IDbTransactionInterceptor
 {
     private readonly ConditionalWeakTable<DbContext, StrongBox<NewWork>> _pending = [];
 
@@ -108,6 +108,7 @@ internal sealed class WorkSignals : SaveChangesInterceptor, IDbTransactionInterc
         if (work.HasFlag(NewWork.Jobs))
         {
             Jobs.Pulse();
+            notifier.Request();
         }
         if (work.HasFlag(NewWork.Events))
         {

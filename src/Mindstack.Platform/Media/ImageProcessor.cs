@@ -80,6 +80,37 @@ public sealed class ImageProcessor
             thumbnail, new FileInfo(thumbnail).Length, null);
     }
 
+    /// <summary>
+    /// The first frame of an image file scaled and centre-cropped to cover exactly
+    /// <paramref name="width"/>×<paramref name="height"/> (a profile picture or banner), written as
+    /// a JPEG with every metadata block stripped. A file that does not decode is refused (400).
+    /// </summary>
+    public void WriteCover(ReceivedFile file, string destination, int width, int height, MediaUploadRules rules)
+    {
+        if (!Ready.Value)
+        {
+            throw Problem.Unavailable("Image processing is unavailable on this server");
+        }
+        try
+        {
+            using (var header = Image.NewFromFile(file.Path, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error))
+            {
+                if ((long)header.Width * header.PageHeight > rules.MaxImagePixels)
+                {
+                    throw Problem.BadRequest($"Image too large: at most {rules.MaxImagePixels / 1_000_000} megapixels");
+                }
+            }
+            using var cover = Image.Thumbnail(file.Path, width, height: height, size: Enums.Size.Both, crop: Enums.Interesting.Centre,
+                failOn: Enums.FailOn.Error);
+            using var flat = cover.HasAlpha() ? cover.Flatten(background: [255, 255, 255]) : cover.Copy();
+            flat.Jpegsave(destination, q: 85, optimizeCoding: true, keep: Enums.ForeignKeep.None);
+        }
+        catch (VipsException)
+        {
+            throw new Problem(ProblemKind.BadRequest, $"File could not be read as a {file.Format.DisplayName()} image", "INVALID_FILE");
+        }
+    }
+
     /// <summary>A JPEG of the first frame of an image file, fitting a square of <paramref name="size"/>.</summary>
     public static void WriteThumbnail(string source, string destination, int size)
     {

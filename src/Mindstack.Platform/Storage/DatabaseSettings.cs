@@ -11,11 +11,25 @@ public enum DatabaseProvider
     Postgres,
 }
 
+/// <summary>How SQLite syncs its write-ahead log to disk (<c>Mindstack:Database:SqliteSynchronous</c>).</summary>
+public enum SqliteSynchronous
+{
+    /// <summary>
+    /// Syncs at checkpoints only: a committed transaction survives a crash of the process, but a
+    /// power loss or OS crash can lose the last commits (the file stays consistent).
+    /// </summary>
+    Normal,
+
+    /// <summary>Syncs the log on every commit: commits survive a power loss too, at a write-speed cost.</summary>
+    Full,
+}
+
 /// <summary>
 /// Where the data lives, bound from <c>Mindstack:*</c> and validated at start:
 /// <c>Mindstack:Database</c> (a PostgreSQL connection string) switches the whole server to
 /// PostgreSQL; without it, a SQLite file in the data folder (<c>--data DIR</c>, else
-/// <c>Mindstack:Data</c>, else <c>./data</c>).
+/// <c>Mindstack:Data</c>, else <c>./data</c>), in WAL mode, synced as
+/// <c>Mindstack:Database:SqliteSynchronous</c> says (<c>Normal</c>, the default, or <c>Full</c>).
 /// </summary>
 public sealed class DatabaseSettings
 {
@@ -30,6 +44,15 @@ public sealed class DatabaseSettings
 
     public DatabaseProvider Provider { get; private set; } = DatabaseProvider.Sqlite;
 
+    /// <summary>The key of <see cref="SqliteSynchronous"/>: a child of <c>Mindstack:Database</c>, which is otherwise the connection string.</summary>
+    public const string SqliteSynchronousKey = Section + ":Database:SqliteSynchronous";
+
+    /// <summary>SQLite's <c>PRAGMA synchronous</c> on every connection (default <c>Normal</c>).</summary>
+    public SqliteSynchronous SqliteSynchronous { get; private set; } = SqliteSynchronous.Normal;
+
+    /// <summary>Why <see cref="SqliteSynchronousKey"/> cannot be used.</summary>
+    internal string? SynchronousProblem { get; private set; }
+
     public string ConnectionString { get; private set; } = "";
 
     /// <summary>The data folder as a full path (the SQLite file, generated keys, the email outbox).</summary>
@@ -41,6 +64,17 @@ public sealed class DatabaseSettings
     /// <summary>Works out the provider, connection string and full data path from what was bound.</summary>
     internal void Resolve(IConfiguration configuration)
     {
+        if (configuration[SqliteSynchronousKey] is { Length: > 0 } synchronous)
+        {
+            if (Enum.TryParse<SqliteSynchronous>(synchronous, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+            {
+                SqliteSynchronous = parsed;
+            }
+            else
+            {
+                SynchronousProblem = $"{SqliteSynchronousKey} must be Normal or Full";
+            }
+        }
         var folder = configuration["data"] is { Length: > 0 } fromCli ? fromCli
             : Data is { Length: > 0 } fromConfig ? fromConfig
             : "data";
@@ -79,6 +113,10 @@ internal sealed class DatabaseSettingsValidator : IValidateOptions<DatabaseSetti
         if (settings.DataProblem is { } problem)
         {
             failures.Add($"{DatabaseSettings.Section}:Data (or --data) is not a usable folder path: {problem}");
+        }
+        if (settings.SynchronousProblem is { } synchronous)
+        {
+            failures.Add(synchronous);
         }
         if (settings.Provider == DatabaseProvider.Postgres)
         {

@@ -38,6 +38,7 @@ public static class StorageServiceCollectionExtensions
             {
                 Directory.CreateDirectory(db.DataDirectory);
                 options.UseSqlite(db.ConnectionString);
+                options.AddInterceptors(SqlitePragmas.For(db.SqliteSynchronous));
             }
             options.ReplaceService<IModelCacheKeyFactory, ContributorModelCacheKeyFactory>();
             options.AddInterceptors(sp.GetServices<IInterceptor>());

@@ -20,6 +20,7 @@ public static class WebhooksExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<WebhookSettings>>().Value);
         services.TryAddSingleton<WebhookTargetGuard>();
         services.TryAddSingleton<WebhookSender>();
+        services.AddGuardedHttpClient();
         services.AddModelContributor<WebhooksModel>();
         services.TryAddScoped<IWebhooks, WebhookService>();
         services.AddEventSubscriber<WebhookFanout>();

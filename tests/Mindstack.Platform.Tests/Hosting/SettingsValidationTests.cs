@@ -20,6 +20,8 @@ public sealed class SettingsValidationTests
     [InlineData("Mindstack:Jobs:Workers", "many", "Mindstack:Jobs:Workers")]
     [InlineData("Mindstack:Jobs:PollMilliseconds", "0", "Mindstack:Jobs:PollMilliseconds must be at least 10")]
     [InlineData("Mindstack:Jobs:Lease", "00:00:00.5", "Mindstack:Jobs:Lease must be at least 00:00:01")]
+    [InlineData("Mindstack:Jobs:BatchSize", "0", "Mindstack:Jobs:BatchSize must be between 1 and 500")]
+    [InlineData("Mindstack:Database:SqliteSynchronous", "Sometimes", "Mindstack:Database:SqliteSynchronous must be Normal or Full")]
     [InlineData("Mindstack:Jobs:MaxRetryDelay", "-00:00:01", "Mindstack:Jobs:MaxRetryDelay must not be negative")]
     [InlineData("Mindstack:Smtp:Port", "0", "Mindstack:Smtp:Port must be from 1 to 65535")]
     [InlineData("Mindstack:Smtp:Port", "smtp", "Mindstack:Smtp:Port")]

@@ -11,12 +11,14 @@ namespace Mindstack.Platform.Tests.Realtime;
 internal sealed class SocketIoNodeClient : IAsyncDisposable
 {
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(45);
-    private readonly Process _process;
     private readonly List<JsonElement> _lines = [];
-    private readonly StringBuilder _errors = new();
+    private readonly StringBuilder _unparsed = new();
     private readonly SemaphoreSlim _arrived = new(0);
+    private ChildProcess _process = null!;
 
-    private SocketIoNodeClient(Process process) => _process = process;
+    private SocketIoNodeClient()
+    {
+    }
 
     public static SocketIoNodeClient Start(Uri server, string path, string? token, string[]? transports = null,
         bool upgrade = true, string? nsp = null, IReadOnlyDictionary<string, string>? query = null)
@@ -36,32 +38,15 @@ internal sealed class SocketIoNodeClient : IAsyncDisposable
             ["namespace"] = nsp,
             ["query"] = query,
         });
-        var info = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = jsDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo("node") { WorkingDirectory = jsDirectory };
         info.ArgumentList.Add("socketio-driver.js");
         info.ArgumentList.Add(options);
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start node");
-        var client = new SocketIoNodeClient(process);
-        process.OutputDataReceived += (_, e) => client.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (client._errors)
-            {
-                client._errors.AppendLine(e.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var client = new SocketIoNodeClient();
+        client._process = ChildProcess.Start(info, withInput: true, onOutputLine: client.OnLine);
         return client;
     }
 
-    private void OnLine(string? line)
+    private void OnLine(string line)
     {
         if (string.IsNullOrWhiteSpace(line))
         {
@@ -74,9 +59,9 @@ internal sealed class SocketIoNodeClient : IAsyncDisposable
         }
         catch (JsonException)
         {
-            lock (_errors)
+            lock (_unparsed)
             {
-                _errors.AppendLine("stdout: " + line);
+                _unparsed.AppendLine("stdout: " + line);
             }
             return;
         }
@@ -137,36 +122,22 @@ internal sealed class SocketIoNodeClient : IAsyncDisposable
 
     public Task EmitAsync(string eventName, params object?[] args) => SendAsync(new { cmd = "emit", @event = eventName, args });
 
-    public Task SendAsync(object command) => _process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(command));
+    public Task SendAsync(object command) => _process.WriteLineAsync(JsonSerializer.Serialize(command));
 
     private string Errors
     {
         get
         {
-            lock (_errors)
+            lock (_unparsed)
             {
-                return _errors.ToString();
+                return _unparsed + _process.Errors;
             }
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            try
-            {
-                _process.StandardInput.Close();
-                using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await _process.WaitForExitAsync(exit.Token);
-            }
-            catch (Exception exception) when (exception is OperationCanceledException or IOException or InvalidOperationException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        _process.Dispose();
+        await _process.DisposeAsync();
         _arrived.Dispose();
     }
 }

@@ -45,6 +45,9 @@ public sealed class JsonSocketOptions
 
     /// <summary>Runs after the connection closed, whatever the reason.</summary>
     public Func<IRealtimeConnection, ValueTask>? OnDisconnected { get; set; }
+
+    /// <summary>How the route is listed in its API's OpenAPI document; unset, it is not listed.</summary>
+    public JsonSocketDocument? Document { get; set; }
 }
 
 /// <summary>A client frame <c>{"type": …, "data": …}</c>; <see cref="Data"/> is undefined when absent.</summary>
@@ -61,14 +64,21 @@ public static class JsonSocketEndpoints
     /// slots (<see cref="RealtimeOptions.MaxConnectionsPerAccount"/>), freed when the socket closes;
     /// either refusal is the API's 429. Published
     /// events arrive as <c>{"type": eventName, "data": data}</c>; WebSocket ping frames keep the
-    /// connection alive; a connection too slow to take its events is closed (1013).
+    /// connection alive; a connection too slow to take its events is closed (1013). With
+    /// <see cref="JsonSocketOptions.Document"/> the route is listed in its API's OpenAPI document.
     /// </summary>
     public static IEndpointConventionBuilder MapJsonSocket(this IEndpointRouteBuilder routes, string pattern,
         Action<JsonSocketOptions>? configure = null)
     {
         var options = new JsonSocketOptions();
         configure?.Invoke(options);
-        return routes.Map(pattern, context => HandleAsync(context, options)).ExcludeFromDescription();
+        var route = routes.Map(pattern, context => HandleAsync(context, options)).ExcludeFromDescription();
+        if (options.Document is { } document)
+        {
+            // Read by the API's OpenAPI document (JsonSocketDocuments), which lists the route as a GET.
+            route.WithMetadata(document);
+        }
+        return route;
     }
 
     private static async Task HandleAsync(HttpContext context, JsonSocketOptions options)

@@ -1,8 +1,17 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Mindstack.Platform.Http;
 
-namespace Mindstack.Server;
+namespace Mindstack.Platform;
 
-internal static class HostSetup
+/// <summary>
+/// How a host of the platform listens and logs, whatever modules it composes: the server uses it,
+/// and so can a host of sample modules (the platform's own tests).
+/// </summary>
+public static class PlatformHosting
 {
     /// <summary>The URLs, extra API ports, JSON logs and graceful shutdown.</summary>
     public static WebApplicationBuilder ConfigureMindstackHost(this WebApplicationBuilder builder)

@@ -1,0 +1,99 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.MindSwarm.Groups;
+using Mindstack.MindSwarm.Messages;
+using Mindstack.MindSwarm.Storage;
+using Mindstack.Platform.Http;
+using Mindstack.Platform.Realtime;
+using Mindstack.Platform.Realtime.SocketIo;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.MindSwarm.Realtime;
+
+/// <summary>
+/// Section 21: Socket.IO at <c>{base}/socket.io/</c> (<c>/mindswarm/socket.io/</c> on the main port,
+/// <c>/socket.io/</c> on MindSwarm's own), authenticated with <c>auth: {token}</c> — an access
+/// token or an <c>msk_</c> key. A socket receives its account's events (<c>notification</c>,
+/// <c>post-liked</c>, <c>new-message</c>, <c>message-reaction</c>, <c>messages-read</c>), the
+/// <c>post-created</c> of the accounts it follows (it joins their author channels on connecting),
+/// and sends <c>typing {conversationId, isTyping}</c>, which goes to the conversation's other
+/// members only. Events come from the outbox through the platform's forwarder and backplane, so
+/// any node's socket receives them.
+/// </summary>
+internal static class MindSwarmSocket
+{
+    public const string Path = "/socket.io";
+
+    /// <summary>How many followed authors a socket follows live; beyond that, the feed is the way.</summary>
+    public const int MaxFollowedChannels = 2000;
+
+    /// <summary>The channel of an author's new posts, which their followers' sockets join.</summary>
+    public static string AuthorChannel(string accountId) => "mindswarm-author:" + accountId;
+
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        var services = api.ServiceProvider;
+        api.MapSocketIo(Path, options =>
+        {
+            options.Json = services.GetRequiredService<MindSwarmDialect>().Json;
+            options.OnConnect = async (socket, ct) =>
+            {
+                await using var scope = services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+                var followed = await db.Set<FollowRow>().AsNoTracking()
+                    .Where(f => f.FollowerId == socket.Caller.SubjectId && f.Status == FollowStatus.Accepted)
+                    .OrderByDescending(f => f.CreatedAt).Select(f => f.FollowingId).Take(MaxFollowedChannels).ToListAsync(ct);
+                foreach (var author in followed)
+                {
+                    socket.Join(AuthorChannel(author));
+                }
+                // The rooms of the groups the account is an active member of (group-post).
+                var groups = await db.Set<GroupMemberRow>().AsNoTracking()
+                    .Where(m => m.AccountId == socket.Caller.SubjectId && m.Status == MembershipStatus.Active)
+                    .Select(m => m.GroupId).Take(MaxFollowedChannels).ToListAsync(ct);
+                foreach (var group in groups)
+                {
+                    socket.Join(GroupEvents.Room(group));
+                }
+            };
+            options.On(MessageEvents.Typing, async (socket, message, ct) =>
+            {
+                var (conversationId, isTyping) = ReadTyping(message);
+                await using var scope = services.CreateAsyncScope();
+                var others = await scope.ServiceProvider.GetRequiredService<MessageService>()
+                    .OtherMembersAsync(conversationId, socket.Caller.SubjectId, ct)
+                    ?? throw Problem.NotFound("Conversation not found", "CONVERSATION_NOT_FOUND");
+                var data = new TypingData(conversationId, socket.Caller.SubjectId, isTyping);
+                foreach (var other in others)
+                {
+                    await socket.BroadcastAsync(RealtimeChannels.Account(other), MessageEvents.Typing, data, ct);
+                }
+                return new TypingAck(true);
+            });
+        });
+    }
+
+    private static (string ConversationId, bool IsTyping) ReadTyping(SocketIoEvent message)
+    {
+        var data = message.Args.Count > 0 ? message.Args[0] : default;
+        var conversationId = data.ValueKind switch
+        {
+            JsonValueKind.String => data.GetString(),
+            JsonValueKind.Object when data.TryGetProperty("conversationId", out var id) && id.ValueKind == JsonValueKind.String => id.GetString(),
+            _ => null,
+        };
+        if (string.IsNullOrWhiteSpace(conversationId))
+        {
+            throw Problem.Invalid("conversationId", "typing needs {conversationId, isTyping}");
+        }
+        var isTyping = data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("isTyping", out var flag) || flag.ValueKind != JsonValueKind.False;
+        return (conversationId, isTyping);
+    }
+}
+
+/// <summary>What the other members receive with <c>typing</c>.</summary>
+internal sealed record TypingData(string ConversationId, string UserId, bool IsTyping);
+
+internal sealed record TypingAck(bool Ok);

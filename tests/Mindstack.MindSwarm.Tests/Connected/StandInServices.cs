@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Numerics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Mindstack.MindSwarm.Tests.Connected;
+
+/// <summary>
+/// The outside world of MindSwarm's connected features, served on loopback by one receiver that
+/// routes by path (Giphy, an OpenAI-compatible images API, a Piston sandbox, an Ethereum JSON-RPC
+/// node, web pages, a video gateway), and a MindSwarm server configured to use it.
+/// </summary>
+public sealed class StandInServices : IAsyncLifetime
+{
+    private readonly ConcurrentDictionary<string, Func<HttpContext, ReceivedRequest, Task>> _routes = new(StringComparer.Ordinal);
+
+    public StandInServices()
+    {
+        Outside = new LoopbackReceiver { Respond = RouteAsync };
+        On("/rpc", RpcAsync);
+        Swarm = new MindSwarmFactory();
+        Swarm.WithSetting("Mindstack:MindSwarm:Giphy:ApiKey", "giphy-test-key");
+        Swarm.WithSetting("Mindstack:MindSwarm:Giphy:BaseUrl", Outside.Url("/giphy"));
+        Swarm.WithSetting("Mindstack:MindSwarm:ImageGeneration:BaseUrl", Outside.Url("/openai"));
+        Swarm.WithSetting("Mindstack:MindSwarm:ImageGeneration:ApiKey", "sk-test");
+        Swarm.WithSetting("Mindstack:MindSwarm:ImageGeneration:Model", "test-image-model");
+        Swarm.WithSetting("Mindstack:MindSwarm:Sandbox:BaseUrl", Outside.Url("/piston"));
+        Swarm.WithSetting("Mindstack:MindSwarm:Chain:RpcUrl", Outside.Url("/rpc"));
+        Swarm.WithSetting("Mindstack:MindSwarm:Boosts:RecipientAddress", BoostRecipient);
+        Swarm.WithSetting("Mindstack:MindSwarm:Boosts:RecheckInterval", "00:00:01");
+        Swarm.WithSetting("Mindstack:MindSwarm:VideoDownloads:GatewayUrl", Outside.Url("/gateway"));
+        Swarm.WithSetting("Mindstack:MindSwarm:VideoDownloads:ApiKey", "gateway-key");
+        // Link previews go through the SSRF guard; the stand-in page is on loopback.
+        Swarm.WithSetting("Mindstack:Webhooks:AllowPrivateTargets", "true");
+    }
+
+    /// <summary>Where boost payments must go.</summary>
+    public const string BoostRecipient = "0x1111111111111111111111111111111111111111";
+
+    public LoopbackReceiver Outside { get; }
+
+    /// <summary>The transactions the JSON-RPC stand-in knows, by hash (lower case).</summary>
+    public ConcurrentDictionary<string, ChainTransaction> Chain { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The head block the JSON-RPC stand-in reports.</summary>
+    public long HeadBlock { get; set; } = 100;
+
+    public MindSwarmFactory Swarm { get; }
+
+    /// <summary>Answers requests whose path starts with <paramref name="prefix"/>.</summary>
+    public void On(string prefix, Func<HttpContext, ReceivedRequest, Task> respond) => _routes[prefix] = respond;
+
+    public static string NewTxHash() => "0x" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+
+    /// <summary>An Ethereum node as Nethereum speaks to it: eth_getTransactionReceipt, eth_getTransactionByHash, eth_blockNumber.</summary>
+    private Task RpcAsync(HttpContext context, ReceivedRequest request)
+    {
+        var call = request.Json;
+        var id = call.GetProperty("id");
+        var method = call.GetProperty("method").GetString();
+        var hash = call.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Array && p.GetArrayLength() > 0 ? p[0].GetString() : null;
+        Chain.TryGetValue(hash ?? "", out var tx);
+        object? result = method switch
+        {
+            "eth_blockNumber" => Hex(HeadBlock),
+            "eth_getTransactionReceipt" when tx is { Mined: true } => new Dictionary<string, object?>
+            {
+                ["transactionHash"] = hash,
+                ["transactionIndex"] = "0x0",
+                ["blockHash"] = "0x" + new string('b', 64),
+                ["blockNumber"] = Hex(tx.Block),
+                ["from"] = tx.From,
+                ["to"] = tx.To,
+                ["cumulativeGasUsed"] = "0x5208",
+                ["gasUsed"] = "0x5208",
+                ["effectiveGasPrice"] = "0x3b9aca00",
+                ["contractAddress"] = null,
+                ["logs"] = Array.Empty<object>(),
+                ["logsBloom"] = "0x" + new string('0', 512),
+                ["status"] = tx.Succeeded ? "0x1" : "0x0",
+                ["type"] = "0x2",
+            },
+            "eth_getTransactionByHash" when tx is not null => new Dictionary<string, object?>
+            {
+                ["hash"] = hash,
+                ["nonce"] = "0x1",
+                ["blockHash"] = tx.Mined ? "0x" + new string('b', 64) : null,
+                ["blockNumber"] = tx.Mined ? Hex(tx.Block) : null,
+                ["transactionIndex"] = tx.Mined ? "0x0" : null,
+                ["from"] = tx.From,
+                ["to"] = tx.To,
+                ["value"] = "0x" + tx.ValueWei.ToString("x", System.Globalization.CultureInfo.InvariantCulture).TrimStart('0').PadLeft(1, '0'),
+                ["gas"] = "0x5208",
+                ["gasPrice"] = "0x3b9aca00",
+                ["input"] = "0x",
+                ["type"] = "0x2",
+                ["chainId"] = "0x1",
+            },
+            _ => null,
+        };
+        return WriteAsync(context, 200, JsonSerializer.Serialize(new Dictionary<string, object?> { ["jsonrpc"] = "2.0", ["id"] = id, ["result"] = result }));
+    }
+
+    private static string Hex(long value) => "0x" + value.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static async Task WriteAsync(HttpContext context, int status, string body, string contentType = "application/json")
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        await context.Response.WriteAsync(body);
+    }
+
+    private Task RouteAsync(HttpContext context, ReceivedRequest request)
+    {
+        var route = _routes.Where(r => request.Path.StartsWith(r.Key, StringComparison.Ordinal)).OrderByDescending(r => r.Key.Length).FirstOrDefault();
+        return route.Value is { } respond ? respond(context, request) : WriteAsync(context, 404, "{\"error\":\"no stand-in here\"}");
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await Swarm.DisposeAsync();
+        await Outside.DisposeAsync();
+    }
+}
+
+internal static class Multipart
+{
+    /// <summary>POSTs one file as <c>multipart/form-data</c>.</summary>
+    public static async Task<HttpResponseMessage> UploadAsync(MindSwarmFactory factory, SwarmClient user, string path, string field, string name,
+        string contentType, byte[] bytes)
+    {
+        using var client = factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mindswarm" + path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
+        var part = new ByteArrayContent(bytes);
+        part.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        request.Content = new MultipartFormDataContent { { part, field, name } };
+        return await client.SendAsync(request);
+    }
+
+    public static async Task<byte[]> FetchAsync(MindSwarmFactory factory, string url, System.Net.HttpStatusCode status = System.Net.HttpStatusCode.OK)
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.GetAsync(Uri.TryCreate(url, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : url);
+        Assert.Equal(status, response.StatusCode);
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+}
+
+/// <summary>A transaction on the stand-in chain.</summary>
+public sealed record ChainTransaction(string From, string To, BigInteger ValueWei, long Block, bool Mined = true, bool Succeeded = true);
