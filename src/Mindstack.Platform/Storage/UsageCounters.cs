@@ -284,7 +284,17 @@ internal sealed class UsageCountersFlusher(IUsageCounters counters, IOptions<Usa
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await FlushLoggedAsync(cancellationToken);
+        // The last flush has a few seconds of its own: the host's token may already be spent by a
+        // slower service (a job outliving the shutdown timeout), and the counts would be lost.
+        using var last = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await FlushLoggedAsync(last.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("Usage counters were not flushed at shutdown: the counts since the last flush are lost");
+        }
     }
 
     private async Task FlushLoggedAsync(CancellationToken cancellationToken)
