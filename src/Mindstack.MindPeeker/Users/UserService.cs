@@ -23,15 +23,24 @@ internal sealed class UserService(IAccountService accounts, MindPeekerCredits cr
     {
         var account = await accounts.FindAsync(accountId, cancellationToken) ?? throw NotFound();
         await credits.EnsureMonthlyGrantAsync(account.Id, account.Tier, cancellationToken);
-        var profile = await db.Set<PeekerProfile>().AsNoTracking().FirstAsync(p => p.AccountId == account.Id, cancellationToken);
+        // The grant check has just read (and tracks) the profile: no second read.
+        var profile = db.Set<PeekerProfile>().Local.FirstOrDefault(p => p.AccountId == account.Id)
+            ?? await db.Set<PeekerProfile>().AsNoTracking().FirstAsync(p => p.AccountId == account.Id, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var monthStart = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
-        var mine = db.Set<PeekSession>().AsNoTracking().Where(s => s.AccountId == account.Id);
-        var completed = await mine.CountAsync(s => s.Status == SessionStatus.Completed, cancellationToken);
-        var failed = await mine.CountAsync(s => s.Status == SessionStatus.Failed, cancellationToken);
+        // One aggregate query for the four counts.
+        var counts = await db.Set<PeekSession>().AsNoTracking().Where(s => s.AccountId == account.Id)
+            .GroupBy(_ => 1)
+            .Select(g => new
+            {
+                Total = g.Count(),
+                ThisMonth = g.Count(s => s.CreatedAt >= monthStart),
+                Completed = g.Count(s => s.Status == SessionStatus.Completed),
+                Failed = g.Count(s => s.Status == SessionStatus.Failed),
+            })
+            .FirstOrDefaultAsync(cancellationToken);
         return new UserProfile(account, profile, await credits.AvailableAsync(account.Id, cancellationToken),
-            await mine.CountAsync(s => s.CreatedAt >= monthStart, cancellationToken), await mine.CountAsync(cancellationToken),
-            UsageStats.SuccessRate(completed, failed));
+            counts?.ThisMonth ?? 0, counts?.Total ?? 0, UsageStats.SuccessRate(counts?.Completed ?? 0, counts?.Failed ?? 0));
     }
 
     /// <summary>Changes the username and preferences; every field is checked and the first failure named.</summary>

@@ -58,8 +58,17 @@ internal sealed class ApiKeyService(
     IIdGenerator ids,
     TimeProvider clock,
     IAuditLog audit,
-    ApiRegistry apis) : IApiKeyService
+    ApiRegistry apis,
+    IUsageCounters counters) : IApiKeyService
 {
+    /// <summary>Requests and errors per key, day and endpoint, counted in memory and flushed in batches.</summary>
+    internal static readonly CounterTable Usage = new("access_key_usage", ["key_id", "day", "endpoint"], ["requests", "errors"]);
+
+    /// <summary>When a key was last used: the newest time seen, flushed in batches.</summary>
+    internal static readonly LatestTimeColumn LastUsed = new("access_api_keys.last_used_at", (db, id, at, cancellationToken) =>
+        db.Set<ApiKey>().Where(k => k.Id == id && (k.LastUsedAt == null || k.LastUsedAt < at))
+            .ExecuteUpdateAsync(u => u.SetProperty(k => k.LastUsedAt, at), cancellationToken));
+
     /// <summary>How many random characters after the format's prefix are kept visible.</summary>
     private const int VisibleRandomCharacters = 4;
 
@@ -108,11 +117,29 @@ internal sealed class ApiKeyService(
         {
             keys = keys.Where(k => k.Api == api);
         }
-        return await keys.OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).ToListAsync(cancellationToken);
+        var list = await keys.OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).ToListAsync(cancellationToken);
+        foreach (var key in list)
+        {
+            key.LastUsedAt = Latest(key.LastUsedAt, counters.PendingLatest(LastUsed, key.Id));
+        }
+        return list;
     }
 
-    public Task<ApiKey?> FindAsync(string keyId, string? accountId = null, CancellationToken cancellationToken = default) =>
-        db.Set<ApiKey>().FirstOrDefaultAsync(k => k.Id == keyId && (accountId == null || k.AccountId == accountId), cancellationToken);
+    public async Task<ApiKey?> FindAsync(string keyId, string? accountId = null, CancellationToken cancellationToken = default)
+    {
+        var key = await db.Set<ApiKey>().FirstOrDefaultAsync(k => k.Id == keyId && (accountId == null || k.AccountId == accountId), cancellationToken);
+        if (key is not null && counters.PendingLatest(LastUsed, key.Id) is { } pending && Latest(key.LastUsedAt, pending) != key.LastUsedAt)
+        {
+            // This node's use not flushed yet; as the original value too, so saving the key does not write it.
+            var property = db.Entry(key).Property(k => k.LastUsedAt);
+            property.CurrentValue = pending;
+            property.OriginalValue = pending;
+        }
+        return key;
+    }
+
+    private static DateTime? Latest(DateTime? stored, DateTime? pending) =>
+        stored is null ? pending : pending is null ? stored : stored > pending ? stored : pending;
 
     public async Task<ApiKey> UpdateAsync(string keyId, string? accountId, ApiKeyChanges changes, CancellationToken cancellationToken = default)
     {
@@ -174,23 +201,34 @@ internal sealed class ApiKeyService(
         var first = Day(from);
         var last = Day(to);
         // yyyy-MM-dd sorts as text in date order.
-        return await db.Set<ApiKeyUsage>().AsNoTracking()
+        var stored = await db.Set<ApiKeyUsage>().AsNoTracking()
             .Where(u => u.KeyId == keyId && string.Compare(u.Day, first) >= 0 && string.Compare(u.Day, last) <= 0)
-            .OrderBy(u => u.Day).ThenBy(u => u.Endpoint)
             .ToListAsync(cancellationToken);
+        // Plus what this node counted and has not flushed yet.
+        foreach (var (key, sums) in counters.PendingRows(Usage))
+        {
+            if (key[0] != keyId || string.CompareOrdinal(key[1], first) < 0 || string.CompareOrdinal(key[1], last) > 0)
+            {
+                continue;
+            }
+            var row = stored.FirstOrDefault(u => u.Day == key[1] && u.Endpoint == key[2]);
+            if (row is null)
+            {
+                stored.Add(row = new ApiKeyUsage { KeyId = keyId, Day = key[1], Endpoint = key[2] });
+            }
+            row.Requests += sums[0];
+            row.Errors += sums[1];
+        }
+        return [.. stored.OrderBy(u => u.Day, StringComparer.Ordinal).ThenBy(u => u.Endpoint, StringComparer.Ordinal)];
     }
 
-    public async Task RecordUsageAsync(string keyId, string endpoint, bool isError, CancellationToken cancellationToken = default)
+    public Task RecordUsageAsync(string keyId, string endpoint, bool isError, CancellationToken cancellationToken = default)
     {
         var day = Day(DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
         var path = endpoint.Length > 300 ? endpoint[..300] : endpoint;
-        long errors = isError ? 1 : 0;
-        // One atomic upsert: concurrent requests on any node add up exactly.
-        await db.Database.ExecuteSqlAsync(
-            $"""
-            INSERT INTO access_key_usage (key_id, day, endpoint, requests, errors) VALUES ({keyId}, {day}, {path}, 1, {errors})
-            ON CONFLICT (key_id, day, endpoint) DO UPDATE SET requests = access_key_usage.requests + 1, errors = access_key_usage.errors + excluded.errors
-            """, cancellationToken);
+        // Counted in memory; the counter service adds it to the table with the next batch (no write per request).
+        counters.Add(Usage, [keyId, day, path], 1, isError ? 1 : 0);
+        return Task.CompletedTask;
     }
 
     private async Task<ApiKey> RequireLiveAsync(string keyId, string? accountId, CancellationToken cancellationToken)

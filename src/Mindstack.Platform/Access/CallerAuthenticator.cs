@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Storage;
@@ -34,9 +33,15 @@ internal sealed class CallerAuthenticator(
     MindstackDbContext db,
     IAccessTokenService tokens,
     TimeProvider clock,
-    IServiceScopeFactory scopes) : ICallerAuthenticator
+    IApiKeyService keys,
+    IUsageCounters counters,
+    CallerCache cache) : ICallerAuthenticator
 {
-    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+    /// <summary>What a session's tokens authenticate with (cached by session id).</summary>
+    private sealed record SessionRow(string AccountId, string Api, DateTime? RevokedAt, string Role, string Tier, string Status, bool EmailVerified);
+
+    /// <summary>What a key authenticates with (cached by key hash; the key is never changed once read).</summary>
+    private sealed record KeyRow(ApiKey Key, string Role, string Tier, string Status, bool EmailVerified);
 
     public async Task<Caller?> AuthenticateAsync(HttpContext context, ApiCredentials credentials, CancellationToken cancellationToken = default)
     {
@@ -120,13 +125,23 @@ internal sealed class CallerAuthenticator(
         {
             throw Problem.Unauthorized("Invalid token");
         }
-        // One indexed lookup: a revoked session's tokens stop working at once, on every node.
-        var row = await (
-                from session in db.Set<AccountSession>().AsNoTracking()
-                join account in db.Set<Account>().AsNoTracking() on session.AccountId equals account.Id
-                where session.Id == claims.SessionId
-                select new { session.AccountId, session.Api, session.RevokedAt, account.Role, account.Tier, account.Status, account.EmailVerified })
-            .FirstOrDefaultAsync(cancellationToken);
+        // One indexed lookup, or memory: a revoked session's tokens stop working at once, on every
+        // node, because its revocation evicts it everywhere (CallerCache).
+        var cacheKey = "s:" + claims.SessionId;
+        if (!cache.TryGet<SessionRow>(cacheKey, out var row))
+        {
+            var generation = cache.Generation;
+            row = await (
+                    from session in db.Set<AccountSession>().AsNoTracking()
+                    join account in db.Set<Account>().AsNoTracking() on session.AccountId equals account.Id
+                    where session.Id == claims.SessionId
+                    select new SessionRow(session.AccountId, session.Api, session.RevokedAt, account.Role, account.Tier, account.Status, account.EmailVerified))
+                .FirstOrDefaultAsync(cancellationToken);
+            if (row is not null)
+            {
+                cache.Set(cacheKey, row.AccountId, row, generation);
+            }
+        }
         if (row is null || row.AccountId != claims.AccountId || row.Api != audience)
         {
             throw Problem.Unauthorized("Invalid token");
@@ -160,12 +175,21 @@ internal sealed class CallerAuthenticator(
             throw Problem.Unauthorized("Invalid API key");
         }
         var hash = Secrets.Hash(plain);
-        var row = await (
-                from stored in db.Set<ApiKey>().AsNoTracking()
-                join account in db.Set<Account>().AsNoTracking() on stored.AccountId equals account.Id
-                where stored.KeyHash == hash
-                select new { Key = stored, account.Role, account.Tier, account.Status, account.EmailVerified })
-            .FirstOrDefaultAsync(cancellationToken);
+        var cacheKey = "k:" + hash;
+        if (!cache.TryGet<KeyRow>(cacheKey, out var row))
+        {
+            var generation = cache.Generation;
+            row = await (
+                    from stored in db.Set<ApiKey>().AsNoTracking()
+                    join account in db.Set<Account>().AsNoTracking() on stored.AccountId equals account.Id
+                    where stored.KeyHash == hash
+                    select new KeyRow(stored, account.Role, account.Tier, account.Status, account.EmailVerified))
+                .FirstOrDefaultAsync(cancellationToken);
+            if (row is not null)
+            {
+                cache.Set(cacheKey, row.Key.AccountId, row, generation);
+            }
+        }
         if (row is null || row.Key.Api != format.Api)
         {
             throw Problem.Unauthorized("Invalid API key");
@@ -194,13 +218,8 @@ internal sealed class CallerAuthenticator(
             CountUsage(context, key.Id);
             CheckPathRules(context, credentials.Rules, key);
         }
-        if (key.LastUsedAt is null || key.LastUsedAt < now - LastUsedResolution)
-        {
-            // Coarse on purpose: at most one write a minute per key for "last used".
-            var stale = now - LastUsedResolution;
-            await db.Set<ApiKey>().Where(k => k.Id == key.Id && (k.LastUsedAt == null || k.LastUsedAt < stale))
-                .ExecuteUpdateAsync(u => u.SetProperty(k => k.LastUsedAt, now), cancellationToken);
-        }
+        // In memory; written with the counter service's next batch (no write on a read).
+        counters.Touch(ApiKeyService.LastUsed, key.Id, now);
         return new Caller
         {
             AccountId = key.AccountId,
@@ -258,12 +277,6 @@ internal sealed class CallerAuthenticator(
         var endpoint = context.GetEndpoint() is RouteEndpoint route
             ? $"{context.Request.Method} {route.RoutePattern.RawText}"
             : $"{context.Request.Method} {PathWithinApi(context)}";
-        context.Response.OnStarting(async () =>
-        {
-            // A scope of its own: the endpoint's context may still be tracking its own work.
-            await using var scope = scopes.CreateAsyncScope();
-            var keys = scope.ServiceProvider.GetRequiredService<IApiKeyService>();
-            await keys.RecordUsageAsync(keyId, endpoint, context.Response.StatusCode >= 400, CancellationToken.None);
-        });
+        context.Response.OnStarting(() => keys.RecordUsageAsync(keyId, endpoint, context.Response.StatusCode >= 400, CancellationToken.None));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Audit;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Storage;
@@ -65,7 +66,8 @@ internal sealed class AccountService(
     IIdGenerator ids,
     TimeProvider clock,
     IPasswordHasher<Account> hasher,
-    IAuditLog audit) : IAccountService
+    IAuditLog audit,
+    ICallerChanges callerChanges) : IAccountService
 {
     public static string Normalize(string value) => value.Trim().ToLowerInvariant();
 
@@ -194,6 +196,7 @@ internal sealed class AccountService(
             await db.Set<AccountSession>()
                 .Where(s => s.AccountId == accountId && s.RevokedAt == null)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now).SetProperty(s => s.RevokedReason, "account_" + status), cancellationToken);
+            await callerChanges.AccountChangedAsync(accountId, cancellationToken);
         }
         return account;
     }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -43,6 +44,11 @@ public static class AccountsExtensions
 
         services.TryAddScoped<IApiKeyService, ApiKeyService>();
         services.TryAddScoped<ICallerAuthenticator, CallerAuthenticator>();
+        services.AddOptions<CallerCacheOptions>().BindConfiguration(CallerCacheOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CallerCacheOptions>, CallerCacheOptionsValidator>());
+        services.TryAddSingleton<CallerCache>();
+        services.TryAddSingleton<ICallerChanges>(sp => sp.GetRequiredService<CallerCache>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IInterceptor, CallerChangesInterceptor>());
         // Ahead of the realtime area's refusing default: sockets authenticate like requests.
         services.TryAddSingleton<IRealtimeAuthenticator, CallerRealtimeAuthenticator>();
         return services;

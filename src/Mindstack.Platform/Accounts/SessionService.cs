@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Audit;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Limits;
@@ -55,7 +56,8 @@ internal sealed class SessionService(
     LoginFailures failures,
     IAccessTokenService tokens,
     IAuditLog audit,
-    IHttpContextAccessor http) : ISessionService
+    IHttpContextAccessor http,
+    ICallerChanges callerChanges) : ISessionService
 {
     public async Task<SignInOutcome> SignInWithPasswordAsync(string login, string password, string? twoFactorCode, AuthPolicy policy,
         CancellationToken cancellationToken = default)
@@ -216,7 +218,7 @@ internal sealed class SessionService(
     {
         var revoked = policy.ReuseRevokesAllSessions
             ? await RevokeAllSessionsAsync(row.AccountId, policy.Audience, "refresh_token_reuse", cancellationToken)
-            : await RevokeAsync(s => s.Id == row.SessionId, "refresh_token_reuse", cancellationToken);
+            : await RevokeAsync(row.AccountId, s => s.Id == row.SessionId, "refresh_token_reuse", cancellationToken);
         await audit.RecordAsync(new AuditRecord("auth.refresh_reuse", row.AccountId, "session", row.SessionId, Success: false,
             Error: $"spent refresh token reused; {revoked} session(s) revoked")
         { Api = policy.Audience }, cancellationToken);
@@ -237,7 +239,7 @@ internal sealed class SessionService(
 
     public async Task<bool> RevokeSessionAsync(string accountId, string sessionId, string reason = "logout", CancellationToken cancellationToken = default)
     {
-        var count = await RevokeAsync(s => s.Id == sessionId && s.AccountId == accountId, reason, cancellationToken);
+        var count = await RevokeAsync(accountId, s => s.Id == sessionId && s.AccountId == accountId, reason, cancellationToken);
         if (count > 0)
         {
             await audit.RecordAsync(new AuditRecord(reason == "logout" ? "auth.sign_out" : "auth.session_revoked", accountId, "session", sessionId),
@@ -248,14 +250,21 @@ internal sealed class SessionService(
 
     public Task<int> RevokeAllSessionsAsync(string accountId, string? api, string reason, CancellationToken cancellationToken = default) =>
         api is null
-            ? RevokeAsync(s => s.AccountId == accountId, reason, cancellationToken)
-            : RevokeAsync(s => s.AccountId == accountId && s.Api == api, reason, cancellationToken);
+            ? RevokeAsync(accountId, s => s.AccountId == accountId, reason, cancellationToken)
+            : RevokeAsync(accountId, s => s.AccountId == accountId && s.Api == api, reason, cancellationToken);
 
-    private Task<int> RevokeAsync(System.Linq.Expressions.Expression<Func<AccountSession, bool>> which, string reason, CancellationToken cancellationToken)
+    /// <summary>Revokes the account's sessions that match; every node then drops its cached callers of the account.</summary>
+    private async Task<int> RevokeAsync(string accountId, System.Linq.Expressions.Expression<Func<AccountSession, bool>> which, string reason,
+        CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        return db.Set<AccountSession>().Where(which).Where(s => s.RevokedAt == null)
+        var revoked = await db.Set<AccountSession>().Where(which).Where(s => s.RevokedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now).SetProperty(s => s.RevokedReason, reason), cancellationToken);
+        if (revoked > 0)
+        {
+            await callerChanges.AccountChangedAsync(accountId, cancellationToken);
+        }
+        return revoked;
     }
 
     /// <summary>
@@ -277,7 +286,7 @@ internal sealed class SessionService(
             .ToListAsync(cancellationToken);
         if (excess.Count > 0)
         {
-            await RevokeAsync(s => excess.Contains(s.Id), "session_limit", cancellationToken);
+            await RevokeAsync(accountId, s => excess.Contains(s.Id), "session_limit", cancellationToken);
         }
     }
 

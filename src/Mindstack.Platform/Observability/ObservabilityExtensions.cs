@@ -18,9 +18,12 @@ public static class ObservabilityExtensions
         return services;
     }
 
-    /// <summary><c>GET /health</c> and <c>GET /metrics/prometheus</c> on the main port.</summary>
+    /// <summary><c>GET /health</c>, <c>GET /health/live</c> and <c>GET /metrics/prometheus</c> on the main port.</summary>
     public static IEndpointRouteBuilder MapMindstackObservability(this IEndpointRouteBuilder routes)
     {
+        // Liveness: the process answers; never touches the database (that is /health's job).
+        routes.MapGet("/health/live", () => Results.Json(new { status = "ok" })).ExcludeFromDescription();
+
         routes.MapGet("/health", async (HealthService health, CancellationToken ct) =>
         {
             var results = await health.CheckAllAsync(ct);

@@ -63,9 +63,27 @@ internal sealed class RealtimeHub(RealtimeMetrics metrics)
         }
     }
 
+    private readonly ConcurrentDictionary<string, Action<RealtimeMessage>> _platformChannels = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Hands every message of <paramref name="channel"/> (published on any node) to
+    /// <paramref name="handler"/> instead of to connections: the platform's own messages between nodes.
+    /// </summary>
+    public void OnPlatformChannel(string channel, Action<RealtimeMessage> handler) => _platformChannels[channel] = handler;
+
+    /// <summary>Raised when the backplane (re)starts listening: messages published while it was away were missed.</summary>
+    public event Action? BackplaneListening;
+
+    public void RaiseBackplaneListening() => BackplaneListening?.Invoke();
+
     /// <summary>Queues the message on every local connection of its channel; returns how many took it.</summary>
     public int Deliver(RealtimeMessage message)
     {
+        if (_platformChannels.TryGetValue(message.Channel, out var handler))
+        {
+            handler(message);
+            return 0;
+        }
         if (!_channels.TryGetValue(message.Channel, out var members))
         {
             return 0;

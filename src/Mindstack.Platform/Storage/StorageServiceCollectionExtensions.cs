@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,8 +41,13 @@ public static class StorageServiceCollectionExtensions
                 options.AddInterceptors(SqlitePragmas.For(db.SqliteSynchronous));
             }
             options.ReplaceService<IModelCacheKeyFactory, ContributorModelCacheKeyFactory>();
+            options.AddInterceptors(sp.GetServices<IInterceptor>());
         });
         services.AddMindstackDataProtection(configuration);
+        services.AddOptions<UsageCountersOptions>().BindConfiguration(UsageCountersOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageCountersOptions>, UsageCountersOptionsValidator>());
+        services.TryAddSingleton<IUsageCounters, UsageCounters>();
+        services.AddHostedService<UsageCountersFlusher>();
         return services;
     }
 

@@ -117,6 +117,7 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
                     await listen.ExecuteNonQueryAsync(stopping);
                 }
                 _metrics.BackplaneListening = true;
+                _hub.RaiseBackplaneListening();
                 _logger.LogInformation("Realtime backplane listening on PostgreSQL channel {Channel} as {Node}", _channel, _node.Id);
                 backoff = TimeSpan.FromMilliseconds(500);
                 while (!stopping.IsCancellationRequested)
