@@ -4,13 +4,16 @@ using System.Text.Json;
 
 namespace Mindstack.Platform.Tests.Realtime;
 
-/// <summary>Short timers: Engine.IO pings every 200 ms (pong within 500 ms), JSON sockets ping every second.</summary>
+/// <summary>
+/// Short timers: Engine.IO pings every 200 ms (pong within 2 s: a loaded test machine can take over
+/// 500 ms between a poll and its pong), JSON sockets ping every second.
+/// </summary>
 public sealed class HeartbeatFactory : RealtimeFactory
 {
     public HeartbeatFactory()
     {
         WithSetting("Mindstack:Realtime:PingIntervalMs", "200");
-        WithSetting("Mindstack:Realtime:PingTimeoutMs", "500");
+        WithSetting("Mindstack:Realtime:PingTimeoutMs", "2000");
         WithSetting("Mindstack:Realtime:KeepAliveSeconds", "1");
         WithSetting("Mindstack:Realtime:KeepAliveTimeoutSeconds", "1");
     }
