@@ -77,22 +77,8 @@ internal sealed class GifSearch(IHttpClientFactory http, IOptions<GiphyOptions> 
             + "&limit=" + limit.ToString(CultureInfo.InvariantCulture) + "&rating=" + Uri.EscapeDataString(settings.Rating);
         using var client = http.CreateClient(HttpClientName);
         client.Timeout = settings.Timeout;
-        JsonElement root;
-        try
-        {
-            using var response = await client.GetAsync(url, ct);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw OutsideService.Failed($"GIF search failed: Giphy answered {(int)response.StatusCode}");
-            }
-            await using var body = await response.Content.ReadAsStreamAsync(ct);
-            using var document = await JsonDocument.ParseAsync(body, cancellationToken: ct);
-            root = document.RootElement.Clone();
-        }
-        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
-        {
-            throw OutsideService.Failed("GIF search failed: Giphy could not be reached");
-        }
+        using var message = new HttpRequestMessage(HttpMethod.Get, url);
+        var root = await OutsideService.ReadJsonAsync(client, message, "GIF search failed: Giphy answered", "GIF search failed: Giphy could not be reached", ct);
         var gifs = new List<GifView>();
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
         {

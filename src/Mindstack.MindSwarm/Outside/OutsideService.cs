@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Mindstack.Platform.Http;
 
 namespace Mindstack.MindSwarm.Outside;
@@ -27,4 +28,29 @@ internal static class OutsideService
 
     /// <summary><paramref name="baseUrl"/> joined with <paramref name="path"/> (one slash between).</summary>
     public static Uri Join(string baseUrl, string path) => new(baseUrl.TrimEnd('/') + "/" + path.TrimStart('/'));
+
+    /// <summary>
+    /// Sends <paramref name="request"/> and reads a JSON answer; an error status is a 502 saying
+    /// "<paramref name="answered"/> {status}", no answer or a body that is not JSON a 502 saying
+    /// <paramref name="unreachable"/>.
+    /// </summary>
+    public static async Task<JsonElement> ReadJsonAsync(HttpClient client, HttpRequestMessage request, string answered, string unreachable,
+        CancellationToken ct)
+    {
+        try
+        {
+            using var response = await client.SendAsync(request, ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw Failed($"{answered} {(int)response.StatusCode}");
+            }
+            await using var body = await response.Content.ReadAsStreamAsync(ct);
+            using var document = await JsonDocument.ParseAsync(body, cancellationToken: ct);
+            return document.RootElement.Clone();
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            throw Failed(unreachable);
+        }
+    }
 }

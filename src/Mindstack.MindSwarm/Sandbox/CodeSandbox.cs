@@ -125,22 +125,8 @@ internal sealed class CodeSandbox(IHttpClientFactory http, IOptions<SandboxOptio
         {
             message.Headers.TryAddWithoutValidation("Authorization", settings.ApiKey);
         }
-        JsonElement root;
-        try
-        {
-            using var response = await client.SendAsync(message, ct);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw OutsideService.Failed($"The code sandbox failed: it answered {(int)response.StatusCode}");
-            }
-            await using var body = await response.Content.ReadAsStreamAsync(ct);
-            using var document = await JsonDocument.ParseAsync(body, cancellationToken: ct);
-            root = document.RootElement.Clone();
-        }
-        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
-        {
-            throw OutsideService.Failed("The code sandbox could not be reached or answered badly");
-        }
+        var root = await OutsideService.ReadJsonAsync(client, message, "The code sandbox failed: it answered",
+            "The code sandbox could not be reached or answered badly", ct);
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("run", out var run) || run.ValueKind != JsonValueKind.Object)
         {
             throw OutsideService.Failed("The code sandbox answered without a run result");
