@@ -251,7 +251,7 @@ if wants search; then
   if [ -n "$out" ]; then
     p50=$(sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p' <<< "$out"); p99=$(sed -n 's/.*p99 \([0-9.]*\) ms.*/\1/p' <<< "$out")
     mean=$(sed -n 's/.*mean \([0-9.]*\) ms.*/\1/p' <<< "$out")
-    add_row "search (1 client)" "$db" "$(awk -v m="$mean" 'BEGIN { printf "%.1f", m > 0 ? 1000 / m : 0 }')" "$p50" "$p99" "0"
+    add_row "search (1 client)" "$db" "$(awk -v m="$mean" 'BEGIN { printf "%.1f", (m > 0 ? 1000 / m : 0) }')" "$p50" "$p99" "0"
   else add_row "search (1 client)" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/search.log" >&2; fi
 fi
 
@@ -265,7 +265,7 @@ for row in "${rows[@]}"; do
   ratio="-"
   case "$name" in
     ceiling|health*|mindra-*|mindpeeker-*|pluginmind-*)
-      if [ -n "$ceiling_rate" ] && [ "$rate" != "-" ]; then ratio=$(awk -v r="$rate" -v c="$ceiling_rate" 'BEGIN { printf "%.2f", c > 0 ? r / c : 0 }'); fi ;;
+      if [ -n "$ceiling_rate" ] && [ "$rate" != "-" ]; then ratio=$(awk -v r="$rate" -v c="$ceiling_rate" 'BEGIN { printf "%.2f", (c > 0 ? r / c : 0) }'); fi ;;
   esac
   printf '| %-22s | %-8s | %10s | %9s | %9s | %7s | %8s |\n' "$name" "$database" "$rate" "$p50" "$p99" "$errors" "$ratio"
 done

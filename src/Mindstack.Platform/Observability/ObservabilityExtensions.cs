@@ -14,6 +14,7 @@ public static class ObservabilityExtensions
         services.TryAddSingleton<RequestMetrics>();
         services.AddLogRedaction();
         services.TryAddScoped<HealthService>();
+        services.TryAddSingleton<DatabaseProbeCache>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IHealthProbe, DatabaseHealthProbe>());
         return services;
     }
@@ -26,7 +27,7 @@ public static class ObservabilityExtensions
 
         routes.MapGet("/health", async (HealthService health, CancellationToken ct) =>
         {
-            var results = await health.CheckAllAsync(ct);
+            var results = await health.CheckAllAsync(reuseDatabaseCheck: true, ct);
             var healthy = results.Values.All(r => r.Healthy);
             var body = new
             {
