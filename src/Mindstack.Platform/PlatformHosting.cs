@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Mindstack.Platform.Http;
@@ -17,6 +19,7 @@ public static class PlatformHosting
     public static WebApplicationBuilder ConfigureMindstackHost(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
+        AddShippedSettings(builder);
         var urls = (configuration["urls"] is { Length: > 0 } configured ? configured : "http://localhost:8080")
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .ToList();
@@ -49,5 +52,28 @@ public static class PlatformHosting
             o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The content root is the working folder, so a published server started from another folder
+    /// would miss the <c>appsettings.json</c> it ships with (and log every SQL command). Read the one
+    /// beside the binary first, under everything else (the content root's file, variables, arguments).
+    /// </summary>
+    private static void AddShippedSettings(WebApplicationBuilder builder)
+    {
+        var binary = Path.GetFullPath(AppContext.BaseDirectory);
+        var contentRoot = Path.GetFullPath(builder.Environment.ContentRootPath);
+        if (string.Equals(binary.TrimEnd(Path.DirectorySeparatorChar), contentRoot.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)
+            || !File.Exists(Path.Combine(binary, "appsettings.json")))
+        {
+            return;
+        }
+        builder.Configuration.Sources.Insert(0, new JsonConfigurationSource
+        {
+            Path = "appsettings.json",
+            Optional = true,
+            ReloadOnChange = false,
+            FileProvider = new PhysicalFileProvider(binary),
+        });
     }
 }
