@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Accounts;
 
@@ -283,5 +285,78 @@ public sealed class ModerationTests(MindSwarmFactory factory) : IClassFixture<Mi
         await moderator.PostDataAsync($"/api/moderation/bans/{banId}/lift", new { reason = "Reviewed" });
         Assert.Contains($"{tag} human post #{tag}", await Surfaces(viewer, true));
         await viewer.GetDataAsync($"/api/posts/{post}");
+    }
+}
+
+/// <summary>The MindSwarm server with each request's client address taken from a test header (in-process hosts have none).</summary>
+public sealed class AddressedMindSwarmFactory : MindSwarmFactory
+{
+    public const string Header = "X-Test-Client-Address";
+
+    public AddressedMindSwarmFactory() => WithServices(s => s.AddSingleton<IStartupFilter, AddressFromHeader>());
+
+    private sealed class AddressFromHeader : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, following) =>
+            {
+                if (IPAddress.TryParse(context.Request.Headers[Header].ToString(), out var address))
+                {
+                    context.Connection.RemoteIpAddress = address;
+                }
+                return following(context);
+            });
+            next(app);
+        };
+    }
+}
+
+public sealed class IpBanTests(AddressedMindSwarmFactory factory) : IClassFixture<AddressedMindSwarmFactory>
+{
+    private async Task<(HttpStatusCode Status, JsonElement Body)> SendFromAsync(string address, HttpMethod method, string path, object body, string? token = null)
+    {
+        using var client = factory.CreateClient();
+        using var request = new HttpRequestMessage(method, "/mindswarm" + path)
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add(AddressedMindSwarmFactory.Header, address);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task IpBan_LastSignInAddress_SignInsAndWritesFromItRefused()
+    {
+        var moderator = await factory.RegisterAsync();
+        using (var scope = factory.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IAccountService>().SetRoleAsync(moderator.UserId, AccountRoles.Moderator);
+        }
+        var member = await factory.RegisterAsync();
+        var bystander = await factory.RegisterAsync();
+        const string banned = "203.0.113.9";
+        var (signedIn, _) = await SendFromAsync(banned, HttpMethod.Post, "/api/auth/login", new { login = member.Username, password = member.Password });
+        Assert.Equal(HttpStatusCode.OK, signedIn);
+
+        var ban = (await moderator.PostDataAsync("/api/moderation/bans", new { userId = member.UserId, type = "ip", reason = "Ban evasion" },
+            HttpStatusCode.Created)).GetProperty("ban");
+        Assert.Equal(banned, ban.GetProperty("ip").GetString());
+
+        var (posted, refusal) = await SendFromAsync(banned, HttpMethod.Post, "/api/posts", new { content = "from the banned address" }, bystander.AccessToken);
+        Assert.Equal(HttpStatusCode.Forbidden, posted);
+        Assert.Equal("ACCOUNT_BANNED", refusal.GetProperty("code").GetString());
+        var (elsewhere, _) = await SendFromAsync("198.51.100.7", HttpMethod.Post, "/api/posts", new { content = "from elsewhere" }, bystander.AccessToken);
+        Assert.Equal(HttpStatusCode.Created, elsewhere);
+        var (again, _) = await SendFromAsync("198.51.100.7", HttpMethod.Post, "/api/auth/login", new { login = member.Username, password = member.Password });
+        Assert.Equal(HttpStatusCode.Forbidden, again);
+        await moderator.ErrorAsync(HttpMethod.Post, "/api/moderation/bans", new { userId = bystander.UserId, type = "ip", reason = "x", ip = "not-an-ip" },
+            HttpStatusCode.BadRequest, "VALIDATION_ERROR");
     }
 }
