@@ -11,6 +11,7 @@ using Mindstack.MindSwarm.Groups;
 using Mindstack.MindSwarm.Lists;
 using Mindstack.MindSwarm.Media;
 using Mindstack.MindSwarm.Messages;
+using Mindstack.MindSwarm.Moderation;
 using Mindstack.MindSwarm.Notifications;
 using Mindstack.MindSwarm.Posts;
 using Mindstack.MindSwarm.Realtime;
@@ -57,6 +58,7 @@ public static class MindSwarmModule
         services.AddMindSwarmGroups();
         services.AddMindSwarmLists();
         services.AddMindSwarmDrafts();
+        services.AddMindSwarmModeration();
         return services;
     }
 
@@ -68,7 +70,8 @@ public static class MindSwarmModule
         var v = api.MapGroup("/api")
             .ResolveCaller()
             .RateLimit(MindSwarmApi.Limits.General, MindSwarmAccess.Scope)
-            .RateLimit(MindSwarmAccess.AppPolicy, MindSwarmAccess.Scope);
+            .RateLimit(MindSwarmAccess.AppPolicy, MindSwarmAccess.Scope)
+            .RefuseBanned();
         AuthEndpoints.Map(v);
         api.MapMedia(v);
         PostEndpoints.Map(v);
@@ -80,6 +83,7 @@ public static class MindSwarmModule
         GroupEndpoints.Map(v);
         ListEndpoints.Map(v);
         DraftEndpoints.Map(v);
+        ModerationEndpoints.Map(v);
         ConnectedFeatures.MapConnectedFeatures(v);
         return api;
     }

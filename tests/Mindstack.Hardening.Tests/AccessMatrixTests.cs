@@ -43,6 +43,8 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "GET /mindswarm/api/groups", "GET /mindswarm/api/groups/search", "GET /mindswarm/api/groups/user/{userId}", "GET /mindswarm/api/groups/{slug}",
         "GET /mindswarm/api/groups/{groupId}/members", "GET /mindswarm/api/groups/{groupId}/posts", "GET /mindswarm/api/lists/{listId}",
         "GET /mindswarm/api/lists/{listId}/timeline",
+        // A banned account cannot sign in, so it appeals with its login and password in the body.
+        "POST /mindswarm/api/moderation/appeals",
     };
     /// <summary>
     /// Routes whose id is a capability for anonymous objects: a stranger is told that a signed-in

@@ -160,7 +160,8 @@ public sealed class AppAndUserTests(MindSwarmFactory factory) : IClassFixture<Mi
         foreach (var path in new[] { "/mindswarm/api/auth/register", "/mindswarm/api/posts", "/mindswarm/api/posts/feed",
                      "/mindswarm/api/posts/{postId}/vote", "/mindswarm/api/users/{username}/followers", "/mindswarm/api/developer/apps/{appId}/usage",
                      "/mindswarm/api/groups/{groupId}/posts", "/mindswarm/api/groups/join/{inviteCode}", "/mindswarm/api/lists/{listId}/timeline",
-                     "/mindswarm/api/drafts/{draftId}/restore/{versionId}" })
+                     "/mindswarm/api/drafts/{draftId}/restore/{versionId}", "/mindswarm/api/moderation/appeals/{banId}/review",
+                     "/mindswarm/api/moderation/users/{userId}/ban-status" })
         {
             Assert.True(paths.TryGetProperty(path, out _), path + " missing");
         }

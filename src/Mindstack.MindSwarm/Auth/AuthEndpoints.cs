@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Mindstack.MindSwarm.Moderation;
 using Mindstack.MindSwarm.Posts;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.MindSwarm.Users;
@@ -185,6 +186,7 @@ internal static class AuthEndpoints
         {
             return dialect.Ok(new SessionView { Requires2FA = true, Message = "Two-factor code required: send totpCode (a TOTP or backup code)" });
         }
+        await context.RefuseBannedSessionAsync(pair, ct);
         return dialect.Ok(await SessionAsync(pair, profiles, ct));
     }
 
@@ -200,16 +202,19 @@ internal static class AuthEndpoints
         MindSwarmDialect dialect, CancellationToken ct)
     {
         var pair = await emails.SignInWithMagicLinkAsync(request.Query["token"].ToString(), Policy, ct);
+        await request.HttpContext.RefuseBannedSessionAsync(pair, ct);
         return dialect.Ok(await SessionAsync(pair, profiles, ct));
     }
 
-    private static async Task<IResult> Refresh(Body<RefreshRequest> body, ISessionService sessions, MindSwarmDialect dialect, CancellationToken ct)
+    private static async Task<IResult> Refresh(Body<RefreshRequest> body, HttpContext context, ISessionService sessions, MindSwarmDialect dialect,
+        CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Value.RefreshToken))
         {
             throw Problem.Invalid("refreshToken", "refreshToken is required");
         }
         var pair = await sessions.RefreshAsync(body.Value.RefreshToken, Policy, ct);
+        await context.RefuseBannedSessionAsync(pair, ct);
         return dialect.Ok(new TokensView(pair.AccessToken.Token, pair.RefreshToken, (long)pair.AccessToken.Lifetime.TotalSeconds));
     }
 

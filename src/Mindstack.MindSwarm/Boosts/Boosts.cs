@@ -302,7 +302,7 @@ internal sealed partial class BoostService(
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var active = db.Set<BoostRow>().AsNoTracking().Where(b => b.Status == BoostStatus.Active && b.EndsAt > now)
-            .Join(db.Set<PostRow>().Where(p => p.DeletedAt == null && p.PublishedAt != null), b => b.PostId, p => p.Id, (b, p) => new { Boost = b, Post = p });
+            .Join(Moderation.Bans.WithoutShadowBanned(db.Set<PostRow>().Where(p => p.DeletedAt == null && p.PublishedAt != null), db, now, viewerId), b => b.PostId, p => p.Id, (b, p) => new { Boost = b, Post = p });
         var total = await active.CountAsync(ct);
         var rows = await active.OrderByDescending(x => x.Boost.VerifiedAt).ThenByDescending(x => x.Boost.Id)
             .Skip(page.Offset).Take(page.Limit).ToListAsync(ct);

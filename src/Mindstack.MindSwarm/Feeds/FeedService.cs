@@ -49,6 +49,7 @@ internal sealed class FeedService(MindstackDbContext db, TimeProvider clock, Rel
             .Where(p => p.PublishedAt != null && p.DeletedAt == null && p.GroupId == null && p.ReplyToId == null);
         var privateTo = relations.PrivateTo(viewerId);
         posts = posts.Where(p => !privateTo.Contains(p.AuthorId));
+        posts = relations.WithoutShadowBanned(posts, viewerId);
         if (viewerId is not null)
         {
             var hidden = relations.HiddenFrom(viewerId);

@@ -489,14 +489,18 @@ internal sealed class GroupService(
             Publish(GroupEvents.GroupMentioned, group, member,
                 new GroupMentionedData(member, group.Id, group.Slug, row.Id, row.ShortId, row.AuthorId));
         }
-        var view = await views.OneAsync(row, null, ct);
-        events.Publish(new NewEvent(GroupEvents.GroupPost, "group", group.Id)
+        // A shadow-banned author's post goes to no one's screen but its own.
+        if (!await relations.IsShadowBannedAsync(caller.AccountId, ct))
         {
-            Api = MindSwarmApi.Name,
-            Data = new { groupId = group.Id, post = view },
-            Json = dialect.Json,
-            Channels = [GroupEvents.Room(group.Id)],
-        });
+            var view = await views.OneAsync(row, null, ct);
+            events.Publish(new NewEvent(GroupEvents.GroupPost, "group", group.Id)
+            {
+                Api = MindSwarmApi.Name,
+                Data = new { groupId = group.Id, post = view },
+                Json = dialect.Json,
+                Channels = [GroupEvents.Room(group.Id)],
+            });
+        }
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return row;
@@ -507,8 +511,9 @@ internal sealed class GroupService(
     {
         var group = await RequireReadableAsync(groupId, viewerId, ct);
         var banned = db.Set<GroupBanRow>().Where(b => b.GroupId == group.Id).Select(b => b.AccountId);
-        var query = db.Set<PostRow>().AsNoTracking()
-            .Where(p => p.GroupId == group.Id && p.PublishedAt != null && p.DeletedAt == null && p.ReplyToId == null && !banned.Contains(p.AuthorId));
+        var query = relations.WithoutShadowBanned(db.Set<PostRow>().AsNoTracking()
+            .Where(p => p.GroupId == group.Id && p.PublishedAt != null && p.DeletedAt == null && p.ReplyToId == null && !banned.Contains(p.AuthorId)),
+            viewerId);
         if (viewerId is not null)
         {
             var hidden = relations.HiddenFrom(viewerId);

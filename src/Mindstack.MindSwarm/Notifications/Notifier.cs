@@ -53,7 +53,7 @@ internal sealed class Notifier(
     /// <summary>The realtime event a new notification is sent as, to the recipient's sockets.</summary>
     public const string RealtimeEvent = "notification";
 
-    /// <summary>Creates the notification; false when it was skipped (self, blocked, muted, already made).</summary>
+    /// <summary>Creates the notification; false when it was skipped (self, blocked, muted, a shadow-banned actor, already made).</summary>
     public async Task<bool> NotifyAsync(NotificationRequest request, CancellationToken ct)
     {
         if (!NotificationTypes.PreferenceKeys.ContainsKey(request.Type))
@@ -123,7 +123,8 @@ internal sealed class Notifier(
 
     private async Task<bool> IsSilencedAsync(string recipientId, string actorId, CancellationToken ct)
     {
-        if (await relations.IsBlockedEitherWayAsync(recipientId, actorId, ct))
+        // A shadow-banned account reaches no one: none of its likes, replies, mentions or follows notify.
+        if (await relations.IsBlockedEitherWayAsync(recipientId, actorId, ct) || await relations.IsShadowBannedAsync(actorId, ct))
         {
             return true;
         }

@@ -62,7 +62,8 @@ internal sealed class PostQueries(MindstackDbContext db, IIdGenerator ids, TimeP
         {
             throw Problem.Invalid("sort", "sort must be popular, recent or algorithm");
         }
-        var replies = db.Set<PostRow>().AsNoTracking().Where(p => p.ReplyToId == parent.Id && p.PublishedAt != null && p.DeletedAt == null);
+        var replies = relations.WithoutShadowBanned(
+            db.Set<PostRow>().AsNoTracking().Where(p => p.ReplyToId == parent.Id && p.PublishedAt != null && p.DeletedAt == null), viewerId);
         if (viewerId is not null)
         {
             var hidden = relations.HiddenFrom(viewerId);
@@ -100,25 +101,26 @@ internal sealed class PostQueries(MindstackDbContext db, IIdGenerator ids, TimeP
                     where post.DeletedAt == null
                     orderby save.CreatedAt descending
                     select post;
-        return await ListAsync(query, viewerId, paging, ct);
+        return await ListAsync(relations.WithoutShadowBanned(query, viewerId), viewerId, paging, ct);
     }
 
     /// <summary>A user's posts (top-level and reposts), newest first; on page 1 their pinned posts come first.</summary>
     public async Task<PostListView> UserPostsAsync(string authorId, string? viewerId, PageRequest paging, CancellationToken ct)
     {
         await EnsureCanSeeAsync(authorId, viewerId, ct);
-        var query = db.Set<PostRow>().AsNoTracking()
-            .Where(p => p.AuthorId == authorId && p.PublishedAt != null && p.DeletedAt == null && p.ReplyToId == null && p.GroupId == null);
+        var query = relations.WithoutShadowBanned(db.Set<PostRow>().AsNoTracking()
+            .Where(p => p.AuthorId == authorId && p.PublishedAt != null && p.DeletedAt == null && p.ReplyToId == null && p.GroupId == null), viewerId);
         var total = await query.CountAsync(ct);
         var rows = await query.OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Skip(paging.Offset).Take(paging.Limit).ToListAsync(ct);
         if (paging.Page == 1)
         {
-            var pinned = await (from pin in db.Set<PinRow>().AsNoTracking()
-                                where pin.AccountId == authorId
-                                join post in db.Set<PostRow>().AsNoTracking() on pin.PostId equals post.Id
-                                where post.DeletedAt == null && post.PublishedAt != null && post.GroupId == null
-                                orderby pin.Position
-                                select post).ToListAsync(ct);
+            var pinned = await relations.WithoutShadowBanned(
+                from pin in db.Set<PinRow>().AsNoTracking()
+                where pin.AccountId == authorId
+                join post in db.Set<PostRow>().AsNoTracking() on pin.PostId equals post.Id
+                where post.DeletedAt == null && post.PublishedAt != null && post.GroupId == null
+                orderby pin.Position
+                select post, viewerId).ToListAsync(ct);
             rows = pinned.Concat(rows.Where(r => pinned.All(p => p.Id != r.Id))).ToList();
         }
         return new PostListView(await views.ManyAsync(rows, viewerId, ct), paging.Page, paging.Limit, total, paging.Offset + paging.Limit < total);
@@ -141,7 +143,7 @@ internal sealed class PostQueries(MindstackDbContext db, IIdGenerator ids, TimeP
         }
         var privateTo = relations.PrivateTo(viewerId);
         query = query.Where(p => !privateTo.Contains(p.AuthorId));
-        return await ListAsync(query, viewerId, paging, ct);
+        return await ListAsync(relations.WithoutShadowBanned(query, viewerId), viewerId, paging, ct);
     }
 
     public async Task<HistoryView> HistoryAsync(string postId, string? viewerId, CancellationToken ct)

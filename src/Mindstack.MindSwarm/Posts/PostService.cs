@@ -63,6 +63,7 @@ internal sealed class PostService(
         if (row.PublishedAt is null
             || (viewerId is not null && await relations.IsBlockedEitherWayAsync(viewerId, row.AuthorId, ct))
             || !await relations.CanSeePostsOfAsync(row.AuthorId, viewerId, ct)
+            || await relations.IsShadowBannedAsync(row.AuthorId, ct)
             || (row.GroupId is { } groupId && !await GroupAccess.CanReadPostAsync(db, groupId, row.AuthorId, viewerId, ct)))
         {
             throw Problem.NotFound("Post not found", "POST_NOT_FOUND");
@@ -209,7 +210,8 @@ internal sealed class PostService(
         await db.SaveChangesAsync(ct);
         await profiles.AdjustPostsAsync(row.AuthorId, 1, ct);
         var data = new PostEventData(row.Id, row.ShortId, row.AuthorId, row.AuthorId, Content: Preview(row.Content));
-        Publish(MindSwarmEvents.PostCreated, row, row.AuthorId, data, toAccount: false);
+        // A shadow-banned author's new post is not sent live to followers (its notifications are skipped by the Notifier).
+        Publish(MindSwarmEvents.PostCreated, row, row.AuthorId, data, toAccount: false, live: !await relations.IsShadowBannedAsync(row.AuthorId, ct));
         if (row.ReplyToId is { } parentId)
         {
             await Bump(parentId, p => p.ReplyCount, 1, ct);
@@ -379,7 +381,7 @@ internal sealed class PostService(
         return System.Linq.Expressions.Expression.Lambda<Func<PostRow, int>>(body, counter.Parameters);
     }
 
-    public void Publish(string type, PostRow post, string accountId, object data, bool toAccount) =>
+    public void Publish(string type, PostRow post, string accountId, object data, bool toAccount, bool live = true) =>
         events.Publish(new NewEvent(type, "post", post.Id)
         {
             AccountId = accountId,
@@ -389,7 +391,7 @@ internal sealed class PostService(
             ToAccountChannel = toAccount,
             // A new post also goes live to the author's followers (their sockets join this channel);
             // a group post goes only to the group's room (GroupService), never to followers outside it.
-            Channels = type == MindSwarmEvents.PostCreated && post.GroupId is null ? [Realtime.MindSwarmSocket.AuthorChannel(post.AuthorId)] : null,
+            Channels = live && type == MindSwarmEvents.PostCreated && post.GroupId is null ? [Realtime.MindSwarmSocket.AuthorChannel(post.AuthorId)] : null,
         });
 
     private static string Preview(string content) => content.Length <= 200 ? content : content[..200];

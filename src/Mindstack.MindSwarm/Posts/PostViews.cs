@@ -77,8 +77,9 @@ internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, 
             return [];
         }
         var embeddedIds = rows.Select(r => r.QuotedPostId ?? r.RepostOfId).OfType<string>().Distinct().ToList();
-        var embeddedRows = embeddedIds.Count == 0 ? [] : await db.Set<PostRow>().AsNoTracking()
-            .Where(p => embeddedIds.Contains(p.Id) && p.DeletedAt == null).ToListAsync(ct);
+        // A quoted or reposted post of a shadow-banned account is left out as if deleted (its author still sees it).
+        var embeddedRows = embeddedIds.Count == 0 ? [] : await Moderation.Bans.WithoutShadowBanned(db.Set<PostRow>().AsNoTracking()
+            .Where(p => embeddedIds.Contains(p.Id) && p.DeletedAt == null), db, clock.GetUtcNow().UtcDateTime, viewerId).ToListAsync(ct);
         var all = rows.Concat(embeddedRows).ToList();
         var ids = all.Select(r => r.Id).Distinct().ToList();
         var authors = await profiles.SummariesAsync(all.Select(r => r.AuthorId), ct);

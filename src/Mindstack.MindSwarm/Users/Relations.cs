@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Mindstack.MindSwarm.Moderation;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.Platform.Storage;
 
@@ -21,6 +22,17 @@ internal sealed class Relations(MindstackDbContext db, TimeProvider clock)
             .Concat(db.Set<BlockRow>().Where(b => b.BlockedId == viewerId).Select(b => b.BlockerId))
             .Concat(db.Set<MuteRow>().Where(m => m.MuterId == viewerId && (m.ExpiresAt == null || m.ExpiresAt > now)).Select(m => m.MutedId));
     }
+
+    /// <summary>
+    /// Leaves out the posts of shadow-banned accounts for everyone but their authors. Every query
+    /// that shows posts to a viewer applies this one filter (feeds, replies, profiles, groups, lists…).
+    /// </summary>
+    public IQueryable<PostRow> WithoutShadowBanned(IQueryable<PostRow> posts, string? viewerId) =>
+        Bans.WithoutShadowBanned(posts, db, clock.GetUtcNow().UtcDateTime, viewerId);
+
+    /// <summary>Whether the account is under an active shadow ban (its posts and actions reach no one else).</summary>
+    public Task<bool> IsShadowBannedAsync(string accountId, CancellationToken ct) =>
+        Bans.ShadowBanned(db, clock.GetUtcNow().UtcDateTime).AnyAsync(id => id == accountId, ct);
 
     /// <summary>Accounts the viewer follows (accepted).</summary>
     public IQueryable<string> Followed(string viewerId) =>
