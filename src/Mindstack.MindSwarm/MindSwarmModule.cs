@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.MindSwarm.Auth;
 using Mindstack.MindSwarm.Developer;
 using Mindstack.MindSwarm.Drafts;
+using Mindstack.MindSwarm.Export;
 using Mindstack.MindSwarm.Feeds;
 using Mindstack.MindSwarm.Groups;
 using Mindstack.MindSwarm.Lists;
@@ -15,6 +16,7 @@ using Mindstack.MindSwarm.Notifications;
 using Mindstack.MindSwarm.Posts;
 using Mindstack.MindSwarm.Realtime;
 using Mindstack.MindSwarm.Storage;
+using Mindstack.MindSwarm.Support;
 using Mindstack.MindSwarm.Users;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
@@ -57,6 +59,8 @@ public static class MindSwarmModule
         services.AddMindSwarmGroups();
         services.AddMindSwarmLists();
         services.AddMindSwarmDrafts();
+        services.AddMindSwarmSupport();
+        services.AddMindSwarmDataExport();
         return services;
     }
 
@@ -80,6 +84,8 @@ public static class MindSwarmModule
         GroupEndpoints.Map(v);
         ListEndpoints.Map(v);
         DraftEndpoints.Map(v);
+        SupportEndpoints.Map(v);
+        DataExportEndpoints.Map(v);
         ConnectedFeatures.MapConnectedFeatures(v);
         return api;
     }
