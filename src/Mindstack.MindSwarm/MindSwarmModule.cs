@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.MindSwarm.Auth;
 using Mindstack.MindSwarm.Developer;
 using Mindstack.MindSwarm.Drafts;
+using Mindstack.MindSwarm.Export;
 using Mindstack.MindSwarm.Feeds;
 using Mindstack.MindSwarm.Groups;
 using Mindstack.MindSwarm.Lists;
@@ -16,6 +17,7 @@ using Mindstack.MindSwarm.Notifications;
 using Mindstack.MindSwarm.Posts;
 using Mindstack.MindSwarm.Realtime;
 using Mindstack.MindSwarm.Storage;
+using Mindstack.MindSwarm.Support;
 using Mindstack.MindSwarm.Users;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
@@ -59,6 +61,8 @@ public static class MindSwarmModule
         services.AddMindSwarmLists();
         services.AddMindSwarmDrafts();
         services.AddMindSwarmModeration();
+        services.AddMindSwarmSupport();
+        services.AddMindSwarmDataExport();
         return services;
     }
 
@@ -84,6 +88,8 @@ public static class MindSwarmModule
         ListEndpoints.Map(v);
         DraftEndpoints.Map(v);
         ModerationEndpoints.Map(v);
+        SupportEndpoints.Map(v);
+        DataExportEndpoints.Map(v);
         ConnectedFeatures.MapConnectedFeatures(v);
         return api;
     }

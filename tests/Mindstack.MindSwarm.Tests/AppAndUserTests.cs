@@ -170,7 +170,8 @@ public sealed class AppAndUserTests(MindSwarmFactory factory) : IClassFixture<Mi
             foreach (var operation in path.Value.EnumerateObject())
             {
                 if (path.Name.StartsWith("/mindswarm/uploads/", StringComparison.Ordinal)
-                    || path.Name.StartsWith("/mindswarm/api/posts/video-downloads/", StringComparison.Ordinal))
+                    || path.Name.StartsWith("/mindswarm/api/posts/video-downloads/", StringComparison.Ordinal)
+                    || path.Name.StartsWith("/mindswarm/api/data-export/download/", StringComparison.Ordinal))
                 {
                     continue; // the stored files themselves, not JSON
                 }

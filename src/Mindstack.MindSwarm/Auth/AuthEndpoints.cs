@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Mindstack.MindSwarm.Moderation;
+using Mindstack.MindSwarm.Export;
 using Mindstack.MindSwarm.Posts;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.MindSwarm.Users;
@@ -169,7 +170,7 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> Login(Body<LoginRequest> body, HttpContext context, ISessionService sessions, ProfileService profiles,
-        IRateLimiter limiter, MindSwarmDialect dialect, CancellationToken ct)
+        IRateLimiter limiter, AccountDeletionService deletions, MindSwarmDialect dialect, CancellationToken ct)
     {
         var request = body.Value;
         var login = request.Login ?? request.Email ?? request.Username;
@@ -187,6 +188,8 @@ internal static class AuthEndpoints
             return dialect.Ok(new SessionView { Requires2FA = true, Message = "Two-factor code required: send totpCode (a TOTP or backup code)" });
         }
         await context.RefuseBannedSessionAsync(pair, ct);
+        // Signing in during the grace period keeps the account (section 17).
+        await deletions.CancelAsync(pair.Account.Id, ct);
         return dialect.Ok(await SessionAsync(pair, profiles, ct));
     }
 
@@ -199,10 +202,11 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> VerifyMagicLink(HttpRequest request, IAccountEmailService emails, ProfileService profiles,
-        MindSwarmDialect dialect, CancellationToken ct)
+        AccountDeletionService deletions, MindSwarmDialect dialect, CancellationToken ct)
     {
         var pair = await emails.SignInWithMagicLinkAsync(request.Query["token"].ToString(), Policy, ct);
         await request.HttpContext.RefuseBannedSessionAsync(pair, ct);
+        await deletions.CancelAsync(pair.Account.Id, ct);
         return dialect.Ok(await SessionAsync(pair, profiles, ct));
     }
 

@@ -467,15 +467,27 @@ internal sealed class GroupService(
         {
             throw Problem.Forbidden("Join the group to post in it", "NOT_A_MEMBER");
         }
-        if (request.ScheduledAt is not null)
-        {
-            throw Problem.Invalid("scheduledAt", "Group posts cannot be scheduled");
-        }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var row = await posts.CreateAsync(author, request, ct, group.Id);
+        // A scheduled one is announced when its job publishes it.
+        if (row.PublishedAt is not null)
+        {
+            await AnnounceAsync(group, row, ct);
+        }
+        await transaction.CommitAsync(ct);
+        return row;
+    }
+
+    /// <summary>
+    /// A published group post's own effects, in the caller's transaction: the group's post count,
+    /// <c>group-posted</c> to each other member, <c>group-mentioned</c> to the mentioned members,
+    /// and <c>group-post</c> to the group's realtime room.
+    /// </summary>
+    public async Task AnnounceAsync(GroupRow group, PostRow row, CancellationToken ct)
+    {
         await db.Set<GroupRow>().Where(g => g.Id == group.Id).ExecuteUpdateAsync(u => u.SetProperty(g => g.PostCount, g => g.PostCount + 1), ct);
         var members = await db.Set<GroupMemberRow>().AsNoTracking()
-            .Where(m => m.GroupId == group.Id && m.Status == MembershipStatus.Active && m.AccountId != caller.AccountId)
+            .Where(m => m.GroupId == group.Id && m.Status == MembershipStatus.Active && m.AccountId != row.AuthorId)
             .Select(m => m.AccountId).ToListAsync(ct);
         var preview = row.Content.Length <= 200 ? row.Content : row.Content[..200];
         foreach (var member in members)
@@ -502,8 +514,6 @@ internal sealed class GroupService(
             });
         }
         await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return row;
     }
 
     /// <summary>The group's posts, newest first, by keyset cursor; banned, blocked and muted authors left out.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Mindstack.MindSwarm.Groups;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.Platform.Ai;
 using Mindstack.Platform.Jobs;
@@ -10,7 +11,7 @@ namespace Mindstack.MindSwarm.Posts;
 internal sealed record PostJobPayload(string PostId);
 
 /// <summary>Publishes a scheduled post at its time (once: a published or deleted post is left alone).</summary>
-internal sealed class PublishScheduledPostJob(MindstackDbContext db, PostService posts) : JobHandler<PostJobPayload>
+internal sealed class PublishScheduledPostJob(MindstackDbContext db, PostService posts, GroupService groups) : JobHandler<PostJobPayload>
 {
     public const string Name = "mindswarm.publish-scheduled-post";
 
@@ -23,6 +24,11 @@ internal sealed class PublishScheduledPostJob(MindstackDbContext db, PostService
         }
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await posts.PublishAsync(row, cancellationToken);
+        // A scheduled group post is announced to its group now (a group deleted meanwhile: nothing to tell).
+        if (row.GroupId is { } groupId && await db.Set<GroupRow>().AsNoTracking().FirstOrDefaultAsync(g => g.Id == groupId, cancellationToken) is { } group)
+        {
+            await groups.AnnounceAsync(group, row, cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
     }
 }

@@ -108,6 +108,19 @@ internal sealed class PostService(
                 }
             }
         }
+        // A reply to a group post stays in the group, and only its members may make one.
+        if (parent?.GroupId is { } parentGroup)
+        {
+            if (groupId is not null && groupId != parentGroup)
+            {
+                throw Problem.Invalid("replyTo", "A reply stays in its post's group");
+            }
+            if (!await GroupAccess.IsActiveMemberAsync(db, parentGroup, caller.AccountId, ct))
+            {
+                throw Problem.Forbidden("Join the group to reply in it", "NOT_A_MEMBER");
+            }
+            groupId = parentGroup;
+        }
         PostRow? quoted = null;
         if (!string.IsNullOrWhiteSpace(request.QuotedPost))
         {

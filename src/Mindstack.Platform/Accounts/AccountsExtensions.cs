@@ -35,6 +35,7 @@ public static class AccountsExtensions
         services.TryAddSingleton<IAccessTokenService, AccessTokenService>();
         services.TryAddScoped<AccountService>();
         services.TryAddScoped<IAccountService>(sp => sp.GetRequiredService<AccountService>());
+        services.TryAddScoped<IAccountErasure, AccountErasure>();
         services.TryAddScoped<LoginFailures>();
         services.TryAddScoped<TwoFactorService>();
         services.TryAddScoped<ITwoFactorService>(sp => sp.GetRequiredService<TwoFactorService>());

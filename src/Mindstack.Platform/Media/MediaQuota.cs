@@ -29,6 +29,10 @@ public sealed class MediaQuota(MindstackDbContext db)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.UsedBytes, u => u.UsedBytes > bytes ? u.UsedBytes - bytes : 0), cancellationToken);
     }
 
+    /// <summary>Forgets the owner (an erased account): its usage row goes.</summary>
+    public Task ForgetAsync(string owner, CancellationToken cancellationToken) =>
+        db.Set<MediaUsageRow>().Where(u => u.Owner == owner).ExecuteDeleteAsync(cancellationToken);
+
     /// <summary>The owner's bytes in use.</summary>
     public async Task<long> UsedAsync(string owner, CancellationToken cancellationToken) =>
         await db.Set<MediaUsageRow>().Where(u => u.Owner == owner).Select(u => u.UsedBytes).FirstOrDefaultAsync(cancellationToken);

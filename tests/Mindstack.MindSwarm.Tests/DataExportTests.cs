@@ -1,0 +1,338 @@
+using System.Data.Common;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Mindstack.MindSwarm.Tests.Media;
+using Mindstack.Platform.Storage;
+
+namespace Mindstack.MindSwarm.Tests;
+
+public sealed class DataExportTests(MindSwarmFactory factory) : IClassFixture<MindSwarmFactory>
+{
+    private const string Phrase = "DELETE MY ACCOUNT";
+
+    private async Task<JsonElement> UploadAsync(SwarmClient user, byte[] png)
+    {
+        using var client = factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mindswarm/api/posts/upload");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
+        var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(png);
+        part.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        form.Add(part, "media", "picture.png");
+        request.Content = form;
+        using var response = await client.SendAsync(request);
+        return (await SwarmClient.Expect(response, HttpStatusCode.OK)).GetProperty("data")[0].Clone();
+    }
+
+    private async Task<byte[]> FetchAsync(string url, HttpStatusCode status = HttpStatusCode.OK)
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.GetAsync(new Uri(url, UriKind.RelativeOrAbsolute).IsAbsoluteUri ? new Uri(url).PathAndQuery : url);
+        Assert.Equal(status, response.StatusCode);
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+
+    private static async Task<string> ConversationAsync(SwarmClient from, SwarmClient to) =>
+        (await from.PostDataAsync("/api/messages/conversations", new { recipientId = to.UserId }, HttpStatusCode.Created))
+            .GetProperty("conversation").GetProperty("_id").GetString()!;
+
+    private static Task<JsonElement> SendAsync(SwarmClient from, string conversation, string content) =>
+        from.PostDataAsync($"/api/messages/conversations/{conversation}/messages", new { content }, HttpStatusCode.Created);
+
+    /// <summary>An account with a bit of everything: a post with media, a reply, a like, a follow, messages both ways, a list, a group, a ticket, a draft.</summary>
+    private async Task<(SwarmClient User, SwarmClient Friend, string Conversation, JsonElement Media, string PostId)> BusyAccountAsync()
+    {
+        var user = await factory.RegisterAsync();
+        var friend = await factory.RegisterAsync();
+        var media = await UploadAsync(user, TestMedia.Png());
+        var post = await user.PostAsync(new { content = "My first post #hello", media = new[] { new { type = "image", url = media.GetProperty("url").GetString() } } });
+        var postId = post.GetProperty("_id").GetString()!;
+        var friendPost = await friend.PostAsync(new { content = "Friend's post" });
+        await user.PostAsync(new { content = "A reply to my friend", replyTo = friendPost.GetProperty("_id").GetString() });
+        await user.PostDataAsync($"/api/posts/{friendPost.GetProperty("_id").GetString()}/like");
+        await friend.PostDataAsync($"/api/posts/{postId}/like");
+        await user.PostDataAsync($"/api/users/{friend.Username}/follow");
+        await friend.PostDataAsync($"/api/users/{user.Username}/follow");
+        var conversation = await ConversationAsync(user, friend);
+        await SendAsync(user, conversation, "Hello from me");
+        await SendAsync(friend, conversation, "Hello back");
+        var list = (await user.PostDataAsync("/api/lists", new { name = "Friends" }, HttpStatusCode.Created)).GetProperty("list").GetProperty("_id").GetString();
+        await user.PostDataAsync($"/api/lists/{list}/members", new { userId = friend.UserId });
+        await user.PostDataAsync("/api/groups", new { name = "Group " + Guid.NewGuid().ToString("N")[..6], privacy = "public" }, HttpStatusCode.Created);
+        await user.PostDataAsync("/api/support", new { subject = "Help", content = "Something broke", category = "other" }, HttpStatusCode.Created);
+        await user.PostDataAsync("/api/drafts/save", new { content = "Unfinished thought" });
+        return (user, friend, conversation, media, postId);
+    }
+
+    [Fact]
+    public async Task Export_Requested_ArchiveHoldsWhatTheAccountMade()
+    {
+        var (user, _, _, media, postId) = await BusyAccountAsync();
+        var requested = await user.PostDataAsync("/api/data-export/request", null, HttpStatusCode.Accepted);
+        var exportId = requested.GetProperty("export").GetProperty("_id").GetString();
+        var done = await Eventually.UntilAsync(
+            async () => (await user.GetDataAsync("/api/data-export/history")).GetProperty("exports")[0],
+            e => e.GetProperty("status").GetString() is "completed" or "failed", "the export finished");
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.Equal(exportId, done.GetProperty("_id").GetString());
+
+        using var response = await user.SendAsync(HttpMethod.Get, $"/api/data-export/download/{exportId}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
+        using var zip = new ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), ZipArchiveMode.Read);
+        JsonElement Read(string name)
+        {
+            using var stream = zip.GetEntry(name)!.Open();
+            return JsonDocument.Parse(stream).RootElement.Clone();
+        }
+
+        Assert.Equal(user.Username, Read("account.json").GetProperty("username").GetString());
+        var posts = Read("posts.json").EnumerateArray().Select(p => p.GetProperty("post")).ToList();
+        Assert.Equal(["My first post #hello"], posts.Select(p => p.GetProperty("content").GetString()));
+        Assert.Equal(postId, posts[0].GetProperty("id").GetString());
+        Assert.Equal(["A reply to my friend"], Read("replies.json").EnumerateArray().Select(p => p.GetProperty("post").GetProperty("content").GetString()));
+        Assert.Single(Read("likes.json").EnumerateArray());
+        Assert.Single(Read("follows.json").GetProperty("following").EnumerateArray());
+        Assert.Single(Read("follows.json").GetProperty("followers").EnumerateArray());
+        // Sent and received messages.
+        Assert.Equal(["Hello from me", "Hello back"],
+            Read("messages.json").GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("content").GetString()));
+        Assert.Single(Read("lists.json").GetProperty("owned").EnumerateArray());
+        Assert.Single(Read("groups.json").GetProperty("memberships").EnumerateArray());
+        Assert.Single(Read("support_tickets.json").GetProperty("tickets").EnumerateArray());
+        Assert.Equal("Unfinished thought", Read("drafts.json").GetProperty("drafts")[0].GetProperty("content").GetString());
+        Assert.NotEmpty(Read("notifications.json").GetProperty("notifications").EnumerateArray());
+        Assert.DoesNotContain("passwordHash", Read("account.json").GetRawText(), StringComparison.OrdinalIgnoreCase);
+
+        // The media file itself, byte for byte as the site serves it.
+        var listed = Read("media.json").EnumerateArray().Single();
+        Assert.Equal(media.GetProperty("id").GetString(), listed.GetProperty("id").GetString());
+        using var file = new MemoryStream();
+        using (var stream = zip.GetEntry(listed.GetProperty("file").GetString()!)!.Open())
+        {
+            await stream.CopyToAsync(file);
+        }
+        Assert.Equal(await FetchAsync(media.GetProperty("url").GetString()!), file.ToArray());
+
+        // Only its owner downloads it, with a token; one export per 24 hours.
+        var stranger = await factory.RegisterAsync();
+        await stranger.ErrorAsync(HttpMethod.Get, $"/api/data-export/download/{exportId}", null, HttpStatusCode.NotFound, "EXPORT_NOT_FOUND");
+        await factory.Anonymous().ErrorAsync(HttpMethod.Get, $"/api/data-export/download/{exportId}", null, HttpStatusCode.Unauthorized);
+        await user.ErrorAsync(HttpMethod.Post, "/api/data-export/request", new { }, HttpStatusCode.TooManyRequests, "EXPORT_RATE_LIMITED");
+    }
+
+    [Fact]
+    public async Task DeleteAccount_AfterGracePeriod_NoRowOrFileLeftAndOtherSideAnonymised()
+    {
+        var (user, friend, conversation, _, _) = await BusyAccountAsync();
+        // Moderation rows of both kinds: a report it filed (stays, from the ghost) and a warning to it (goes).
+        var moderator = await factory.RegisterAsync();
+        using (var scope = factory.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<Mindstack.Platform.Accounts.IAccountService>()
+                .SetRoleAsync(moderator.UserId, Mindstack.Platform.Accounts.AccountRoles.Moderator);
+        }
+        await user.PostDataAsync("/api/moderation/reports", new { targetType = "User", targetId = friend.UserId, category = "spam" }, HttpStatusCode.Created);
+        await moderator.PostDataAsync("/api/moderation/warnings", new { userId = user.UserId, level = "minor", reason = "spam" }, HttpStatusCode.Created);
+        await user.PostDataAsync("/api/data-export/request", null, HttpStatusCode.Accepted);
+        await Eventually.UntilAsync(
+            async () => (await user.GetDataAsync("/api/data-export/history")).GetProperty("exports")[0].GetProperty("status").GetString(),
+            s => s == "completed", "the export finished");
+        var blobKeys = await ScalarsAsync($"SELECT blob_key FROM mindswarm_media WHERE account_id = '{user.UserId}'");
+        var exportKeys = await ScalarsAsync($"SELECT blob_key FROM mindswarm_data_exports WHERE account_id = '{user.UserId}'");
+        Assert.Single(exportKeys);
+
+        await user.ErrorAsync(HttpMethod.Delete, "/api/data-export/delete-account", new { password = user.Password, confirmPhrase = "delete" },
+            HttpStatusCode.BadRequest, "VALIDATION_ERROR");
+        await user.ErrorAsync(HttpMethod.Delete, "/api/data-export/delete-account", new { password = "WrongPass1234!", confirmPhrase = Phrase },
+            HttpStatusCode.Unauthorized, "INVALID_PASSWORD");
+        var scheduled = await user.DataAsync(HttpMethod.Delete, "/api/data-export/delete-account", new { password = user.Password, confirmPhrase = Phrase });
+        Assert.Equal(7, scheduled.GetProperty("gracePeriodDays").GetInt32());
+
+        factory.Clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
+        await Eventually.UntilAsync(async () => (await ScalarsAsync($"SELECT id FROM accounts_accounts WHERE id = '{user.UserId}'")).Count == 0,
+            "the account deleted");
+
+        // No column of any table holds the account's id, and no mindswarm_ text mentions it.
+        var left = await RowsMentioningAsync(user.UserId);
+        Assert.True(left.Count == 0, "rows left: " + string.Join(", ", left));
+        foreach (var key in blobKeys)
+        {
+            await FetchAsync("/mindswarm/uploads/" + key[(key.LastIndexOf('/') + 1)..], HttpStatusCode.NotFound);
+        }
+        Assert.Empty(await StoredBlobsAsync([.. blobKeys, .. exportKeys]));
+
+        // The other side keeps the conversation; the deleted side shows as "deleted".
+        var session = await factory.Anonymous().PostDataAsync("/api/auth/login", new { login = friend.Username, password = friend.Password });
+        var other = new SwarmClient(factory, session.GetProperty("accessToken").GetString()) { UserId = friend.UserId, Username = friend.Username };
+        var messages = (await other.GetDataAsync($"/api/messages/conversations/{conversation}/messages")).GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal(2, messages.Count);
+        var mine = messages.Single(m => m.GetProperty("content").GetString() == "Hello from me");
+        Assert.Equal("deleted", mine.GetProperty("sender").GetProperty("username").GetString());
+        Assert.NotEqual(user.UserId, mine.GetProperty("sender").GetProperty("_id").GetString());
+        var profile = await other.GetDataAsync($"/api/users/{friend.Username}");
+        Assert.Equal(0, profile.GetProperty("user").GetProperty("followersCount").GetInt32());
+        await factory.Anonymous().ErrorAsync(HttpMethod.Post, "/api/auth/login", new { login = user.Username, password = user.Password },
+            HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task DeleteAccount_Cancelled_EverythingStays()
+    {
+        var (user, _, _, media, postId) = await BusyAccountAsync();
+        await user.DataAsync(HttpMethod.Delete, "/api/data-export/delete-account", new { password = user.Password, confirmPhrase = Phrase });
+        var cancelled = await user.PostDataAsync("/api/data-export/cancel-deletion");
+        Assert.Equal("Account deletion cancelled", cancelled.GetProperty("message").GetString());
+        await user.ErrorAsync(HttpMethod.Post, "/api/data-export/cancel-deletion", new { }, HttpStatusCode.NotFound, "NO_DELETION_SCHEDULED");
+
+        // Signing in during the grace period cancels it too.
+        var second = await factory.RegisterAsync();
+        await second.DataAsync(HttpMethod.Delete, "/api/data-export/delete-account", new { password = second.Password, confirmPhrase = Phrase });
+        await factory.Anonymous().PostDataAsync("/api/auth/login", new { login = second.Username, password = second.Password });
+
+        var before = await RowsMentioningAsync(user.UserId);
+        factory.Clock.Advance(TimeSpan.FromDays(8));
+        // Give the worker its chance to run what is due.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(await ScalarsAsync($"SELECT id FROM accounts_accounts WHERE id = '{user.UserId}'"));
+        Assert.Single(await ScalarsAsync($"SELECT id FROM accounts_accounts WHERE id = '{second.UserId}' AND status = 'active'"));
+        // Every MindSwarm row of the account is still there (platform logs such as the outbox are purged on their own).
+        Assert.Equal(before.Where(t => t.StartsWith("mindswarm_", StringComparison.Ordinal)),
+            (await RowsMentioningAsync(user.UserId)).Where(t => t.StartsWith("mindswarm_", StringComparison.Ordinal)));
+        await FetchAsync(media.GetProperty("url").GetString()!);
+        var session = await factory.Anonymous().PostDataAsync("/api/auth/login", new { login = user.Username, password = user.Password });
+        var again = new SwarmClient(factory, session.GetProperty("accessToken").GetString());
+        Assert.Equal("My first post #hello", (await again.GetDataAsync($"/api/posts/{postId}")).GetProperty("post").GetProperty("content").GetString());
+    }
+
+    [Fact]
+    public async Task OpenApi_SupportAndExportRoutes_Described()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/openapi/mindswarm.json");
+        var paths = (await SwarmClient.Expect(response, HttpStatusCode.OK)).GetProperty("paths");
+        foreach (var (method, path) in new[]
+                 {
+                     ("post", "/mindswarm/api/support"), ("get", "/mindswarm/api/support/my-tickets"), ("get", "/mindswarm/api/support/{ticketId}"),
+                     ("post", "/mindswarm/api/support/{ticketId}/reply"), ("get", "/mindswarm/api/support/admin/all"),
+                     ("put", "/mindswarm/api/support/{ticketId}/status"), ("post", "/mindswarm/api/data-export/request"),
+                     ("get", "/mindswarm/api/data-export/download/{exportId}"), ("get", "/mindswarm/api/data-export/history"),
+                     ("delete", "/mindswarm/api/data-export/delete-account"), ("post", "/mindswarm/api/data-export/cancel-deletion"),
+                 })
+        {
+            Assert.True(paths.TryGetProperty(path, out var item) && item.TryGetProperty(method, out _), $"{method} {path} missing");
+        }
+    }
+
+    private async Task<List<string>> ScalarsAsync(string sql)
+    {
+        using var scope = factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            var values = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                values.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+            }
+            return values;
+        }
+        finally
+        {
+            await connection.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// "table.column (n)" for every text column of every table holding the id: equal to it anywhere,
+    /// or containing it in a <c>mindswarm_</c> or <c>accounts_</c> table (JSON, a conversation's pair key).
+    /// </summary>
+    private async Task<List<string>> RowsMentioningAsync(string accountId)
+    {
+        using var scope = factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+        var postgres = db.Database.ProviderName!.Contains("Npgsql", StringComparison.Ordinal);
+        var columns = new List<(string Table, string Column)>();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        try
+        {
+            if (postgres)
+            {
+                foreach (var row in await QueryAsync(connection, "SELECT table_name, column_name FROM information_schema.columns "
+                    + "WHERE table_schema = current_schema() AND data_type IN ('text', 'character varying')"))
+                {
+                    columns.Add((row[0], row[1]));
+                }
+            }
+            else
+            {
+                foreach (var table in await QueryAsync(connection, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+                {
+                    foreach (var column in await QueryAsync(connection, $"SELECT name, type FROM pragma_table_info('{table[0]}')"))
+                    {
+                        if (column[1].Contains("TEXT", StringComparison.OrdinalIgnoreCase))
+                        {
+                            columns.Add((table[0], column[0]));
+                        }
+                    }
+                }
+            }
+            var found = new List<string>();
+            foreach (var (table, column) in columns)
+            {
+                var inside = table.StartsWith("mindswarm_", StringComparison.Ordinal) || table.StartsWith("accounts_", StringComparison.Ordinal);
+                var condition = inside ? $"\"{column}\" LIKE '%{accountId}%'" : $"\"{column}\" = '{accountId}'";
+                var count = (await QueryAsync(connection, $"SELECT COUNT(*) FROM \"{table}\" WHERE {condition}"))[0][0];
+                if (count != "0")
+                {
+                    found.Add($"{table}.{column} ({count})");
+                }
+            }
+            return found;
+        }
+        finally
+        {
+            await connection.CloseAsync();
+        }
+    }
+
+    private static async Task<List<string[]>> QueryAsync(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var rows = new List<string[]>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(Enumerable.Range(0, reader.FieldCount)
+                .Select(i => Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray());
+        }
+        return rows;
+    }
+
+    /// <summary>Those of the keys whose blob is still in the store.</summary>
+    private async Task<List<string>> StoredBlobsAsync(IEnumerable<string> keys)
+    {
+        using var scope = factory.Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<Mindstack.Platform.Media.IBlobStore>();
+        var left = new List<string>();
+        foreach (var key in keys)
+        {
+            await using var blob = await store.GetAsync(key, CancellationToken.None);
+            if (blob is not null)
+            {
+                left.Add(key);
+            }
+        }
+        return left;
+    }
+}
