@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 all_scenarios="health-live health mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage jobs search startup"
+all_scenarios+=" swarm-feed swarm-post" # MindSwarm at scale (its block is below, before the table)
 db=sqlite
 duration=10s
 scenarios=()
@@ -253,6 +254,39 @@ if wants search; then
     mean=$(sed -n 's/.*mean \([0-9.]*\) ms.*/\1/p' <<< "$out")
     add_row "search (1 client)" "$db" "$(awk -v m="$mean" 'BEGIN { printf "%.1f", (m > 0 ? 1000 / m : 0) }')" "$p50" "$p99" "0"
   else add_row "search (1 client)" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/search.log" >&2; fi
+fi
+
+# --- MindSwarm at scale (bench/Swarm): feeds at 10k and 1M posts, post creation over HTTP -----------
+# Its own server and data: the driver bulk-loads accounts, follows and posts into the server's database
+# and measures with real tokens. Knobs: SWARM_POSTS (1000000), SWARM_SMALL (10000), SWARM_ACCOUNTS
+# (posts/20), SWARM_FOLLOWS (posts×2), SWARM_REQUESTS (600 per feed and size), SWARM_CLIENTS (2),
+# SWARM_POST_COUNT (5000), SWARM_POST_CLIENTS (32).
+if wants swarm-feed || wants swarm-post; then
+  if [ ! -f "$pub/Mindstack.Server.dll" ]; then
+    progress "publishing the server (Release)"
+    dotnet publish src/Mindstack.Server -c Release -o "$pub" --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  fi
+  progress "building the MindSwarm driver"
+  dotnet build bench/Swarm -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  swarm_posts=${SWARM_POSTS:-1000000}
+  swarm_args=(--posts "$swarm_posts" --small "${SWARM_SMALL:-10000}" --requests "${SWARM_REQUESTS:-600}" --clients "${SWARM_CLIENTS:-2}"
+    --post-count "${SWARM_POST_COUNT:-5000}" --post-clients "${SWARM_POST_CLIENTS:-32}")
+  [ -n "${SWARM_ACCOUNTS:-}" ] && swarm_args+=(--accounts "$SWARM_ACCOUNTS")
+  [ -n "${SWARM_FOLLOWS:-}" ] && swarm_args+=(--follows "$SWARM_FOLLOWS")
+  wants swarm-feed && swarm_args+=(--feed)
+  wants swarm-post && swarm_args+=(--post)
+  data_dir="$work/swarm-data"
+  mkdir -p "$data_dir"
+  start_server
+  wait_ready "http://127.0.0.1:$server_port/health" 120 || { echo "the server did not start" >&2; tail -n 40 "$work/server.log" >&2; exit 1; }
+  if [ "$db" = postgres ]; then swarm_db=$server_database; else swarm_db="Data Source=$data_dir/mindstack.db"; fi
+  progress "swarm: $swarm_posts posts on $db, server on :$server_port"
+  while read -r _ name rate p50 p99 errors; do
+    add_row "$name" "$db" "$rate" "$p50" "$p99" "$errors"
+  done < <(dotnet bench/Swarm/bin/Release/net10.0/Mindstack.Bench.Swarm.dll --url "http://127.0.0.1:$server_port" --provider "$db" \
+    --connection "$swarm_db" "${swarm_args[@]}" 2> >(tee "$work/swarm.log" >&2) | grep '^RESULT')
+  grep -q "swarm-" <<< "${rows[*]}" || { add_row "swarm" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/server.log" >&2; }
+  stop_pids
 fi
 
 # --- The table ------------------------------------------------------------------------------------

@@ -161,7 +161,7 @@ public sealed class AppAndUserTests(MindSwarmFactory factory) : IClassFixture<Mi
                      "/mindswarm/api/posts/{postId}/vote", "/mindswarm/api/users/{username}/followers", "/mindswarm/api/developer/apps/{appId}/usage",
                      "/mindswarm/api/groups/{groupId}/posts", "/mindswarm/api/groups/join/{inviteCode}", "/mindswarm/api/lists/{listId}/timeline",
                      "/mindswarm/api/drafts/{draftId}/restore/{versionId}", "/mindswarm/api/moderation/appeals/{banId}/review",
-                     "/mindswarm/api/moderation/users/{userId}/ban-status" })
+                     "/mindswarm/api/moderation/users/{userId}/ban-status", "/mindswarm/socket.io/" })
         {
             Assert.True(paths.TryGetProperty(path, out _), path + " missing");
         }
@@ -171,9 +171,10 @@ public sealed class AppAndUserTests(MindSwarmFactory factory) : IClassFixture<Mi
             {
                 if (path.Name.StartsWith("/mindswarm/uploads/", StringComparison.Ordinal)
                     || path.Name.StartsWith("/mindswarm/api/posts/video-downloads/", StringComparison.Ordinal)
-                    || path.Name.StartsWith("/mindswarm/api/data-export/download/", StringComparison.Ordinal))
+                    || path.Name.StartsWith("/mindswarm/api/data-export/download/", StringComparison.Ordinal)
+                    || path.Name == "/mindswarm/socket.io/")
                 {
-                    continue; // the stored files themselves, not JSON
+                    continue; // the stored files themselves, and Socket.IO's Engine.IO packets: described, not JSON
                 }
                 var responses = operation.Value.GetProperty("responses");
                 var success = responses.EnumerateObject().First(r => r.Name.StartsWith('2'));
@@ -181,5 +182,24 @@ public sealed class AppAndUserTests(MindSwarmFactory factory) : IClassFixture<Mi
                 Assert.True(content.GetProperty("application/json").TryGetProperty("schema", out _), $"{operation.Name} {path.Name} has no schema");
             }
         }
+    }
+
+    [Fact]
+    public async Task OpenApi_SocketIoRoute_DescribesAuthAndEvents()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/openapi/mindswarm.json");
+        var document = await SwarmClient.Expect(response, HttpStatusCode.OK);
+        var item = document.GetProperty("paths").GetProperty("/mindswarm/socket.io/");
+        var get = item.GetProperty("get");
+        var description = get.GetProperty("description").GetString()!;
+        foreach (var text in new[] { "auth: { token }", "msk_", "`new-message`", "`typing`", "`notification`", "`post-liked`", "`post-created`",
+                     "`message-reaction`", "`messages-read`", "connect_error" })
+        {
+            Assert.Contains(text, description, StringComparison.Ordinal);
+        }
+        Assert.Equal(["EIO", "transport", "sid", "token"], get.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.True(get.GetProperty("responses").TryGetProperty("101", out _));
+        Assert.True(get.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/plain", out _));
+        Assert.True(item.GetProperty("post").GetProperty("requestBody").GetProperty("content").TryGetProperty("text/plain", out _));
     }
 }

@@ -26,6 +26,70 @@ public sealed class MindSwarmSocketFactory : MindSwarmFactory
     }
 }
 
+/// <summary>MindSwarm on a real main port and a port of its own, where its paths are served at the root.</summary>
+public sealed class MindSwarmOwnPortFactory : MindSwarmFactory
+{
+    public MindSwarmOwnPortFactory()
+    {
+        OwnPort = FreePort();
+        // Explicit listeners replace the server's URLs (where an own port is otherwise added), so both are named here.
+        UseKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.Listen(IPAddress.Loopback, OwnPort);
+        });
+        WithSetting("Mindstack:Apis:MindSwarm:Port", OwnPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public int OwnPort { get; }
+
+    /// <summary>Starts the server; the factory's clients then speak to the main port, and this is the own one.</summary>
+    public Uri OwnAddress
+    {
+        get
+        {
+            StartServer();
+            ClientOptions.BaseAddress = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+                .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)))
+                .First(a => a.Port != OwnPort);
+            return new Uri($"http://127.0.0.1:{OwnPort}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Section 21 on MindSwarm's own port: the stock client at <c>/socket.io/</c>, as the document writes it.</summary>
+public sealed class OwnPortRealtimeTests(MindSwarmOwnPortFactory factory) : IClassFixture<MindSwarmOwnPortFactory>
+{
+    [Fact]
+    public async Task Socket_OnOwnPortAtSocketIoRoot_ConnectsAndReceivesEvents()
+    {
+        var ownAddress = factory.OwnAddress;
+        var ada = await factory.RegisterAsync();
+        var bob = await factory.RegisterAsync();
+        await using var socket = SocketIoNodeClient.Start(ownAddress, "/socket.io/", ada.AccessToken!);
+        await socket.WaitForKindAsync("connect");
+
+        await bob.PostDataAsync($"/api/users/{ada.Username}/follow");
+        var notification = (await socket.WaitForEventAsync("notification", args => args[0].GetProperty("type").GetString() == "follow"))
+            .GetProperty("args")[0];
+        Assert.Equal(bob.Username, notification.GetProperty("sender").GetProperty("username").GetString());
+
+        // The same port's REST paths are at the root too, and a bad token is refused there as well.
+        using var own = new HttpClient { BaseAddress = factory.OwnAddress };
+        using var feed = await own.GetAsync("/api/posts/feed?type=algorithm");
+        Assert.Equal(HttpStatusCode.OK, feed.StatusCode);
+        await using var stranger = SocketIoNodeClient.Start(factory.OwnAddress, "/socket.io/", "not-a-token");
+        await stranger.WaitForKindAsync("connect_error");
+    }
+}
+
 /// <summary>Section 21 with the stock <c>socket.io-client</c> at <c>/mindswarm/socket.io/</c>, <c>auth: {token}</c>.</summary>
 public sealed class RealtimeTests(MindSwarmSocketFactory factory) : IClassFixture<MindSwarmSocketFactory>
 {

@@ -288,6 +288,13 @@ internal sealed class PostService(
         await EnforceContentPolicyAsync(text, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.Add(new PostEditRow { Id = ids.New("edit"), PostId = row.Id, Content = row.Content, EditedAt = now });
+        // A link added, changed or removed: the old preview is stale, and a new link gets its own.
+        var link = LinkPreviews.LinkPreviewReader.FirstUrl(text);
+        var linkChanged = link?.AbsoluteUri != LinkPreviews.LinkPreviewReader.FirstUrl(row.Content)?.AbsoluteUri;
+        if (linkChanged)
+        {
+            row.LinkPreviewJson = null;
+        }
         row.Content = text;
         row.EditedAt = now;
         row.UpdatedAt = now;
@@ -299,6 +306,10 @@ internal sealed class PostService(
         if (row.PublishedAt is not null)
         {
             jobs.Enqueue<DetectAiJob>(new PostJobPayload(row.Id));
+            if (linkChanged && link is not null)
+            {
+                jobs.Enqueue<LinkPreviews.FetchLinkPreviewJob>(new PostJobPayload(row.Id));
+            }
             Publish(MindSwarmEvents.PostUpdated, row, row.AuthorId,
                 new PostEventData(row.Id, row.ShortId, row.AuthorId, row.AuthorId, Content: Preview(row.Content)), toAccount: false);
         }

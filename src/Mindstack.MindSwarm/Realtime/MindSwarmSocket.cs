@@ -38,6 +38,7 @@ internal static class MindSwarmSocket
         api.MapSocketIo(Path, options =>
         {
             options.Json = services.GetRequiredService<MindSwarmDialect>().Json;
+            options.Document = Document;
             options.OnConnect = async (socket, ct) =>
             {
                 await using var scope = services.CreateAsyncScope();
@@ -74,6 +75,29 @@ internal static class MindSwarmSocket
             });
         });
     }
+
+    /// <summary>How <c>/openapi/mindswarm.json</c> lists the route (section 21's events).</summary>
+    private static readonly SocketIoDocument Document = new()
+    {
+        Summary = "Real-time events (Socket.IO)",
+        Description = "The signed-in account's events as they happen, across every node.",
+        TokenDescription = "an access token or an msk_ API key",
+        Emits = new Dictionary<string, string>
+        {
+            [Notifications.Notifier.RealtimeEvent] = "a new notification of the account (the notification object)",
+            [Posts.MindSwarmEvents.PostLiked] = "someone liked one of the account's posts {postId, shortId, authorId, actorId}",
+            [Posts.MindSwarmEvents.PostCreated] = "an account it follows posted {postId, shortId, authorId, actorId, content}",
+            [MessageEvents.NewMessage] = "a message in one of its conversations (the message object)",
+            [MessageEvents.MessageReaction] = "a reaction added to or removed from a message in one of its conversations",
+            [MessageEvents.MessagesRead] = "a member read a conversation up to a message",
+            [MessageEvents.Typing] = "another member is typing {conversationId, userId, isTyping}",
+            [GroupEvents.GroupPost] = "a new post in a group the account is an active member of",
+        },
+        Handles = new Dictionary<string, string>
+        {
+            [MessageEvents.Typing] = "{conversationId, isTyping}: tells the conversation's other members; the ack is {ok: true}",
+        },
+    };
 
     private static (string ConversationId, bool IsTyping) ReadTyping(SocketIoEvent message)
     {

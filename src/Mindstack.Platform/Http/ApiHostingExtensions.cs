@@ -41,6 +41,7 @@ public static class ApiHostingExtensions
                 return Task.CompletedTask;
             });
             options.AddDocumentTransformer((document, context, _) => Realtime.Json.JsonSocketDocuments.AddAsync(document, context));
+            options.AddDocumentTransformer((document, context, _) => Realtime.SocketIo.SocketIoDocuments.AddAsync(document, context));
         });
         return services;
     }

@@ -130,4 +130,39 @@ public sealed class BoostAndPreviewTests(StandInServices services) : IClassFixtu
         Assert.Equal("direct", preview.GetProperty("source").GetString());
         Assert.Equal("MindSwarmBot/1.0 (link preview)", services.Outside.On("/page/article").Last().Header("User-Agent"));
     }
+
+    [Fact]
+    public async Task LinkPreview_EditChangesOrRemovesLink_PreviewFollows()
+    {
+        foreach (var (path, title) in new[] { ("/page/edit-first", "First Page"), ("/page/edit-second", "Second Page") })
+        {
+            services.On(path, (context, _) => StandInServices.WriteAsync(context, 200,
+                $"<!doctype html><html><head><meta property=\"og:title\" content=\"{title}\"></head><body></body></html>", "text/html; charset=utf-8"));
+        }
+        var user = await Swarm.RegisterAsync();
+        var id = (await user.PostAsync(new { content = $"First: {services.Outside.Url("/page/edit-first")}" })).GetProperty("id").GetString()!;
+        await PreviewTitleAsync(user, id, "First Page");
+
+        // A changed link: the stale preview goes at once, the new page's comes from the job.
+        var edited = await user.PutDataAsync("/api/posts/" + id, new { content = $"Second: {services.Outside.Url("/page/edit-second")}" });
+        Assert.True(IsNone(edited.GetProperty("post")), "the old preview survived a changed link");
+        await PreviewTitleAsync(user, id, "Second Page");
+        Assert.Single(services.Outside.On("/page/edit-second"));
+
+        // The same link in new words keeps its preview, without a fetch.
+        edited = await user.PutDataAsync("/api/posts/" + id, new { content = $"Still worth it: {services.Outside.Url("/page/edit-second")}" });
+        Assert.Equal("Second Page", edited.GetProperty("post").GetProperty("linkPreview").GetProperty("title").GetString());
+
+        // No link left: no preview.
+        edited = await user.PutDataAsync("/api/posts/" + id, new { content = "No links any more" });
+        Assert.True(IsNone(edited.GetProperty("post")), "a preview outlived its link");
+        Assert.True(IsNone((await user.GetDataAsync("/api/posts/" + id)).GetProperty("post")));
+        Assert.Single(services.Outside.On("/page/edit-second"));
+    }
+
+    private static bool IsNone(JsonElement post) => !post.TryGetProperty("linkPreview", out var preview) || preview.ValueKind == JsonValueKind.Null;
+
+    private static Task<JsonElement> PreviewTitleAsync(SwarmClient user, string id, string title) => Eventually.UntilAsync(
+        async () => (await user.GetDataAsync("/api/posts/" + id)).GetProperty("post").GetProperty("linkPreview"),
+        p => p.ValueKind == JsonValueKind.Object && p.GetProperty("title").GetString() == title, "the preview titled " + title, TimeSpan.FromSeconds(60));
 }

@@ -25,7 +25,8 @@ public static class SocketIoEndpoints
     /// registered with <see cref="SocketIoNamespaceOptions.On"/>, and their acks are answered.
     /// Binary attachments are refused with an <c>error</c> event (and an error ack).
     /// Long-polling sessions are held by the node that made them, so polling behind a load balancer
-    /// needs sticky routing; WebSocket connections do not.
+    /// needs sticky routing; WebSocket connections do not. With <see cref="SocketIoOptions.Document"/>
+    /// the route is listed in its API's OpenAPI document.
     /// </summary>
     public static IEndpointConventionBuilder MapSocketIo(this IEndpointRouteBuilder routes, string path,
         Action<SocketIoOptions>? configure = null)
@@ -46,9 +47,15 @@ public static class SocketIoEndpoints
             services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SocketIoServer)));
         services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(server.CloseAll);
         // The client asks for "<path>/?EIO=4…"; routing matches it with or without the trailing slash.
-        return routes.MapMethods(path.TrimEnd('/'), [HttpMethods.Get, HttpMethods.Post], (RequestDelegate)server.HandleAsync)
+        var route = routes.MapMethods(path.TrimEnd('/'), [HttpMethods.Get, HttpMethods.Post], (RequestDelegate)server.HandleAsync)
             .WithMetadata(new PayloadLimit(settings.MaxPayloadBytes))
             .ExcludeFromDescription();
+        if (options.Document is { } document)
+        {
+            // Read by the API's OpenAPI document (SocketIoDocuments).
+            route.WithMetadata(document);
+        }
+        return route;
     }
 
     /// <summary>Polling bodies are bounded by Engine.IO's <c>maxPayload</c>, not the API's JSON body limit.</summary>

@@ -52,6 +52,9 @@ public sealed class SocketIoOptions : SocketIoNamespaceOptions
     /// <summary>An authenticator for this mount only; defaults to the registered <see cref="IRealtimeAuthenticator"/>.</summary>
     public IRealtimeAuthenticator? Authenticator { get; set; }
 
+    /// <summary>How the route is listed in its API's OpenAPI document; unset, it is not listed.</summary>
+    public SocketIoDocument? Document { get; set; }
+
     /// <summary>Adds a namespace other than <c>/</c> (e.g. <c>/admin</c>); unknown namespaces are refused.</summary>
     public SocketIoOptions Namespace(string name, Action<SocketIoNamespaceOptions> configure)
     {
