@@ -12,12 +12,16 @@
 # fresh database is created and dropped), else a throwaway cluster started here.
 # Knobs: CONNECTIONS (wrk -c, 64), THREADS (wrk -t, 2), JOBS (5000), JOB_WORKERS (16),
 #        SEARCH_DOCUMENTS (10000), SEARCH_QUERIES (100).
+# End to end (bench/Mindstack.Bench/EndToEnd.cs, against the server): session-complete orchestrate
+#        webhook; knobs E2E_COUNT (outcomes per scenario, 500), E2E_CONCURRENCY (clients, 16).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 all_scenarios="health-live health mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage jobs search startup"
 all_scenarios+=" swarm-feed swarm-post" # MindSwarm at scale (its block is below, before the table)
+e2e_scenarios="session-complete orchestrate webhook"
+all_scenarios="$all_scenarios $e2e_scenarios"
 db=sqlite
 duration=10s
 scenarios=()
@@ -98,6 +102,7 @@ fi
 
 wants() { local s; for s in "${scenarios[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 http_scenarios="health-live health mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage startup"
+http_scenarios="$http_scenarios $e2e_scenarios"
 needs_server=false
 for s in $http_scenarios; do wants "$s" && needs_server=true; done
 
@@ -112,6 +117,12 @@ if $needs_server; then
 fi
 if wants jobs; then
   progress "building the jobs driver"
+  dotnet build bench/Mindstack.Bench -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+fi
+wants_e2e=false
+for s in $e2e_scenarios; do wants "$s" && wants_e2e=true; done
+if $wants_e2e && ! wants jobs; then
+  progress "building the end-to-end driver"
   dotnet build bench/Mindstack.Bench -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 fi
 if wants search; then
@@ -139,6 +150,9 @@ server_env() {
   export Mindstack__PluginMind__Google__ClientId=bench-client
   export Mindstack__PluginMind__Google__DevSecret=$dev_secret
   export Logging__LogLevel__Default=Warning
+  # End to end: sessions start at once; the webhook receiver is on loopback.
+  export Mindstack__MindPeeker__StartDelay=00:00:00
+  export Mindstack__Webhooks__AllowPrivateTargets=true
 }
 cli() { ( server_env; dotnet "$pub/Mindstack.Server.dll" --data "$data_dir" "$@" ); }
 server_port=""
@@ -204,7 +218,7 @@ if $needs_server; then
   wait_ready "http://127.0.0.1:$server_port/health" 120 || { echo "the server did not start" >&2; tail -n 40 "$work/server.log" >&2; exit 1; }
   progress "server on :$server_port ($db), ceiling on :$ceiling_port"
   needs_fixtures=false
-  for s in mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage; do wants "$s" && needs_fixtures=true; done
+  for s in mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage $e2e_scenarios; do wants "$s" && needs_fixtures=true; done
   if $needs_fixtures; then progress "creating users, keys and tokens"; setup_fixtures || exit 1; fi
   base="http://127.0.0.1:$server_port"
   wrk_run ceiling "http://127.0.0.1:$ceiling_port/health"
@@ -214,6 +228,26 @@ if $needs_server; then
   wants mindpeeker-me && wrk_run mindpeeker-me "$base/mindpeeker/v1/users/me" "Authorization: Bearer $peeker_token"
   wants mindpeeker-sessions && wrk_run mindpeeker-sessions "$base/mindpeeker/v1/sessions" "Authorization: Bearer $peeker_token"
   wants pluginmind-usage && wrk_run pluginmind-usage "$base/pluginmind/me/usage" "Cookie: $plugin_cookie"
+  if $wants_e2e; then
+    # Credits for every outcome: 100 x 5,000 MindPeeker credits, and $10,000 in the Mindra wallet.
+    curl -fsS -o /dev/null -X POST "$base/mindpeeker/v1/billing/credits/purchase" -H "Authorization: Bearer $peeker_token" \
+      -H 'Content-Type: application/json' -d '{"credit_package":"enterprise_5000","payment_method_id":"pm_card_visa","quantity":100}' \
+      || echo "MindPeeker credit purchase failed" >&2
+    curl -fsS -o /dev/null -X POST "$base/mindra/v1/wallet/topup" -H "Authorization: Bearer $mindra_key" \
+      -H 'Content-Type: application/json' -d '{"amount":10000,"paymentMethod":"card","paymentMethodId":"pm_card_visa"}' \
+      || echo "Mindra top-up failed" >&2
+    for s in $e2e_scenarios; do
+      wants "$s" || continue
+      credential=$peeker_token; unit="sessions/s"
+      [ "$s" = orchestrate ] && { credential=$mindra_key; unit="executions/s"; }
+      [ "$s" = webhook ] && unit="deliveries/s"
+      progress "$s: ${E2E_COUNT:-500} outcomes, ${E2E_CONCURRENCY:-16} clients"
+      out=$(dotnet bench/Mindstack.Bench/bin/Release/net10.0/Mindstack.Bench.dll --scenario "$s" --base "$base/" --credential "$credential" \
+        --count "${E2E_COUNT:-500}" --concurrency "${E2E_CONCURRENCY:-16}" 2>"$work/$s.log" | grep '^RESULT')
+      if [ -n "$out" ]; then read -r _ rate p50 p99 errors <<< "$out"; add_row "$s ($unit)" "$db" "$rate" "$p50" "$p99" "$errors"
+      else add_row "$s ($unit)" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/$s.log" >&2; fi
+    done
+  fi
   if wants startup; then
     progress "startup: restart on the existing database, time to ready, idle RSS"
     stop_pids

@@ -15,6 +15,14 @@ using Npgsql;
 //   drain      — jobs already queued, then the workers start → all done.
 // Usage: Mindstack.Bench --provider sqlite|postgres [--connection ADMIN_CONN] [--jobs N] [--workers W] [--result]
 //   --result: end-to-end only, printed as the "RESULT rate p50 p99 errors" line ./bench/bench.sh reads.
+//   --scenario session-complete|orchestrate|webhook --base URL --credential TOKEN_OR_KEY [--count N] [--concurrency C]:
+//   end to end through a running server (EndToEnd.cs).
+if (Option("--scenario") is { } scenario)
+{
+    return await EndToEnd.RunAsync(scenario, Option("--base") ?? "http://127.0.0.1:8080/", Option("--credential") ?? "",
+        int.Parse(Option("--count") ?? "200", CultureInfo.InvariantCulture), int.Parse(Option("--concurrency") ?? "8", CultureInfo.InvariantCulture));
+}
+
 var provider = Option("--provider") ?? "sqlite";
 var jobs = int.Parse(Option("--jobs") ?? "5000", CultureInfo.InvariantCulture);
 var workers = int.Parse(Option("--workers") ?? "2", CultureInfo.InvariantCulture);

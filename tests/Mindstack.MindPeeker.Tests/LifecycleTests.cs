@@ -8,6 +8,33 @@ namespace Mindstack.MindPeeker.Tests;
 public sealed class LifecycleTests(RunningMindPeekerFactory factory) : IClassFixture<RunningMindPeekerFactory>
 {
     [Fact]
+    public async Task GetSession_CompletedWithoutSpatialAnalysis_200WithoutCoordinates()
+    {
+        var user = await factory.RegisterUserAsync();
+        var created = await factory.SendAsync(HttpMethod.Post, "/sessions", user.Token, new
+        {
+            cue = "Describe the location of the missing aircraft in the Pacific Ocean",
+            session_type = "intuitive_analysis",
+            parameters = new { duration = 60, analysis_types = new[] { "visual" } },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await factory.ReadJsonAsync(created)).GetProperty("data").GetProperty("id").GetString()!;
+
+        var session = await Eventually.UntilAsync(async () =>
+            {
+                using var response = await factory.SendAsync(HttpMethod.Get, "/sessions/" + id, user.Token);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return (await factory.ReadJsonAsync(response)).GetProperty("data");
+            },
+            s => s.GetProperty("status").GetString() is "completed" or "failed", $"session {id} to finish", TimeSpan.FromSeconds(60));
+
+        Assert.Equal("completed", session.GetProperty("status").GetString());
+        var results = session.GetProperty("results");
+        Assert.Equal(JsonValueKind.Object, results.ValueKind);
+        Assert.True(!results.TryGetProperty("coordinates", out var coordinates) || coordinates.ValueKind == JsonValueKind.Null);
+    }
+
+    [Fact]
     public async Task Session_WholeLifeOverWebSocket_StagesPushedThenCompletedAndSettled()
     {
         var user = await factory.RegisterUserAsync();

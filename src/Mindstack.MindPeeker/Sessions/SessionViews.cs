@@ -59,7 +59,9 @@ internal static class SessionViews
             results is { } r
                 ? new SessionResultsView(
                     r.GetProperty("summary").GetString(),
-                    r.GetProperty("detailed_analysis").GetProperty("spatial_data").TryGetProperty("coordinates", out var c) ? c : null,
+                    // Only the analysis types asked for are present: a session without "spatial" has no spatial_data.
+                    r.GetProperty("detailed_analysis").TryGetProperty("spatial_data", out var spatial)
+                        && spatial.TryGetProperty("coordinates", out var c) ? c : null,
                     r.GetProperty("detailed_analysis").TryGetProperty("visual_data", out var v) ? v : null,
                     SessionRules.ReadParameters(s).AnalysisTypes,
                     s.BelowThreshold)

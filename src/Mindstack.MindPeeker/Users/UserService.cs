@@ -18,29 +18,41 @@ internal sealed class UserService(IAccountService accounts, MindPeekerCredits cr
 
     private static Problem NotFound() => Problem.NotFound("User not found", "NOT_FOUND");
 
-    /// <summary>The profile with this month's credits granted first, so the balance shown includes them.</summary>
+    /// <summary>
+    /// The profile with this month's credits granted first, so the balance shown includes them. Two
+    /// round trips once the month is granted: the account, its profile (with the grant marker) and
+    /// its session counts in one query, then the balance.
+    /// </summary>
     public async Task<UserProfile> GetAsync(string accountId, CancellationToken cancellationToken)
     {
-        var account = await accounts.FindAsync(accountId, cancellationToken) ?? throw NotFound();
-        await credits.EnsureMonthlyGrantAsync(account.Id, account.Tier, cancellationToken);
-        // The grant check has just read (and tracks) the profile: no second read.
-        var profile = db.Set<PeekerProfile>().Local.FirstOrDefault(p => p.AccountId == account.Id)
-            ?? await db.Set<PeekerProfile>().AsNoTracking().FirstAsync(p => p.AccountId == account.Id, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var monthStart = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
-        // One aggregate query for the four counts.
-        var counts = await db.Set<PeekSession>().AsNoTracking().Where(s => s.AccountId == account.Id)
-            .GroupBy(_ => 1)
-            .Select(g => new
+        var sessions = db.Set<PeekSession>().AsNoTracking();
+        var row = await (
+            from a in db.Set<Account>().AsNoTracking()
+            where a.Id == accountId
+            join p in db.Set<PeekerProfile>().AsNoTracking() on a.Id equals p.AccountId into profiles
+            from p in profiles.DefaultIfEmpty()
+            select new
             {
-                Total = g.Count(),
-                ThisMonth = g.Count(s => s.CreatedAt >= monthStart),
-                Completed = g.Count(s => s.Status == SessionStatus.Completed),
-                Failed = g.Count(s => s.Status == SessionStatus.Failed),
-            })
-            .FirstOrDefaultAsync(cancellationToken);
+                Account = a,
+                Profile = p,
+                Total = sessions.Count(s => s.AccountId == a.Id),
+                ThisMonth = sessions.Count(s => s.AccountId == a.Id && s.CreatedAt >= monthStart),
+                Completed = sessions.Count(s => s.AccountId == a.Id && s.Status == SessionStatus.Completed),
+                Failed = sessions.Count(s => s.AccountId == a.Id && s.Status == SessionStatus.Failed),
+            }).FirstOrDefaultAsync(cancellationToken) ?? throw NotFound();
+        var account = row.Account;
+        var profile = row.Profile;
+        if (profile is null || profile.LastCreditGrantMonth != MindPeekerCredits.Month(now) || profile.LastCreditGrantTier != Tier.Of(account.Tier).Name)
+        {
+            // Once a month (or after a tier change): the grant reads and tracks the profile, making it if missing.
+            await credits.EnsureMonthlyGrantAsync(account.Id, account.Tier, cancellationToken);
+            profile = db.Set<PeekerProfile>().Local.FirstOrDefault(p => p.AccountId == account.Id)
+                ?? await db.Set<PeekerProfile>().AsNoTracking().FirstAsync(p => p.AccountId == account.Id, cancellationToken);
+        }
         return new UserProfile(account, profile, await credits.AvailableAsync(account.Id, cancellationToken),
-            counts?.ThisMonth ?? 0, counts?.Total ?? 0, UsageStats.SuccessRate(counts?.Completed ?? 0, counts?.Failed ?? 0));
+            row.ThisMonth, row.Total, UsageStats.SuccessRate(row.Completed, row.Failed));
     }
 
     /// <summary>Changes the username and preferences; every field is checked and the first failure named.</summary>

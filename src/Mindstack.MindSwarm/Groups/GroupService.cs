@@ -502,7 +502,7 @@ internal sealed class GroupService(
                 new GroupMentionedData(member, group.Id, group.Slug, row.Id, row.ShortId, row.AuthorId));
         }
         // A shadow-banned author's post goes to no one's screen but its own.
-        if (!await relations.IsShadowBannedAsync(caller.AccountId, ct))
+        if (!await relations.IsShadowBannedAsync(row.AuthorId, ct))
         {
             var view = await views.OneAsync(row, null, ct);
             events.Publish(new NewEvent(GroupEvents.GroupPost, "group", group.Id)

@@ -265,14 +265,14 @@ internal sealed partial class CreditLedger(MindstackDbContext db, IIdGenerator i
 
     public async Task<LedgerBalance> GetBalanceAsync(string ownerId, string currency, CancellationToken cancellationToken = default)
     {
-        var accounts = await db.Set<LedgerAccountRow>().AsNoTracking()
+        // One round trip: each of the owner's accounts in this currency with the sum of its entries.
+        var sums = await db.Set<LedgerAccountRow>().AsNoTracking()
             .Where(a => a.OwnerId == ownerId && a.Currency == currency)
+            .Select(a => new { a.Kind, Sum = db.Set<LedgerEntryRow>().Where(e => e.AccountId == a.Id).Sum(e => (long?)e.Amount) ?? 0 })
             .ToListAsync(cancellationToken);
-        var available = accounts.FirstOrDefault(a => a.Kind == LedgerAccountKinds.Available);
-        var held = accounts.FirstOrDefault(a => a.Kind == LedgerAccountKinds.Held);
         return new LedgerBalance(ownerId, currency,
-            available is null ? 0 : await SumAsync(available.Id, cancellationToken),
-            held is null ? 0 : await SumAsync(held.Id, cancellationToken));
+            sums.FirstOrDefault(a => a.Kind == LedgerAccountKinds.Available)?.Sum ?? 0,
+            sums.FirstOrDefault(a => a.Kind == LedgerAccountKinds.Held)?.Sum ?? 0);
     }
 
     public async Task<LedgerHistoryPage> GetHistoryAsync(LedgerHistoryQuery query, CancellationToken cancellationToken = default)

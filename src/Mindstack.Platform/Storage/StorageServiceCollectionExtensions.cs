@@ -27,6 +27,11 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton(new MigrationAssemblies());
         services.AddMigrationsFrom(typeof(StorageServiceCollectionExtensions).Assembly);
         services.TryAddScoped<MigrationRunner>();
+        // Not AddDbContextPool: the caller-change and job-wake interceptors keep state per context
+        // instance (ConditionalWeakTable<DbContext, …>) until a commit or rollback; a save that fails
+        // outside a transaction, or a transaction disposed without either, leaves it behind, and a
+        // pooled context would carry it into its next request. The constructor's arguments
+        // (contributors, settings) are singletons and could move into an options extension.
         services.AddDbContext<MindstackDbContext>((sp, options) =>
         {
             var db = sp.GetRequiredService<DatabaseSettings>();
