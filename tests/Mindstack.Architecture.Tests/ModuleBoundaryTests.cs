@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Xml.Linq;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.MindMesh;
@@ -40,6 +41,27 @@ public sealed class ModuleBoundaryTests
         var references = MindstackReferences(Assembly.Load(module));
         Assert.Equal([Platform], references);
         Assert.NotEmpty(tablePrefix);
+    }
+
+    /// <summary>
+    /// The platform's tests host the platform with sample modules of their own, and the shared
+    /// test kit knows only the platform: neither reaches a module or the server, even through
+    /// another project.
+    /// </summary>
+    [Theory]
+    [InlineData("tests/Mindstack.Platform.Tests/Mindstack.Platform.Tests.csproj")]
+    [InlineData("tests/Mindstack.Testing/Mindstack.Testing.csproj")]
+    public void PlatformTestProject_References_NoModuleNorServer(string project)
+    {
+        var reached = ProjectsReachedFrom(Path.Combine(RepositoryRoot(), project));
+        Assert.Contains(Platform, reached);
+        Assert.DoesNotContain(reached, name => ModuleNames.Contains(name) || name == "Mindstack.Server");
+    }
+
+    [Fact]
+    public void TestKit_References_OnlyThePlatformOfMindstack()
+    {
+        Assert.Equal([Platform], MindstackReferences(typeof(TestDatabase).Assembly));
     }
 
     [Fact]
@@ -170,6 +192,28 @@ public sealed class ModuleBoundaryTests
             }
         }
         throw new InvalidOperationException("Mindstack.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>The names of every project <paramref name="csproj"/> references, directly or through another.</summary>
+    private static HashSet<string> ProjectsReachedFrom(string csproj)
+    {
+        var reached = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([Path.GetFullPath(csproj)]);
+        while (pending.TryPop(out var path))
+        {
+            var references = XDocument.Load(path).Descendants("ProjectReference")
+                .Select(e => (string?)e.Attribute("Include"))
+                .OfType<string>();
+            foreach (var include in references)
+            {
+                var referenced = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, include.Replace('\\', '/')));
+                if (reached.Add(Path.GetFileNameWithoutExtension(referenced)))
+                {
+                    pending.Push(referenced);
+                }
+            }
+        }
+        return reached;
     }
 
     private static List<string> MindstackReferences(Assembly assembly) =>

@@ -20,7 +20,7 @@ public sealed class CrashTests(ITestOutputHelper output)
     [Fact]
     public async Task Sigkill_UnderWrites_AcknowledgedKeptLedgerBalancedJobsOnceWebhooksAtLeastOnce()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         await using var receiver = new LoopbackReceiver();
         var environment = new Dictionary<string, string>
         {

@@ -49,7 +49,7 @@ public sealed class UsageTests(MindPeekerFactory factory) : IClassFixture<MindPe
     [Fact]
     public async Task Billing_CallsOnTwoNodes_EachNodeAddsItsCounts()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         await using var first = new MindPeekerNode(database);
         await using var second = new MindPeekerNode(database);
         var user = await first.RegisterUserAsync();
@@ -76,7 +76,7 @@ public sealed class UsageTests(MindPeekerFactory factory) : IClassFixture<MindPe
     [Fact]
     public async Task Billing_NodeStopped_ItsCountsFlushedOnShutdown()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         await using var survivor = new MindPeekerNode(database);
         var user = await survivor.RegisterUserAsync();
         var key = await survivor.CreateApiKeyAsync(user);

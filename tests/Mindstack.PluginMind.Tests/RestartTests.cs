@@ -13,7 +13,7 @@ public sealed class RestartTests
     [Fact]
     public async Task AnalyzeAsync_EnqueuedWithWorkersOff_CompletesAfterANewHostStarts()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         string jobId;
         using (var first = new PluginMindNode(database))
         {
@@ -40,7 +40,7 @@ public sealed class RestartTests
     [Fact]
     public async Task DeleteJob_StillQueued_GivesTheQueryBack()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         using var node = new PluginMindNode(database);
         node.WithSetting("Mindstack:Jobs:Workers", "0");
         var (client, _) = await node.SignInAsync();

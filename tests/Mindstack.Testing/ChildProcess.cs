@@ -25,6 +25,17 @@ public sealed class ChildProcess : IAsyncDisposable
         _onOutputLine = onOutputLine;
     }
 
+    /// <summary>The repository's root (where <c>Mindstack.slnx</c> is), found from the test's output folder.</summary>
+    public static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Mindstack.slnx")))
+        {
+            directory = directory.Parent;
+        }
+        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
     /// <summary>
     /// Starts <paramref name="info"/> with standard output and error redirected (and standard
     /// input when <paramref name="withInput"/>). Each standard output line goes to

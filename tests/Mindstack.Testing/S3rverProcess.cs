@@ -27,7 +27,7 @@ public sealed class S3rverProcess : IAsyncDisposable
 
     public static async Task<S3rverProcess> StartAsync()
     {
-        var jsDirectory = Path.Combine(ServerProcess.RepositoryRoot(), "tests", "js");
+        var jsDirectory = Path.Combine(ChildProcess.RepositoryRoot(), "tests", "js");
         if (!Directory.Exists(Path.Combine(jsDirectory, "node_modules", "s3rver")))
         {
             throw new InvalidOperationException("s3rver is not installed: run `npm ci` in tests/js (./test.sh does).");

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform;
 using Mindstack.Platform.Storage;
-using Mindstack.Server;
 using Npgsql;
 
 namespace Mindstack.Testing;
@@ -22,8 +21,9 @@ public sealed class TestDatabase : IDisposable
     private static readonly Lock TemplateGate = new();
     private const string SqliteFile = "mindstack.db";
     private static readonly string TemplateFolder = Path.Combine(Path.GetTempPath(), "mindstack-template");
-    private static string? _template;
-    private static string? _sqliteTemplate;
+    // Per schema: the whole server's and the platform tests' hosts migrate different tables.
+    private static readonly Dictionary<string, string> Templates = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, string> SqliteTemplates = new(StringComparer.Ordinal);
     private readonly string? _adminConnectionString;
     private readonly string? _databaseName;
 
@@ -52,13 +52,15 @@ public sealed class TestDatabase : IDisposable
 
     public static string ProviderName => UsePostgres ? "postgres" : "sqlite";
 
-    public static TestDatabase Create()
+    /// <summary>A fresh database with the tables of <paramref name="schema"/>'s host.</summary>
+    public static TestDatabase Create(TestSchema schema)
     {
+        ArgumentNullException.ThrowIfNull(schema);
         var dataDirectory = Path.Combine(Path.GetTempPath(), "mindstack-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDirectory);
         if (!UsePostgres)
         {
-            File.Copy(SqliteTemplate(), Path.Combine(dataDirectory, SqliteFile));
+            File.Copy(SqliteTemplate(schema), Path.Combine(dataDirectory, SqliteFile));
             return new TestDatabase(dataDirectory, null, null, null);
         }
         var admin = Environment.GetEnvironmentVariable("MINDSTACK_TEST_POSTGRES")
@@ -67,7 +69,7 @@ public sealed class TestDatabase : IDisposable
         using (var connection = new NpgsqlConnection(admin))
         {
             connection.Open();
-            using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE \"{Template(admin)}\"", connection);
+            using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE \"{Template(schema, admin)}\"", connection);
             command.ExecuteNonQuery();
         }
         var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
@@ -75,17 +77,17 @@ public sealed class TestDatabase : IDisposable
     }
 
     /// <summary>A SQLite file migrated once per test process, copied into each test's data folder.</summary>
-    private static string SqliteTemplate()
+    private static string SqliteTemplate(TestSchema schema)
     {
         lock (TemplateGate)
         {
-            if (_sqliteTemplate is not null)
+            if (SqliteTemplates.TryGetValue(schema.Name, out var built))
             {
-                return _sqliteTemplate;
+                return built;
             }
             var folder = Path.Combine(Path.GetTempPath(), "mindstack-template-" + Guid.NewGuid().ToString("N")[..12]);
             Directory.CreateDirectory(folder);
-            using (var services = Services("", folder))
+            using (var services = Services(schema, "", folder))
             {
                 services.MigrateDatabaseAsync().GetAwaiter().GetResult();
                 var settings = services.GetRequiredService<DatabaseSettings>();
@@ -93,7 +95,7 @@ public sealed class TestDatabase : IDisposable
                 using var connection = new SqliteConnection(settings.ConnectionString);
                 SqliteConnection.ClearPool(connection);
             }
-            return _sqliteTemplate = Path.Combine(folder, SqliteFile);
+            return SqliteTemplates[schema.Name] = Path.Combine(folder, SqliteFile);
         }
     }
 
@@ -102,16 +104,16 @@ public sealed class TestDatabase : IDisposable
     /// advisory lock first (the test projects run in parallel); its name carries the set's digest,
     /// so a changed migration gets a template of its own.
     /// </summary>
-    private static string Template(string admin)
+    private static string Template(TestSchema schema, string admin)
     {
         lock (TemplateGate)
         {
-            if (_template is not null)
+            if (Templates.TryGetValue(schema.Name, out var built))
             {
-                return _template;
+                return built;
             }
             string fingerprint;
-            using (var services = Services(admin, TemplateFolder))
+            using (var services = Services(schema, admin, TemplateFolder))
             using (var scope = services.CreateScope())
             {
                 fingerprint = scope.ServiceProvider.GetRequiredService<MigrationRunner>().SchemaFingerprint();
@@ -131,7 +133,7 @@ public sealed class TestDatabase : IDisposable
                     Execute(connection, $"DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)");
                     Execute(connection, $"CREATE DATABASE \"{building}\"");
                     var target = new NpgsqlConnectionStringBuilder(admin) { Database = building, Pooling = false }.ToString();
-                    using (var services = Services(target, TemplateFolder))
+                    using (var services = Services(schema, target, TemplateFolder))
                     {
                         services.MigrateDatabaseAsync().GetAwaiter().GetResult();
                     }
@@ -142,11 +144,11 @@ public sealed class TestDatabase : IDisposable
             {
                 Execute(connection, $"SELECT pg_advisory_unlock({TemplateLockKey})");
             }
-            return _template = template;
+            return Templates[schema.Name] = template;
         }
     }
 
-    private static ServiceProvider Services(string connectionString, string dataDirectory)
+    private static ServiceProvider Services(TestSchema schema, string connectionString, string dataDirectory)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -156,7 +158,7 @@ public sealed class TestDatabase : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
-        services.AddMindstack(configuration);
+        schema.Compose(services, configuration);
         return services.BuildServiceProvider();
     }
 

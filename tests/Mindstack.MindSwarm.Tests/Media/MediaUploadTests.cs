@@ -239,7 +239,7 @@ public sealed class MediaUploadTests(MediaFactory factory) : IClassFixture<Media
     [Fact]
     public async Task Serve_FromASecondNodeOnTheSameDatabase_SameBytes()
     {
-        using var shared = TestDatabase.Create();
+        using var shared = MindstackFactory.CreateDatabase();
         using var first = MediaFactory.Node(shared);
         using var second = MediaFactory.Node(shared);
         var user = await first.SignInAsync();

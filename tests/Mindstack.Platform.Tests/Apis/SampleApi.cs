@@ -5,8 +5,13 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
+using Mindstack.Platform.Events;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Limits;
+using Mindstack.Platform.Realtime.Json;
+using Mindstack.Platform.Storage;
+using Mindstack.Platform.Webhooks;
 
 namespace Mindstack.Platform.Tests.Apis;
 
@@ -53,24 +58,79 @@ public sealed class SampleDialect : Dialect
         new { failure = code, message = problem.Message };
 }
 
-/// <summary>The sample API's one route, mounted as a module mounts its API: its definition's credentials and tiers apply.</summary>
-public sealed class SampleRoutes : IEndpointContributor
+/// <summary>
+/// The sample API as a module: its definition, document, job handler and webhook format
+/// registered (<see cref="AddSampleApi"/>), its routes mounted (<see cref="MapSampleApi"/>). A
+/// note posted runs a job that publishes <c>note.created</c>, which the platform delivers to the
+/// account's realtime channel and to its webhook subscriptions.
+/// </summary>
+public static class SampleModule
 {
-    public void Map(IEndpointRouteBuilder routes)
+    public const string NoteCreated = "note.created";
+    public const string SignatureHeader = "X-Sample-Signature";
+
+    public static IServiceCollection AddSampleApi(this IServiceCollection services)
+    {
+        services.AddApi(SampleApi.Definition);
+        services.AddApiDocument(SampleApi.Name, "Sample API", "The platform tests' own API: notes, a job, an event.");
+        services.AddJobHandler<PublishNoteJob>(PublishNoteJob.Name, o => o.MaxAttempts = 2);
+        services.AddWebhookApi(SampleApi.Name, o => o.SignatureHeader = SignatureHeader);
+        return services;
+    }
+
+    public static RouteGroupBuilder MapSampleApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapApi(SampleApi.Definition);
         api.MapGet("/whoami", (Caller caller, SampleDialect dialect) => dialect.Json200(new { caller.AccountId, caller.Api, caller.Tier, caller.Permissions }))
             .RequireCaller()
             .RateLimit(context => SampleApi.Tiers.Of(context.PeekCaller()?.Tier).Limits, context => context.PeekCaller()?.AccountId);
+        api.MapPost("/notes", PostNote)
+            .RequireCaller()
+            .RateLimit(_ => SampleApi.Definition.RateLimits[0], context => context.PeekCaller()?.AccountId);
+        // The account's channel: what the job's event reaches, authenticated with the API's credentials.
+        routes.MapJsonSocket(SampleApi.Definition.BasePath + "/ws");
+        return api;
+    }
+
+    public sealed record NoteBody(string? Text);
+
+    private static async Task<IResult> PostNote(Body<NoteBody> body, Caller caller, SampleDialect dialect, IJobQueue jobs,
+        MindstackDbContext db, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(body.Value.Text))
+        {
+            throw Problem.Invalid("text", "text is required");
+        }
+        if (!caller.HasPermission("notes:write"))
+        {
+            throw Problem.Forbidden("This key cannot write notes");
+        }
+        var noteId = "note_" + Guid.NewGuid().ToString("N")[..12];
+        // The job is written with the request's transaction: it runs once the answer is sent.
+        var jobId = jobs.Enqueue<PublishNoteJob>(new NotePayload(caller.AccountId, noteId, body.Value.Text.Trim()));
+        await db.SaveChangesAsync(ct);
+        return dialect.Json200(new { id = noteId, jobId }, StatusCodes.Status202Accepted);
     }
 }
 
-/// <summary>The server with the sample API registered and mounted next to the real ones.</summary>
-public sealed class SampleApiFactory : MindstackFactory
+public sealed record NotePayload(string AccountId, string NoteId, string Text);
+
+/// <summary>The sample API's job: publishes the note's event (realtime channel, webhooks) from a worker.</summary>
+public sealed class PublishNoteJob(IEventOutbox outbox, MindstackDbContext db) : JobHandler<NotePayload>
 {
-    public SampleApiFactory() => WithServices(s =>
+    public const string Name = "sample.publish-note";
+
+    public override async Task ExecuteAsync(NotePayload payload, JobContext job, CancellationToken cancellationToken)
     {
-        s.AddApi(SampleApi.Definition);
-        s.AddSingleton<IEndpointContributor, SampleRoutes>();
-    });
+        outbox.Publish(new NewEvent(SampleModule.NoteCreated, "note", payload.NoteId)
+        {
+            AccountId = payload.AccountId,
+            Api = SampleApi.Name,
+            Data = new { payload.NoteId, payload.Text },
+        });
+        await db.SaveChangesAsync(cancellationToken);
+    }
 }
+
+/// <summary>The platform with the sample modules (the sample API among them), as the platform tests host it.</summary>
+public sealed class SampleApiFactory : PlatformFactory;

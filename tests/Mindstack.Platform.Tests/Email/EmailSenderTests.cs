@@ -22,7 +22,7 @@ public sealed class EmailSenderTests
     [Fact]
     public async Task Send_NoSmtpConfigured_Rfc5322FileInOutbox()
     {
-        using var database = TestDatabase.Create();
+        using var database = PlatformFactory.CreateDatabase();
         await using var services = Build(new() { ["Mindstack:Smtp:From"] = "Mindstack Ops <ops@example.org>" }, database.DataDirectory);
         var sender = services.GetRequiredService<IEmailSender>();
         var id = await sender.SendAsync(new EmailMessage("ada@example.com", "Grüße from Mindstack", "Line one\nLine two"));
@@ -42,7 +42,7 @@ public sealed class EmailSenderTests
     [Fact]
     public async Task Send_SmtpConfigured_DeliveredToTheServer()
     {
-        using var database = TestDatabase.Create();
+        using var database = PlatformFactory.CreateDatabase();
         await using var smtp = new LoopbackSmtpServer();
         await using var services = Build(new()
         {

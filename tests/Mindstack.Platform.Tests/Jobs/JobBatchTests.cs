@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Storage;
-using Mindstack.Platform.Tests.Cluster;
+using Mindstack.Platform.Tests.Realtime;
 using Npgsql;
 
 namespace Mindstack.Platform.Tests.Jobs;

@@ -70,7 +70,7 @@ public sealed class BlockingJob(JobLog log) : JobHandler<BlockPayload>
 }
 
 /// <summary>The server with fast polling, a movable clock and the test job handlers.</summary>
-public class WorkFactory : MindstackFactory
+public class WorkFactory : PlatformFactory
 {
     public WorkFactory()
         : this(null, null, 2)
@@ -104,7 +104,7 @@ public class WorkFactory : MindstackFactory
     public ShiftingClock Clock { get; }
 
     /// <summary>Points this server at another factory's database (a second node, or a restart).</summary>
-    public WorkFactory OnDatabaseOf(MindstackFactory other)
+    public WorkFactory OnDatabaseOf(PlatformFactory other)
     {
         WithSetting("data", other.Database.DataDirectory);
         WithSetting("Mindstack:Database", other.Database.PostgresConnectionString ?? "");

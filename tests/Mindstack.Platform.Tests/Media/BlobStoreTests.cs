@@ -15,7 +15,7 @@ public sealed class BlobStoreTests
     [InlineData("Database", "database")]
     public async Task PutGetDelete_ConfiguredStore_RoundTripsWithRanges(string setting, string kind)
     {
-        using var factory = new MindstackFactory()
+        using var factory = new PlatformFactory()
             .WithSetting("Mindstack:Media:Store", setting)
             .WithSetting("Mindstack:Media:ChunkSize", "65536");
         var store = factory.Services.GetRequiredService<IBlobStore>();
@@ -26,7 +26,7 @@ public sealed class BlobStoreTests
     [Fact]
     public async Task Auto_OnTheMatrixDatabase_DatabaseOnPostgresFilesOnSqlite()
     {
-        using var factory = new MindstackFactory();
+        using var factory = new PlatformFactory();
         var store = factory.Services.GetRequiredService<IBlobStore>();
         Assert.Equal(TestDatabase.UsePostgres ? "database" : "files", store.Kind);
     }

@@ -3,7 +3,7 @@ using Mindstack.Platform.Media;
 
 namespace Mindstack.Platform.Tests.Media;
 
-public sealed class MediaQuotaTests(MindstackFactory factory) : IClassFixture<MindstackFactory>
+public sealed class MediaQuotaTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
     [Fact]
     public async Task TryReserve_PastTheQuota_RefusedUntilBytesAreReleased()

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 
 namespace Mindstack.Platform.Tests.Realtime;
@@ -57,7 +56,7 @@ public sealed class JsonSocketTests(RealtimeFactory factory) : IClassFixture<Rea
     public async Task JsonSocket_ChannelsHookRefuses_403InApiShape()
     {
         using var client = factory.Http();
-        using var response = await client.SendAsync(UpgradeRequest(
+        using var response = await client.SendAsync(JsonFrames.UpgradeRequest(
             $"{RealtimeTestRoutes.JsonPath}?channel=forbidden&token={TestRealtimeAuthenticator.TokenFor(NewSubject())}"));
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -68,12 +67,12 @@ public sealed class JsonSocketTests(RealtimeFactory factory) : IClassFixture<Rea
     public async Task JsonSocket_UnderApiPath_RefusalInApiShapeAndRouteChannel()
     {
         using var client = factory.Http();
-        using var refused = await client.SendAsync(UpgradeRequest("/mindmesh/__realtime/ws/run_7"));
+        using var refused = await client.SendAsync(JsonFrames.UpgradeRequest($"{RealtimeTestRoutes.ApiJsonPath}/run_7"));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-        // MindMesh's error shape is {"detail": …}.
-        Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("detail", out _));
+        // The sample API's error shape is {"failure": …, "message": …}.
+        Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("failure", out _));
 
-        using var socket = await factory.ConnectJsonAsync($"/mindmesh/__realtime/ws/run_7?token={TestRealtimeAuthenticator.TokenFor(NewSubject())}");
+        using var socket = await factory.ConnectJsonAsync($"{RealtimeTestRoutes.ApiJsonPath}/run_7?token={TestRealtimeAuthenticator.TokenFor(NewSubject())}");
         await factory.Publisher.PublishAsync("run:run_7", "run.update", new { run_id = "run_7", progress = 0.6 });
         var frame = await JsonFrames.ReceiveAsync(socket);
         Assert.Equal("run.update", frame.GetProperty("type").GetString());
@@ -191,41 +190,4 @@ public sealed class JsonSocketTests(RealtimeFactory factory) : IClassFixture<Rea
         return Eventually.UntilAsync(() => client.GetStringAsync("/metrics/prometheus"), text => text.Contains(line, StringComparison.Ordinal),
             line.Trim());
     }
-
-    /// <summary>A WebSocket handshake request, to read the HTTP answer to a refused upgrade.</summary>
-    internal static HttpRequestMessage UpgradeRequest(string pathAndQuery)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
-        request.Headers.Connection.Add("Upgrade");
-        request.Headers.Upgrade.Add(new System.Net.Http.Headers.ProductHeaderValue("websocket"));
-        request.Headers.Add("Sec-WebSocket-Version", "13");
-        request.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
-        return request;
-    }
-}
-
-internal static class JsonFrames
-{
-    public static async Task<JsonElement> ReceiveAsync(WebSocket socket, TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
-        var buffer = new byte[64 * 1024];
-        using var message = new MemoryStream();
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer, cts.Token);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                throw new InvalidOperationException($"socket closed: {result.CloseStatus} {result.CloseStatusDescription}");
-            }
-            message.Write(buffer, 0, result.Count);
-            if (result.EndOfMessage)
-            {
-                return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
-            }
-        }
-    }
-
-    public static Task SendAsync(WebSocket socket, string json) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
 }

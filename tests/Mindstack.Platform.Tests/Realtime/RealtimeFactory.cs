@@ -11,7 +11,7 @@ namespace Mindstack.Platform.Tests.Realtime;
 /// The whole server on a real Kestrel port (real sockets need one), with the test authenticator
 /// and the test-only realtime mounts of <see cref="RealtimeTestRoutes"/>.
 /// </summary>
-public class RealtimeFactory : MindstackFactory
+public class RealtimeFactory : PlatformFactory
 {
     public RealtimeFactory() => Configure(testAuthenticator: true);
 

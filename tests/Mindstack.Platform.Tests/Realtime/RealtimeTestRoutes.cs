@@ -31,6 +31,7 @@ public sealed class RealtimeTestRoutes : IEndpointContributor
 {
     public const string JsonPath = "/__realtime/ws";
     public const string SocketIoPath = "/__realtime/socket.io";
+    public const string ApiJsonPath = "/sample/__realtime/ws";
 
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -55,8 +56,8 @@ public sealed class RealtimeTestRoutes : IEndpointContributor
             };
         });
 
-        // A JSON socket inside an API's path: errors use that API's codes.
-        routes.MapJsonSocket("/mindmesh/__realtime/ws/{run_id}", o => o.Channels = (context, _, _) =>
+        // A JSON socket inside an API's path (the sample API's): errors use that API's shape.
+        routes.MapJsonSocket(ApiJsonPath + "/{run_id}", o => o.Channels = (context, _, _) =>
             ValueTask.FromResult<IEnumerable<string>>(["run:" + context.Request.RouteValues["run_id"]]));
 
         routes.MapSocketIo(SocketIoPath, io =>

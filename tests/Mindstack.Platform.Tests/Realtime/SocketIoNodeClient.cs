@@ -23,7 +23,7 @@ internal sealed class SocketIoNodeClient : IAsyncDisposable
     public static SocketIoNodeClient Start(Uri server, string path, string? token, string[]? transports = null,
         bool upgrade = true, string? nsp = null, IReadOnlyDictionary<string, string>? query = null)
     {
-        var jsDirectory = Path.Combine(ServerProcess.RepositoryRoot(), "tests", "js");
+        var jsDirectory = Path.Combine(ChildProcess.RepositoryRoot(), "tests", "js");
         if (!Directory.Exists(Path.Combine(jsDirectory, "node_modules", "socket.io-client")))
         {
             throw new InvalidOperationException("socket.io-client is not installed: run `npm ci` in tests/js (./test.sh does).");

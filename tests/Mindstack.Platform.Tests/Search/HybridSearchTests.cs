@@ -5,7 +5,7 @@ using Mindstack.Platform.Search;
 namespace Mindstack.Platform.Tests.Search;
 
 /// <summary>The platform's hybrid search inside a server, on the matrix's database (SQLite or PostgreSQL).</summary>
-public sealed class HybridSearchTests(MindstackFactory factory) : IClassFixture<MindstackFactory>
+public sealed class HybridSearchTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
     private const string Collection = "tests.documents";
 
@@ -158,17 +158,17 @@ public sealed class HybridSearchTests(MindstackFactory factory) : IClassFixture<
     internal static IReadOnlyDictionary<string, string> Facets(params (string Name, string Value)[] pairs) =>
         pairs.ToDictionary(p => p.Name, p => p.Value);
 
-    internal static Task UpsertAsync(MindstackFactory node, SearchDocument document) =>
+    internal static Task UpsertAsync(PlatformFactory node, SearchDocument document) =>
         WithSearchAsync(node, s => s.UpsertAsync(document, CancellationToken.None));
 
-    internal static async Task<IReadOnlyList<SearchHit>> SearchAsync(MindstackFactory node, SearchQuery query)
+    internal static async Task<IReadOnlyList<SearchHit>> SearchAsync(PlatformFactory node, SearchQuery query)
     {
         IReadOnlyList<SearchHit> hits = [];
         await WithSearchAsync(node, async s => hits = await s.SearchAsync(query, CancellationToken.None));
         return hits;
     }
 
-    internal static async Task WithSearchAsync(MindstackFactory node, Func<IHybridSearch, Task> use)
+    internal static async Task WithSearchAsync(PlatformFactory node, Func<IHybridSearch, Task> use)
     {
         _ = node.Server;
         await using var scope = node.Services.CreateAsyncScope();
@@ -179,14 +179,14 @@ public sealed class HybridSearchTests(MindstackFactory factory) : IClassFixture<
 /// <summary>Two nodes (two servers) on one database: each holds its own vectors and still sees the other's writes.</summary>
 public sealed class HybridSearchTwoNodeTests : IAsyncLifetime
 {
-    private readonly TestDatabase _database = TestDatabase.Create();
-    private MindstackFactory _first = null!;
-    private MindstackFactory _second = null!;
+    private readonly TestDatabase _database = PlatformFactory.CreateDatabase();
+    private PlatformFactory _first = null!;
+    private PlatformFactory _second = null!;
 
     public Task InitializeAsync()
     {
-        _first = MindstackFactory.OnSharedDatabase(_database);
-        _second = MindstackFactory.OnSharedDatabase(_database);
+        _first = PlatformFactory.OnSharedDatabase(_database);
+        _second = PlatformFactory.OnSharedDatabase(_database);
         _ = _first.Server;
         _ = _second.Server;
         return Task.CompletedTask;
@@ -223,7 +223,7 @@ public sealed class HybridSearchTwoNodeTests : IAsyncLifetime
 }
 
 /// <summary>The hashed embedder forced (as when the model cannot load): search still works on it.</summary>
-public sealed class HashEmbedderFactory : MindstackFactory
+public sealed class HashEmbedderFactory : PlatformFactory
 {
     public HashEmbedderFactory() => WithSetting("Mindstack:Ai:LocalEmbedder", "hash");
 }

@@ -5,7 +5,7 @@ using Mindstack.Platform.Storage;
 namespace Mindstack.Platform.Tests.Storage;
 
 /// <summary>An empty database of the matrix's provider migrates to exactly the schema the model maps.</summary>
-public sealed class MigrationTests(MindstackFactory factory) : IClassFixture<MindstackFactory>
+public sealed class MigrationTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
     [Fact]
     public async Task Migrate_EmptyDatabase_EveryMappedTableAndColumnExists()

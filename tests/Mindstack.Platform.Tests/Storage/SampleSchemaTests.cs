@@ -4,7 +4,7 @@ using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Tests.Storage;
 
-public sealed class SampleSchemaFactory : MindstackFactory
+public sealed class SampleSchemaFactory : PlatformFactory
 {
     public SampleSchemaFactory() => WithServices(s =>
     {

@@ -17,7 +17,7 @@ public sealed class SqlitePragmaTests
         {
             return;
         }
-        using var factory = new MindstackFactory();
+        using var factory = new PlatformFactory();
         if (setting is not null)
         {
             factory.WithSetting(DatabaseSettings.SqliteSynchronousKey, setting);

@@ -99,7 +99,7 @@ public sealed class RealtimeAuthTests(AccountRealtimeFactory factory) : IClassFi
     public async Task JsonSocket_BadToken_Refused401InApiShape()
     {
         using var client = factory.Http();
-        using var refused = await client.SendAsync(JsonSocketTests.UpgradeRequest($"{AccountSocketRoutes.JsonPath}?token=not-a-jwt"));
+        using var refused = await client.SendAsync(JsonFrames.UpgradeRequest($"{AccountSocketRoutes.JsonPath}?token=not-a-jwt"));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         var body = await refused.Content.ReadFromJsonAsync<JsonElement>();
         // MindPeeker's error shape: {success: false, error: {code, message…}}.
@@ -111,7 +111,7 @@ public sealed class RealtimeAuthTests(AccountRealtimeFactory factory) : IClassFi
     public async Task JsonSocket_NoToken_Refused401()
     {
         using var client = factory.Http();
-        using var refused = await client.SendAsync(JsonSocketTests.UpgradeRequest(AccountSocketRoutes.JsonPath));
+        using var refused = await client.SendAsync(JsonFrames.UpgradeRequest(AccountSocketRoutes.JsonPath));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
@@ -196,7 +196,7 @@ public sealed class RealtimeAuthTests(AccountRealtimeFactory factory) : IClassFi
         // A token of another API's audience is no MindMesh credential; the refusal is MindMesh's {detail}.
         var (_, other) = await factory.NewAccountAsync();
         using var client = factory.Http();
-        using var refused = await client.SendAsync(JsonSocketTests.UpgradeRequest($"/mindmesh/__rt/ws?token={other}"));
+        using var refused = await client.SendAsync(JsonFrames.UpgradeRequest($"/mindmesh/__rt/ws?token={other}"));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("detail", out _));
     }

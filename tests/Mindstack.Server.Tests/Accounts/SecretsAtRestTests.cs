@@ -67,7 +67,7 @@ public sealed class SecretsAtRestTests(AuthFactory factory) : IClassFixture<Auth
     [Fact]
     public async Task TwoNodes_OneDatabase_VerifyEachOthersTokens()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         await using var nodeA = new AuthNode(database);
         await using var nodeB = new AuthNode(database);
         var (email, _, password, tokens) = await nodeA.NewUserAsync(Swarm);
@@ -82,7 +82,7 @@ public sealed class SecretsAtRestTests(AuthFactory factory) : IClassFixture<Auth
     [Fact]
     public async Task Start_WrongMasterKey_RefusesNamingTheSettingAndWritesNothing()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         await using var first = new AuthNode(database);
         await first.NewUserAsync(Swarm);
         var ringBefore = await first.WithDbAsync(db => db.Database.SqlQueryRaw<string>("SELECT xml AS \"Value\" FROM dataprotection_keys").ToListAsync());
@@ -109,7 +109,7 @@ public sealed class SecretsAtRestTests(AuthFactory factory) : IClassFixture<Auth
     [Fact]
     public async Task Start_PlainSecretsStoredTheOldWay_EncryptedAtStartAndTwoFactorSignInWorks()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         string email, password, secret, userId, access, signingKey;
         await using (var old = new AuthNode(database))
         {

@@ -43,7 +43,7 @@ public sealed class TwoNodeCluster : IAsyncDisposable
     /// <summary>Starts node-a then node-b; <paramref name="nodeEnvironment"/> adds settings per node name.</summary>
     public static async Task<TwoNodeCluster> StartAsync(Func<string, IReadOnlyDictionary<string, string>>? nodeEnvironment = null)
     {
-        var database = TestDatabase.Create();
+        var database = MindstackFactory.CreateDatabase();
         var producerData = Directory.CreateTempSubdirectory("mindstack-producer-").FullName;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

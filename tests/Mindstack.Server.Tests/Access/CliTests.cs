@@ -46,7 +46,7 @@ public sealed class CliTests
     [Fact]
     public async Task Command_AfterTheDataOption_RunsTheCommandNotAServer()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         // Options before the command word: still the command (it used to start a server on :8080 instead).
         var migrated = await RunPublishedAsync(database, "--data", database.DataDirectory, "migrate");
         Assert.True(migrated.ExitCode == 0, migrated.Output + migrated.Error);
@@ -56,7 +56,7 @@ public sealed class CliTests
     [Fact]
     public async Task Commands_WhileServerRuns_CreateAccountSetRoleAndTierCreateAndRevokeKey()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         await using var server = await ServerProcess.StartAsync(database.DataDirectory, databaseConnectionString: database.PostgresConnectionString);
 
         var created = await RunAsync(database, "accounts", "create", "--email", "Ops@Example.com", "--password", "Operator123", "--username", "ops", "--admin");
@@ -116,7 +116,7 @@ public sealed class CliTests
     [Fact]
     public async Task WebhooksCommand_CreateListDelete_AnAccountsWebhookOnOneApi()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         var account = await RunAsync(database, "accounts", "create", "--email", "hooks@example.com", "--password", "Operator123");
         Assert.True(account.ExitCode == 0, account.Output + account.Error);
 

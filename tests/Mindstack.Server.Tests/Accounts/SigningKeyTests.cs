@@ -48,7 +48,7 @@ public sealed class SigningKeyTests(AuthFactory generated, ConfiguredKeyFactory 
     [Fact]
     public async Task SigningKey_TwoNodesOneDatabase_GeneratedOnceAndShared()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         await using var nodeA = PlatformServices.On(database);
         await using var nodeB = PlatformServices.On(database);
         await nodeA.MigrateDatabaseAsync();

@@ -41,7 +41,7 @@ public sealed class TwoFactorTests(AuthFactory factory) : IClassFixture<AuthFact
         Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
 
         // otplib, an independent implementation, makes the code that turns 2FA on.
-        var otplibCode = await TotpTests.Node("generate", secret,
+        var otplibCode = await Otplib.Node("generate", secret,
             factory.Clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
         var enabled = await factory.SendOkAsync(HttpMethod.Post, $"{Swarm.BasePath}/__auth/2fa/verify", new { token = otplibCode }, access);
         var backupCodes = enabled.GetProperty("backupCodes").EnumerateArray().Select(c => c.GetString()!).ToList();

@@ -11,10 +11,17 @@ using Microsoft.Extensions.Logging;
 namespace Mindstack.Testing;
 
 /// <summary>
-/// The whole server in-process on a fresh database of the matrix's provider, with intent methods
-/// for the tests. One per test class (<c>IClassFixture</c>); tests must not depend on each other's data.
+/// A host of the platform in-process (the one <typeparamref name="TEntryPoint"/>'s <c>Main</c>
+/// composes) on a fresh database of the matrix's provider. The whole server
+/// (<c>MindstackFactory</c>) and the platform with sample modules (the platform tests'
+/// <c>PlatformFactory</c>) are both this. One per test class (<c>IClassFixture</c>); tests must not
+/// depend on each other's data.
 /// </summary>
-public class MindstackFactory : WebApplicationFactory<Program>
+/// <typeparam name="TEntryPoint">A type of the assembly whose entry point composes the host.</typeparam>
+/// <typeparam name="TSelf">The concrete factory, so the <c>With…</c> calls chain on it.</typeparam>
+public abstract class HostFactory<TEntryPoint, TSelf> : WebApplicationFactory<TEntryPoint>
+    where TEntryPoint : class
+    where TSelf : HostFactory<TEntryPoint, TSelf>
 {
     private readonly TestDatabase _database;
     private readonly bool _ownsDatabase;
@@ -22,24 +29,17 @@ public class MindstackFactory : WebApplicationFactory<Program>
     private readonly List<Action<IServiceCollection>> _services = [];
     private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
 
-    /// <summary>A server on a fresh database of its own, dropped with the factory.</summary>
-    public MindstackFactory()
-        : this(null)
-    {
-    }
-
     /// <summary>
-    /// A server on a database that other factories share (several nodes on one PostgreSQL) when
-    /// <paramref name="sharedDatabase"/> is given; null means a fresh database owned by this
-    /// factory. For subclasses (a fixture has exactly one public constructor). The caller owns a
-    /// shared database and disposes it after every factory on it. On PostgreSQL each node gets a
-    /// data folder of its own inside the database's; on SQLite the folder holds the database
-    /// file, so it is shared.
+    /// A host on a database that other factories share (several nodes on one PostgreSQL) when
+    /// <paramref name="sharedDatabase"/> is given; null means a fresh database of
+    /// <paramref name="schema"/> owned by this factory. The caller owns a shared database and
+    /// disposes it after every factory on it. On PostgreSQL each node gets a data folder of its
+    /// own inside the database's; on SQLite the folder holds the database file, so it is shared.
     /// </summary>
-    protected MindstackFactory(TestDatabase? sharedDatabase)
+    protected HostFactory(TestSchema schema, TestDatabase? sharedDatabase)
     {
         _ownsDatabase = sharedDatabase is null;
-        _database = sharedDatabase ?? TestDatabase.Create();
+        _database = sharedDatabase ?? TestDatabase.Create(schema);
         _dataDirectory = _ownsDatabase || _database.PostgresConnectionString is null
             ? _database.DataDirectory
             : Path.Combine(_database.DataDirectory, "node-" + Guid.NewGuid().ToString("N")[..8]);
@@ -51,24 +51,20 @@ public class MindstackFactory : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>One node of a deployment on a database that the caller shares between nodes, and disposes.</summary>
-    public static MindstackFactory OnSharedDatabase(TestDatabase sharedDatabase) =>
-        new(sharedDatabase ?? throw new ArgumentNullException(nameof(sharedDatabase)));
-
     public TestDatabase Database => _database;
 
-    /// <summary>Adds a configuration value before the server starts.</summary>
-    public MindstackFactory WithSetting(string key, string? value)
+    /// <summary>Adds a configuration value before the host starts.</summary>
+    public TSelf WithSetting(string key, string? value)
     {
         _settings[key] = value;
-        return this;
+        return (TSelf)this;
     }
 
-    /// <summary>Replaces or adds services before the server starts.</summary>
-    public MindstackFactory WithServices(Action<IServiceCollection> configure)
+    /// <summary>Replaces or adds services before the host starts.</summary>
+    public TSelf WithServices(Action<IServiceCollection> configure)
     {
         _services.Add(configure);
-        return this;
+        return (TSelf)this;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

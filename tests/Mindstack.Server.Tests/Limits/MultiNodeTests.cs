@@ -20,7 +20,7 @@ public sealed class TwoNodes : IDisposable
 {
     private readonly Lazy<(TestDatabase Database, LimitsFactory A, LimitsFactory B)> _nodes = new(() =>
     {
-        var database = TestDatabase.Create();
+        var database = MindstackFactory.CreateDatabase();
         var clock = new FakeTimeProvider(LimitsFactory.Start);
         var a = new LimitsFactory(database, clock);
         var b = new LimitsFactory(database, clock);

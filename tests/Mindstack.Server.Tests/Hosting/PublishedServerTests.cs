@@ -10,7 +10,7 @@ public sealed class PublishedServerTests
     [Fact]
     public async Task PublishedServer_WithDataFolder_AnswersHealthAndStopsGracefully()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         var mindraPort = ServerProcess.FreePort();
         await using var server = await ServerProcess.StartAsync(database.DataDirectory,
             new Dictionary<string, string> { ["Mindstack__Apis__Mindra__Port"] = mindraPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },

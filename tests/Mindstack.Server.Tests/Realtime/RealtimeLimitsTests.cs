@@ -30,7 +30,7 @@ public sealed class RealtimeCapTests(RealtimeCapFactory factory) : IClassFixture
         try
         {
             using var client = factory.Http();
-            using var refused = await client.SendAsync(JsonSocketTests.UpgradeRequest($"{AccountSocketRoutes.JsonPath}?token={token}"));
+            using var refused = await client.SendAsync(JsonFrames.UpgradeRequest($"{AccountSocketRoutes.JsonPath}?token={token}"));
             Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
             var body = await refused.Content.ReadFromJsonAsync<JsonElement>();
             Assert.False(body.GetProperty("success").GetBoolean());
@@ -59,7 +59,7 @@ public sealed class RealtimeCapTests(RealtimeCapFactory factory) : IClassFixture
         try
         {
             using var client = factory.Http();
-            using var refused = await client.SendAsync(JsonSocketTests.UpgradeRequest($"/mindmesh/__rt/ws?token={token}"));
+            using var refused = await client.SendAsync(JsonFrames.UpgradeRequest($"/mindmesh/__rt/ws?token={token}"));
             Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
             var body = await refused.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Contains("at most 20", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -203,7 +203,7 @@ public sealed class RealtimeHandshakeLimitTests(RealtimeHandshakeLimitFactory fa
 
         // The refusal is MindMesh's {detail}, before any upgrade.
         using var client = factory.Http();
-        using var answer = await client.SendAsync(JsonSocketTests.UpgradeRequest(path));
+        using var answer = await client.SendAsync(JsonFrames.UpgradeRequest(path));
         Assert.Equal(HttpStatusCode.TooManyRequests, answer.StatusCode);
         Assert.False(string.IsNullOrEmpty((await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()));
     }
@@ -353,7 +353,7 @@ public sealed class RealtimeCapAcrossNodesTests(TwoNodes nodes) : IClassFixture<
             foreach (var node in new[] { nodes.A, nodes.B })
             {
                 using var client = node.Http();
-                using var refused = await client.SendAsync(JsonSocketTests.UpgradeRequest(path));
+                using var refused = await client.SendAsync(JsonFrames.UpgradeRequest(path));
                 Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
             }
 

@@ -155,13 +155,5 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Mindstack.slnx")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
+    public static string RepositoryRoot() => ChildProcess.RepositoryRoot();
 }
