@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 all_scenarios="health-live health mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage jobs search startup"
+all_scenarios="$all_scenarios mesh-run"  # MindMesh: a whole graph run, start → completed (MESH_RUNS, 50)
 db=sqlite
 duration=10s
 scenarios=()
@@ -253,6 +254,27 @@ if wants search; then
     mean=$(sed -n 's/.*mean \([0-9.]*\) ms.*/\1/p' <<< "$out")
     add_row "search (1 client)" "$db" "$(awk -v m="$mean" 'BEGIN { printf "%.1f", m > 0 ? 1000 / m : 0 }')" "$p50" "$p99" "0"
   else add_row "search (1 client)" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/search.log" >&2; fi
+fi
+
+# --- mesh-run: a whole MindMesh graph run (built-in engine, L3: no approvals), start → goal.completed ---
+if wants mesh-run; then
+  if [ ! -f "$pub/Mindstack.Server.dll" ]; then
+    progress "publishing the server (Release)"
+    dotnet publish src/Mindstack.Server -c Release -o "$pub" --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  fi
+  progress "building the mesh-run driver"
+  dotnet build bench/MeshRun -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  start_server
+  if wait_ready "http://127.0.0.1:$server_port/health" 120; then
+    progress "mesh-run: ${MESH_RUNS:-50} runs of the whole graph, one at a time"
+    out=$(dotnet bench/MeshRun/bin/Release/net10.0/Mindstack.Bench.MeshRun.dll --url "http://127.0.0.1:$server_port" \
+      --runs "${MESH_RUNS:-50}" 2>"$work/mesh-run.log" | grep '^RESULT')
+    if [ -n "$out" ]; then read -r _ rate p50 p99 errors <<< "$out"; add_row "mesh-run (runs/s)" "$db" "$rate" "$p50" "$p99" "$errors"
+    else add_row "mesh-run (runs/s)" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/mesh-run.log" >&2; fi
+  else
+    add_row "mesh-run (runs/s)" "$db" "-" "-" "-" "failed"; tail -n 40 "$work/server.log" >&2
+  fi
+  stop_pids
 fi
 
 # --- The table ------------------------------------------------------------------------------------
