@@ -22,6 +22,7 @@ all_scenarios="health-live health mindra-agents mindpeeker-me mindpeeker-session
 all_scenarios+=" swarm-feed swarm-post" # MindSwarm at scale (its block is below, before the table)
 e2e_scenarios="session-complete orchestrate webhook"
 all_scenarios="$all_scenarios $e2e_scenarios"
+all_scenarios="$all_scenarios mesh-run"  # MindMesh: a whole graph run, start → completed (MESH_RUNS, 50)
 db=sqlite
 duration=10s
 scenarios=()
@@ -320,6 +321,29 @@ if wants swarm-feed || wants swarm-post; then
   done < <(dotnet bench/Swarm/bin/Release/net10.0/Mindstack.Bench.Swarm.dll --url "http://127.0.0.1:$server_port" --provider "$db" \
     --connection "$swarm_db" "${swarm_args[@]}" 2> >(tee "$work/swarm.log" >&2) | grep '^RESULT')
   grep -q "swarm-" <<< "${rows[*]}" || { add_row "swarm" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/server.log" >&2; }
+  stop_pids
+fi
+
+# --- mesh-run: a whole MindMesh graph run (built-in engine, L3: no approvals), start → goal.completed ---
+if wants mesh-run; then
+  data_dir="$work/mesh-data"
+  mkdir -p "$data_dir"
+  if [ ! -f "$pub/Mindstack.Server.dll" ]; then
+    progress "publishing the server (Release)"
+    dotnet publish src/Mindstack.Server -c Release -o "$pub" --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  fi
+  progress "building the mesh-run driver"
+  dotnet build bench/MeshRun -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  start_server
+  if wait_ready "http://127.0.0.1:$server_port/health" 120; then
+    progress "mesh-run: ${MESH_RUNS:-50} runs of the whole graph, one at a time"
+    out=$(dotnet bench/MeshRun/bin/Release/net10.0/Mindstack.Bench.MeshRun.dll --url "http://127.0.0.1:$server_port" \
+      --runs "${MESH_RUNS:-50}" 2>"$work/mesh-run.log" | grep '^RESULT')
+    if [ -n "$out" ]; then read -r _ rate p50 p99 errors <<< "$out"; add_row "mesh-run (runs/s)" "$db" "$rate" "$p50" "$p99" "$errors"
+    else add_row "mesh-run (runs/s)" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/mesh-run.log" >&2; fi
+  else
+    add_row "mesh-run (runs/s)" "$db" "-" "-" "-" "failed"; tail -n 40 "$work/server.log" >&2
+  fi
   stop_pids
 fi
 

@@ -16,11 +16,14 @@ using Npgsql;
 // (embedding 100k texts with MiniLM would take many minutes): the vector leg then scores every
 // document, as it would with real ones, so the timing holds; the relevance does not matter here.
 // Usage: dotnet run -c Release --project bench/Search [-- --documents N] [--queries N]
-//        [--provider sqlite|postgres --connection ADMIN_CONN]
+//        [--provider sqlite|postgres --connection ADMIN_CONN] [--profile]
+// --profile: also times each part of a query on its own (query embedding, full-text SQL, vector
+// scoring, the page's texts) and prints the full-text leg's query plan, to see where time goes.
 var documents = int.Parse(Option("--documents") ?? "100000", CultureInfo.InvariantCulture);
 var queries = int.Parse(Option("--queries") ?? "300", CultureInfo.InvariantCulture);
 var provider = Option("--provider") ?? "sqlite";
 var admin = Option("--connection");
+var profile = args.Contains("--profile");
 const string Collection = "bench.memory";
 const string Scope = "tenant_bench";
 const string Model = "all-MiniLM-L6-v2";
@@ -73,6 +76,10 @@ try
         $"{queries} queries, limit 10: p50 {Percentile(0.50):0.0} ms  p99 {Percentile(0.99):0.0} ms  max {timings[^1]:0.0} ms  mean {timings.Average():0.0} ms  ({hits / (double)queries:0.0} hits/query)"));
 
     double Percentile(double p) => timings[Math.Min(timings.Length - 1, (int)Math.Ceiling(p * timings.Length) - 1)];
+    if (profile)
+    {
+        await ProfileAsync(provider_);
+    }
 }
 finally
 {
@@ -90,6 +97,106 @@ async Task<int> SearchAsync(IServiceProvider services, string text)
     await using var scope = services.CreateAsyncScope();
     var search = scope.ServiceProvider.GetRequiredService<IHybridSearch>();
     return (await search.SearchAsync(new SearchQuery(Collection, Scope, text), CancellationToken.None)).Count;
+}
+
+// Each part of a query timed alone, mean over every query text (the same SQL the search runs).
+async Task ProfileAsync(IServiceProvider services)
+{
+    await using var scope = services.CreateAsyncScope();
+    var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+    var ai = scope.ServiceProvider.GetRequiredService<Mindstack.Platform.Ai.IAiEngine>();
+    await db.Database.OpenConnectionAsync();
+    var connection = db.Database.GetDbConnection();
+    var postgres = db.Provider == DatabaseProvider.Postgres;
+    var vectors = new List<float[]>();
+    await using (var load = connection.CreateCommand())
+    {
+        load.CommandText = "SELECT embedding FROM search_documents";
+        await using var reader = await load.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            vectors.Add(MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(0)).ToArray());
+        }
+    }
+    var parts = new Dictionary<string, double>(StringComparer.Ordinal);
+    foreach (var text in Queries.Texts)
+    {
+        var terms = text.Split(' ').Where(w => !Queries.StopWords.Contains(w)).ToList();
+        var watch = Stopwatch.StartNew();
+        var query = (await ai.EmbedAsync([text])).Value.Vectors[0];
+        Add("embed the query", watch);
+        var fullText = postgres
+            ? $"SELECT d.id FROM search_documents d, to_tsquery('english', '{string.Join(" | ", terms)}') q WHERE d.collection = '{Collection}' AND d.scope = '{Scope}' AND d.tsv @@ q ORDER BY ts_rank(d.tsv, q) DESC, d.seq LIMIT 100"
+            : $"SELECT d.id FROM search_fts f JOIN search_documents d ON d.seq = f.rowid WHERE search_fts MATCH '{string.Join(" OR ", terms.Select(t => "\"" + t + "\""))}' AND d.collection = '{Collection}' AND d.scope = '{Scope}' ORDER BY f.rank, d.seq LIMIT 100";
+        if (text == Queries.Texts[0])
+        {
+            await using var explain = connection.CreateCommand();
+            explain.CommandText = (postgres ? "EXPLAIN ANALYZE " : "EXPLAIN QUERY PLAN ") + fullText;
+            await using var plan = await explain.ExecuteReaderAsync();
+            Console.WriteLine("full-text plan:");
+            while (await plan.ReadAsync())
+            {
+                Console.WriteLine("  " + plan.GetValue(plan.FieldCount - 1));
+            }
+        }
+        watch.Restart();
+        var ids = new List<string>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = fullText;
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+        Add("full-text leg (SQL)", watch);
+        if (!postgres)
+        {
+            var or = string.Join(" OR ", terms.Select(t => "\"" + t + "\""));
+            var and = string.Join(" ", terms.Select(t => "\"" + t + "\""));
+            foreach (var (part, sql) in new[]
+            {
+                ("fts: best 400 by rank", $"SELECT d.id FROM (SELECT rowid, rank FROM search_fts WHERE search_fts MATCH '{or}' ORDER BY rank LIMIT 400) f JOIN search_documents d ON d.seq = f.rowid WHERE d.collection = '{Collection}' AND d.scope = '{Scope}' ORDER BY f.rank, d.seq LIMIT 100"),
+                ("fts: all terms by rank", $"SELECT d.id FROM (SELECT rowid, rank FROM search_fts WHERE search_fts MATCH '{and}' ORDER BY rank LIMIT 400) f JOIN search_documents d ON d.seq = f.rowid WHERE d.collection = '{Collection}' AND d.scope = '{Scope}' ORDER BY f.rank, d.seq LIMIT 100"),
+                ("fts: newest 400 any term", $"SELECT d.id FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH '{or}' ORDER BY rowid DESC LIMIT 400) f JOIN search_documents d ON d.seq = f.rowid WHERE d.collection = '{Collection}' AND d.scope = '{Scope}' LIMIT 100"),
+                ("fts: count any term", $"SELECT count(*) FROM search_fts WHERE search_fts MATCH '{or}'"),
+            })
+            {
+                watch.Restart();
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                }
+                Add(part, watch);
+            }
+        }
+        watch.Restart();
+        var best = 0f;
+        foreach (var vector in vectors)
+        {
+            best = Math.Max(best, System.Numerics.Tensors.TensorPrimitives.Dot(query, vector));
+        }
+        Add("vector leg (dot products)", watch);
+        watch.Restart();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT id, text FROM search_documents WHERE collection = '{Collection}' AND scope = '{Scope}' AND id IN ({string.Join(",", ids.Take(10).Select(i => "'" + i + "'"))})";
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+            }
+        }
+        Add("the page's texts", watch);
+    }
+    foreach (var (part, total) in parts)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {part,-28} {total / Queries.Texts.Length,8:0.0} ms"));
+    }
+
+    void Add(string part, Stopwatch watch) => parts[part] = parts.GetValueOrDefault(part) + watch.Elapsed.TotalMilliseconds;
 }
 
 async Task BulkLoadAsync(IServiceProvider services)
@@ -196,6 +303,11 @@ internal static class Queries
         "travel expenses for the conference",
         "feedback on the new onboarding flow",
     ];
+
+    public static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "what", "did", "the", "say", "about", "with", "on", "a", "last", "for", "in", "who", "is", "to", "of", "new",
+    };
 
     // Common words of office mail and notes, so query terms match a realistic share of documents.
     public static readonly string[] Vocabulary =

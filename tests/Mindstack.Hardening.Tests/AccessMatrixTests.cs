@@ -57,6 +57,21 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "POST /mindmesh/automations/{automation_id}/webhook", "POST /mindmesh/connectors/{connector_id}/inbox",
     };
 
+    /// <summary>
+    /// MindMesh operations that need a permission its <c>user</c> role lacks (approve:actions,
+    /// manage:connectors, manage:automations, read:audit): a member of the owner's tenant with that
+    /// role is refused 403 <c>Insufficient permissions</c>, on the owner's objects.
+    /// </summary>
+    private static readonly HashSet<string> MeshPrivileged = new(StringComparer.Ordinal)
+    {
+        "POST /mindmesh/approvals/{approval_id}",
+        "GET /mindmesh/connectors", "POST /mindmesh/connectors/{provider}/oauth/callback", "PUT /mindmesh/connectors/{connector_id}",
+        "DELETE /mindmesh/connectors/{connector_id}", "POST /mindmesh/connectors/{connector_id}/sync",
+        "GET /mindmesh/automations", "GET /mindmesh/automations/templates", "POST /mindmesh/automations",
+        "PUT /mindmesh/automations/{automation_id}", "DELETE /mindmesh/automations/{automation_id}",
+        "GET /mindmesh/audit/logs", "GET /mindmesh/audit/{run_id}",
+    };
+
     // The objects are the owner's (a signed-in PluginMind user's job among them, which only its
     // owner may read: the id is the capability of anonymous jobs alone).
 
@@ -68,8 +83,10 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         var stranger = await factory.NewCallersAsync();
         var objects = await MakeObjectsAsync(client, owner);
         var expired = await ExpiredPeekerTokenAsync(owner.PeekerToken);
+        var meshMember = await HardeningFactory.RegisterMeshAsync(client, $"member{Guid.NewGuid():N}@example.com", objects["mesh_invite"]);
+        var privilegedSeen = new HashSet<string>(StringComparer.Ordinal);
 
-        var table = new StringBuilder("| operation | no credential | expired token | another API's credential | another account's object |\n|---|---|---|---|---|\n");
+        var table = new StringBuilder("| operation | no credential | expired token | another API's credential | another account's object | a member without the permission |\n|---|---|---|---|---|---|\n");
         var problems = new List<string>();
         foreach (var api in OpenApiWalk.Apis)
         {
@@ -101,9 +118,25 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
                 {
                     var (status, text) = await SendAsync(client, operation.Method, path, body, stranger.Apply, operation.BodyMediaType);
                     cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    if (!Refused(operation, status, 403, 404))
+                    // MindMesh hides another tenant's objects: 404, never 403.
+                    if (api == "mindmesh" ? status != 404 : !Refused(operation, status, 403, 404))
                     {
                         problems.Add($"{name} by another account → {status} {Shorten(text)}");
+                    }
+                }
+                else
+                {
+                    cells.Add("–");
+                }
+                if (MeshPrivileged.Contains(name))
+                {
+                    privilegedSeen.Add(name);
+                    var (status, text) = await SendAsync(client, operation.Method, path, body,
+                        r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", meshMember));
+                    cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    if (status != 403 || !text.Contains("Insufficient permissions", StringComparison.Ordinal))
+                    {
+                        problems.Add($"{name} by a member without the permission → {status} {Shorten(text)}");
                     }
                 }
                 else
@@ -113,6 +146,8 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
                 table.Append("| ").Append(name).Append(isPublic ? " (public)" : "").Append(" | ").Append(string.Join(" | ", cells)).Append(" |\n");
             }
         }
+        // The list names operations the document serves (a renamed route would otherwise go unchecked).
+        problems.AddRange(MeshPrivileged.Except(privilegedSeen).Select(n => $"{n} is not in /openapi/mindmesh.json"));
 
         // Admin routes refuse a signed-in non-admin.
         foreach (var path in new[] { "/mindpeeker/v1/admin/system/status", "/mindpeeker/v1/admin/analytics/users" })
@@ -165,6 +200,26 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         objects["job_id"] = job.GetProperty("job_id").GetString()!;
         using var me = await factory.SendAsync(client, HttpMethod.Get, "/pluginmind/auth/me", owner);
         objects["pluginmind_user"] = (await me.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").ToString();
+
+        // MindMesh: a goal and its run (no workers here: it stays pending), the tenant's outbox
+        // connector, an automation, and the invite code a member of the owner's tenant joins with.
+        // An approval needs the run to reach guardrails, so approval ids stay unfilled.
+        var goal = await PostAsync(client, owner, "/mindmesh/goals",
+            """{"text":"Email the team the weekly summary","autonomy_level":"L1","priority":"medium","constraints":{}}""");
+        objects["goal_id"] = goal.GetProperty("id").GetString()!;
+        var run = await PostAsync(client, owner, $"/mindmesh/goals/{objects["goal_id"]}/start", "{}");
+        objects["run_id"] = run.GetProperty("run_id").GetString()!;
+        var automation = await PostAsync(client, owner, "/mindmesh/automations",
+            """{"name":"Follow-up","trigger":{"type":"calendar","config":{"event_types":["meeting"]}},"workflow":{"template":"meeting_followup","parameters":{"task_priority":"high"}}}""");
+        objects["automation_id"] = automation.GetProperty("id").GetString()!;
+        using (var connectors = await factory.SendAsync(client, HttpMethod.Get, "/mindmesh/connectors", owner))
+        {
+            objects["connector_id"] = (await connectors.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items")[0].GetProperty("id").GetString()!;
+        }
+        using (var meshMe = await factory.SendAsync(client, HttpMethod.Get, "/mindmesh/auth/me", owner))
+        {
+            objects["mesh_invite"] = (await meshMe.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tenant").GetProperty("invite_code").GetString()!;
+        }
         return objects;
     }
 
@@ -181,7 +236,11 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         .Replace("{webhook_id}", objects["webhook_id"], StringComparison.Ordinal)
         .Replace("{job_id}", objects["job_id"], StringComparison.Ordinal)
         .Replace("/executions/{id}", "/executions/" + objects["execution"], StringComparison.Ordinal)
-        .Replace("/api-keys/{id}", "/api-keys/" + objects["api_key"], StringComparison.Ordinal);
+        .Replace("/api-keys/{id}", "/api-keys/" + objects["api_key"], StringComparison.Ordinal)
+        .Replace("{goal_id}", objects["goal_id"], StringComparison.Ordinal)
+        .Replace("{run_id}", objects["run_id"], StringComparison.Ordinal)
+        .Replace("{automation_id}", objects["automation_id"], StringComparison.Ordinal)
+        .Replace("{connector_id}", objects["connector_id"], StringComparison.Ordinal);
 
     /// <summary>A credential that is valid, but for another API than the path's.</summary>
     private static void Foreign(HttpRequestMessage request, Callers caller)

@@ -36,7 +36,10 @@ public sealed class HardeningFactory : MindstackFactory
         WithSetting("Mindstack:Mindra:CryptoDepositAddress", "0x00000000000000000000000000000000000000a1");
     }
 
-    /// <summary>A fresh caller of each API: a MindPeeker user (JWT), a Mindra key, a PluginMind session cookie.</summary>
+    /// <summary>
+    /// A fresh caller of each API: a MindPeeker user (JWT), a Mindra key, a PluginMind session cookie,
+    /// a MindMesh user (JWT) who founded a tenant of their own and is its admin.
+    /// </summary>
     public async Task<Callers> NewCallersAsync()
     {
         var name = "u" + Guid.NewGuid().ToString("N")[..12];
@@ -71,7 +74,21 @@ public sealed class HardeningFactory : MindstackFactory
             peeker.GetProperty("user").GetProperty("id").GetString()!,
             mindraKey,
             mindraAccount,
-            cookie);
+            cookie,
+            await RegisterMeshAsync(client, $"h{name}@example.com"));
+    }
+
+    /// <summary>
+    /// Registers a MindMesh user and returns its access token: the founder (admin) of a new tenant,
+    /// or with <paramref name="inviteCode"/> a member (role <c>user</c>) of that tenant.
+    /// </summary>
+    public static async Task<string> RegisterMeshAsync(HttpClient client, string email, string? inviteCode = null)
+    {
+        using var register = await client.PostAsJsonAsync("/mindmesh/auth/register",
+            new { email, username = email.Split('@')[0][..Math.Min(32, email.IndexOf('@'))], password = "Str0ng!Passw0rd", full_name = "Hardening", invite_code = inviteCode });
+        var body = await register.Content.ReadAsStringAsync();
+        Assert.True(register.StatusCode == HttpStatusCode.Created, $"MindMesh register → {(int)register.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
     }
 
     /// <summary>An HS256 Google-shaped ID token signed with the development secret.</summary>
@@ -176,7 +193,8 @@ public sealed class HardeningFactory : MindstackFactory
 }
 
 /// <summary>One caller of each API, with the credential each accepts.</summary>
-public sealed record Callers(string PeekerToken, string PeekerAccountId, string MindraKey, string MindraAccountId, string PluginMindCookie)
+public sealed record Callers(string PeekerToken, string PeekerAccountId, string MindraKey, string MindraAccountId, string PluginMindCookie,
+    string MeshToken)
 {
     public void Apply(HttpRequestMessage request)
     {
@@ -192,6 +210,10 @@ public sealed record Callers(string PeekerToken, string PeekerAccountId, string 
         else if (path.StartsWith("/pluginmind", StringComparison.Ordinal))
         {
             request.Headers.Add("Cookie", PluginMindCookie);
+        }
+        else if (path.StartsWith("/mindmesh", StringComparison.Ordinal))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", MeshToken);
         }
     }
 }

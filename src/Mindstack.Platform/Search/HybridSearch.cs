@@ -227,30 +227,92 @@ internal sealed class HybridSearch(MindstackDbContext db, IAiEngine ai, ScopeVec
         return true;
     }
 
+    /// <summary>
+    /// Up to this many matches the full-text leg ranks them all. Above it, ranking every match of
+    /// common words (bm25 or ts_rank per match, then a sort) is what made a search of 100k
+    /// documents take a second, so the leg ranks bounded candidate lists instead: the best matches
+    /// of every term first, then the best of the newest this-many matches of any term.
+    /// (SQLite counts over every scope, its index holding them all; PostgreSQL over the scope.)
+    /// </summary>
+    internal const int RankAllBelow = 2000;
+
     private async Task<List<string>> FullTextAsync(SearchQuery query, IReadOnlyList<string> terms, int depth, CancellationToken ct)
     {
         var parameters = new Dictionary<string, object?> { ["c"] = query.Collection, ["s"] = query.Scope, ["n"] = depth };
         var filters = Filters(query, parameters);
-        string sql;
         if (db.Provider == DatabaseProvider.Postgres)
         {
             parameters["q"] = string.Join(" | ", terms);
-            sql = $"""
-                SELECT d.id FROM search_documents d, to_tsquery('english', @q) q
-                WHERE d.collection = @c AND d.scope = @s AND d.tsv @@ q{filters}
-                ORDER BY ts_rank(d.tsv, q) DESC, d.seq LIMIT @n
-                """;
+            parameters["w"] = RankAllBelow;
+            // Counting (as far as the bound) reads the index and rows, but ranks nothing.
+            var many = (await db.QueryAsync($"""
+                SELECT count(*) FROM (SELECT 1 FROM search_documents d
+                WHERE d.collection = @c AND d.scope = @s AND d.tsv @@ to_tsquery('english', @q){filters} LIMIT @w + 1) m
+                """, parameters, r => r.GetInt64(0), ct))[0] > RankAllBelow;
+            if (!many)
+            {
+                return await db.QueryAsync($"""
+                    SELECT d.id FROM search_documents d, to_tsquery('english', @q) q
+                    WHERE d.collection = @c AND d.scope = @s AND d.tsv @@ q{filters}
+                    ORDER BY ts_rank(d.tsv, q) DESC, d.seq LIMIT @n
+                    """, parameters, r => r.GetString(0), ct);
+            }
+            parameters["all"] = string.Join(" & ", terms);
+            return await db.QueryAsync($"""
+                WITH every_term AS MATERIALIZED (
+                    SELECT d.seq, d.id, ts_rank(d.tsv, to_tsquery('english', @q)) AS r FROM search_documents d
+                    WHERE d.collection = @c AND d.scope = @s AND d.tsv @@ to_tsquery('english', @all){filters}
+                    ORDER BY r DESC, d.seq LIMIT @n),
+                newest AS (
+                    SELECT w.seq, w.id, ts_rank(w.tsv, to_tsquery('english', @q)) AS r FROM (
+                        SELECT d.seq, d.id, d.tsv FROM search_documents d
+                        WHERE d.collection = @c AND d.scope = @s AND d.tsv @@ to_tsquery('english', @q){filters}
+                        ORDER BY d.seq DESC LIMIT @w) w
+                    ORDER BY r DESC, w.seq LIMIT @n)
+                SELECT id FROM (
+                    SELECT seq, id, 0 AS tier, r FROM every_term
+                    UNION ALL SELECT seq, id, 1 AS tier, r FROM newest WHERE seq NOT IN (SELECT seq FROM every_term)) c
+                ORDER BY tier, r DESC, seq LIMIT @n
+                """, parameters, r => r.GetString(0), ct);
         }
-        else
+        parameters["q"] = string.Join(" OR ", terms.Select(t => "\"" + t + "\""));
+        // Counting walks the index's lists without ranking: cheap next to bm25.
+        var matches = (await db.QueryAsync("SELECT count(*) FROM search_fts WHERE search_fts MATCH @q",
+            new Dictionary<string, object?> { ["q"] = parameters["q"] }, r => r.GetInt64(0), ct))[0];
+        if (matches > RankAllBelow)
         {
-            parameters["q"] = string.Join(" OR ", terms.Select(t => "\"" + t + "\""));
-            sql = $"""
-                SELECT d.id FROM search_fts f JOIN search_documents d ON d.seq = f.rowid
-                WHERE search_fts MATCH @q AND d.collection = @c AND d.scope = @s{filters}
-                ORDER BY f.rank, d.seq LIMIT @n
-                """;
+            parameters["all"] = string.Join(" ", terms.Select(t => "\"" + t + "\""));
+            parameters["k"] = depth;
+            parameters["w"] = RankAllBelow - 1;
+            // Candidates: the best matches of every term (if more than one), then the newest window
+            // of any term's, each ranked; the scope and filters applied to those only.
+            var bounded = await db.QueryAsync($"""
+                WITH every_term AS MATERIALIZED (
+                    SELECT rowid, rank FROM search_fts WHERE search_fts MATCH @all ORDER BY rank LIMIT @k),
+                newest AS (
+                    SELECT rowid, rank FROM search_fts WHERE search_fts MATCH @q
+                    AND rowid >= (SELECT rowid FROM search_fts WHERE search_fts MATCH @q ORDER BY rowid DESC LIMIT 1 OFFSET @w)
+                    ORDER BY rank LIMIT @k),
+                candidates AS (
+                    SELECT rowid, 0 AS tier, rank FROM every_term
+                    UNION ALL SELECT rowid, 1 AS tier, rank FROM newest WHERE rowid NOT IN (SELECT rowid FROM every_term))
+                SELECT d.id FROM candidates f JOIN search_documents d ON d.seq = f.rowid
+                WHERE d.collection = @c AND d.scope = @s{filters}
+                ORDER BY f.tier, f.rank, d.seq LIMIT @n
+                """, parameters, r => r.GetString(0), ct);
+            if (bounded.Count >= depth)
+            {
+                return bounded;
+            }
+            // Too few of them are this scope's (a small scope in a large shared index) or pass
+            // the filters: rank every match after all.
         }
-        return await db.QueryAsync(sql, parameters, r => r.GetString(0), ct);
+        // CROSS JOIN keeps the index as the outer loop: driven by the scope's rows, each would probe it.
+        return await db.QueryAsync($"""
+            SELECT d.id FROM search_fts f CROSS JOIN search_documents d ON d.seq = f.rowid
+            WHERE search_fts MATCH @q AND d.collection = @c AND d.scope = @s{filters}
+            ORDER BY f.rank, d.seq LIMIT @n
+            """, parameters, r => r.GetString(0), ct);
     }
 
     /// <summary>The facet and date conditions, as SQL on <c>d</c>, their values added to <paramref name="parameters"/>.</summary>

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Http;
+using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Search;
+using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Tests.Search;
 
@@ -151,6 +153,42 @@ public sealed class HybridSearchTests(PlatformFactory factory) : IClassFixture<P
 
         Assert.Equal("all-MiniLM-L6-v2", data.GetProperty("embedding_model").GetString());
         Assert.Equal("loaded", data.GetProperty("embedding_model_state").GetString());
+    }
+
+    [Fact]
+    public async Task SearchAsync_MoreMatchesThanRankedAtOnce_EveryTermMatchFirstAndSmallScopeStillFound()
+    {
+        var large = NewScope();
+        var small = NewScope();
+        // Written first, so they are the oldest: outside the newest matches the bounded leg ranks.
+        await InsertAsync(small, "mine", "Invoice for the office chairs");
+        await InsertAsync(large, "all-terms", "March invoice for the consulting work");
+        await InsertAsync(large, Enumerable.Range(0, HybridSearch.RankAllBelow + 100).Select(i => ($"n{i}", $"Invoice number {i} for office supplies")));
+
+        var hits = await SearchAsync(factory, new SearchQuery(Collection, large, "consulting invoice march"));
+        var mine = await SearchAsync(factory, new SearchQuery(Collection, small, "office invoice"));
+
+        Assert.Equal("all-terms", hits[0].Id);
+        Assert.Equal(10, hits.Count);
+        Assert.Equal(["mine"], mine.Select(h => h.Id));
+    }
+
+    /// <summary>Rows written as a bulk load would (no embedding): the full-text leg alone finds them.</summary>
+    private Task InsertAsync(string scope, string id, string text) => InsertAsync(scope, [(id, text)]);
+
+    private async Task InsertAsync(string scope, IEnumerable<(string Id, string Text)> documents)
+    {
+        _ = factory.Server;
+        await using var services = factory.Services.CreateAsyncScope();
+        var db = services.ServiceProvider.GetRequiredService<MindstackDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        foreach (var (id, text) in documents)
+        {
+            await db.ExecuteAsync(
+                "INSERT INTO search_documents (collection, scope, id, text, version) VALUES (@c, @s, @id, @text, 1)",
+                new Dictionary<string, object?> { ["c"] = Collection, ["s"] = scope, ["id"] = id, ["text"] = text }, CancellationToken.None);
+        }
+        await transaction.CommitAsync();
     }
 
     internal static string NewScope() => "tenant_" + Guid.NewGuid().ToString("N")[..12];
