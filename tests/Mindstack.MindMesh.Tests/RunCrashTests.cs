@@ -25,7 +25,7 @@ public sealed class RunCrashTests
     [PublishedServerFact]
     public async Task Sigkill_WhileAwaitingApprovalAndAfterTheDecision_RunFinishesFromCheckpointEmailOnce()
     {
-        using var database = TestDatabase.Create();
+        using var database = MindstackFactory.CreateDatabase();
         var recipient = $"team{Guid.NewGuid():N}@example.com";
         string token;
         string runId;
