@@ -82,15 +82,15 @@ internal sealed class FeedService(MindstackDbContext db, TimeProvider clock, Rel
     /// The viewer's and its followed accounts' timeline posts. The authors are read first (a short
     /// list) and the posts by author through the (author_id, published_at, id) index, so a page costs
     /// what those authors posted, never a walk down the whole timeline looking for them. Followed
-    /// private accounts have accepted the viewer, so only blocks and mutes filter here.
+    /// private accounts have accepted the viewer, so only blocks, mutes and shadow bans filter here.
     /// </summary>
     private async Task<IQueryable<PostRow>> FollowingAsync(string viewerId, CancellationToken ct)
     {
         var authors = await relations.Followed(viewerId).Except(relations.HiddenFrom(viewerId)).ToListAsync(ct);
         authors.Add(viewerId);
-        return db.Set<PostRow>().AsNoTracking()
+        return relations.WithoutShadowBanned(db.Set<PostRow>().AsNoTracking()
             .Where(p => authors.Contains(p.AuthorId)
-                && p.PublishedAt != null && p.DeletedAt == null && p.GroupId == null && p.ReplyToId == null);
+                && p.PublishedAt != null && p.DeletedAt == null && p.GroupId == null && p.ReplyToId == null), viewerId);
     }
 
     private async Task<FeedPage> RankedAsync(string? viewerId, string? cursor, int limit, CancellationToken ct)

@@ -1,8 +1,5 @@
 using Microsoft.AspNetCore.OpenApi;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
-using Mindstack.Platform.Http;
 
 namespace Mindstack.Platform.Realtime.Json;
 
@@ -35,28 +32,8 @@ internal static class JsonSocketDocuments
 {
     public static Task AddAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context)
     {
-        var services = context.ApplicationServices;
-        var mount = services.GetRequiredService<ApiRegistry>().Mounts
-            .FirstOrDefault(m => string.Equals(m.Name, context.DocumentName, StringComparison.Ordinal));
-        if (mount is null)
+        foreach (var (socket, endpoint, path) in SocketRouteDocuments.Of<JsonSocketDocument>(context, raw => "/" + raw.TrimStart('/')))
         {
-            return Task.CompletedTask;
-        }
-        var basePath = mount.BasePath.Value ?? "";
-        foreach (var endpoint in services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
-        {
-            if (endpoint.Metadata.GetMetadata<JsonSocketDocument>() is not { } socket
-                || endpoint.Metadata.GetMetadata<Dialect>()?.Name != context.DocumentName
-                || endpoint.RoutePattern.RawText is not { } raw)
-            {
-                continue;
-            }
-            var path = "/" + raw.TrimStart('/');
-            // The API's own port serves the same socket at the root; the document lists its base path.
-            if (basePath.Length > 0 && !path.StartsWith(basePath + "/", StringComparison.Ordinal))
-            {
-                continue;
-            }
             var parameters = new List<IOpenApiParameter>();
             foreach (var route in endpoint.RoutePattern.Parameters)
             {

@@ -1,9 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.OpenApi;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
-using Mindstack.Platform.Http;
 
 namespace Mindstack.Platform.Realtime.SocketIo;
 
@@ -39,28 +36,8 @@ internal static class SocketIoDocuments
 {
     public static Task AddAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context)
     {
-        var services = context.ApplicationServices;
-        var mount = services.GetRequiredService<ApiRegistry>().Mounts
-            .FirstOrDefault(m => string.Equals(m.Name, context.DocumentName, StringComparison.Ordinal));
-        if (mount is null)
+        foreach (var (socket, _, path) in SocketRouteDocuments.Of<SocketIoDocument>(context, raw => "/" + raw.Trim('/') + "/"))
         {
-            return Task.CompletedTask;
-        }
-        var basePath = mount.BasePath.Value ?? "";
-        foreach (var endpoint in services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
-        {
-            if (endpoint.Metadata.GetMetadata<SocketIoDocument>() is not { } socket
-                || endpoint.Metadata.GetMetadata<Dialect>()?.Name != context.DocumentName
-                || endpoint.RoutePattern.RawText is not { } raw)
-            {
-                continue;
-            }
-            var path = "/" + raw.Trim('/') + "/";
-            // The API's own port serves the same route at the root; the document lists its base path.
-            if (basePath.Length > 0 && !path.StartsWith(basePath + "/", StringComparison.Ordinal))
-            {
-                continue;
-            }
             var description = Describe(socket, path);
             document.Paths ??= [];
             document.Paths[path] = new OpenApiPathItem
