@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Realtime;
+using Mindstack.Platform.Realtime.Backplane;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Access;
@@ -67,6 +68,13 @@ internal sealed class CallerCache : ICallerChanges
 {
     /// <summary>A platform channel: the hub hands its messages to this cache, never to a connection.</summary>
     internal const string Channel = "platform:caller-changes";
+
+    /// <summary>
+    /// How long a change waits for the other nodes to confirm their eviction. A node that does not
+    /// answer in time (hung, not gone: a closed one leaves the list at once) is logged, and its
+    /// entries still expire after <see cref="CallerCacheOptions.Lifetime"/>.
+    /// </summary>
+    private static readonly TimeSpan AcknowledgementTimeout = TimeSpan.FromSeconds(3);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly CallerCacheOptions _options;
@@ -140,9 +148,12 @@ internal sealed class CallerCache : ICallerChanges
         Evict(accountId);
         try
         {
-            // Through the backplane to the other nodes (and back to this one's hub, which evicts again).
-            await _services.GetRequiredService<IRealtimePublisher>()
-                .PublishAsync(Channel, "evict", accountId, cancellationToken: cancellationToken);
+            // Through the backplane to the other nodes, waiting until each has evicted: the change
+            // takes effect on every node before the request that made it answers.
+            var message = new RealtimeMessage(_services.GetRequiredService<IIdGenerator>().New("rtm"), Channel, "evict",
+                JsonSerializer.Serialize(accountId), exceptConnectionId: null);
+            await _services.GetRequiredService<IRealtimeBackplane>()
+                .PublishAcknowledgedAsync(message, AcknowledgementTimeout, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

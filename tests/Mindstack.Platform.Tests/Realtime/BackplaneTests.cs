@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Realtime;
 using Mindstack.Platform.Realtime.Backplane;
 using Mindstack.Platform.Storage;
 using Npgsql;
@@ -30,6 +31,29 @@ public sealed class BackplaneTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         Assert.Equal("node B", (await JsonFrames.ReceiveAsync(json)).GetProperty("data").GetProperty("from").GetString());
         Assert.Equal("node B", (await sio.WaitForEventAsync("notification")).GetProperty("args")[0].GetProperty("from").GetString());
         Assert.Equal("node B", (await polling.WaitForEventAsync("notification")).GetProperty("args")[0].GetProperty("from").GetString());
+    }
+
+    [PostgresFact]
+    public async Task PublishAcknowledged_OtherNodeListening_ReturnsOnlyAfterItsHubHandledIt()
+    {
+        var channel = "platform:ack-probe-" + Guid.NewGuid().ToString("N")[..8];
+        var handled = 0;
+        // A slow handler: an unacknowledged publish would return long before it finished.
+        nodes.A.Services.GetRequiredService<RealtimeHub>().OnPlatformChannel(channel, _ =>
+        {
+            Thread.Sleep(300);
+            Interlocked.Increment(ref handled);
+        });
+        var message = new RealtimeMessage("rtm_" + Guid.NewGuid().ToString("N"), channel, "probe", "null", exceptConnectionId: null);
+        // Another test kills the listeners: A must be listening again to be asked.
+        for (var waited = 0; !nodes.A.Metrics.BackplaneListening && waited < 600; waited++)
+        {
+            await Task.Delay(100);
+        }
+
+        await nodes.B.Services.GetRequiredService<IRealtimeBackplane>().PublishAcknowledgedAsync(message, TimeSpan.FromSeconds(60), CancellationToken.None);
+
+        Assert.Equal(1, Volatile.Read(ref handled));
     }
 
     [PostgresFact]
@@ -113,8 +137,8 @@ public sealed class BackplaneTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         {
             await admin.OpenAsync();
             await using var kill = new NpgsqlCommand(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = @name AND datname = current_database()", admin);
-            kill.Parameters.AddWithValue("name", PostgresBackplane.ListenerApplicationName);
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE @name AND datname = current_database()", admin);
+            kill.Parameters.AddWithValue("name", PostgresBackplane.ListenerApplicationName + ":%");
             Assert.Equal(2L, await kill.ExecuteScalarAsync());
         }
 

@@ -16,12 +16,21 @@ namespace Mindstack.Platform.Realtime.Backplane;
 internal interface IRealtimeBackplane
 {
     Task PublishAsync(RealtimeMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Publishes a small platform message and returns once every other listening node has handed
+    /// it to its hub, or after <paramref name="timeout"/> (logged): for messages that must have taken
+    /// effect everywhere before the caller goes on, such as a revoked caller's cache eviction.
+    /// </summary>
+    Task PublishAcknowledgedAsync(RealtimeMessage message, TimeSpan timeout, CancellationToken cancellationToken);
 }
 
 /// <summary>One node (SQLite, or the backplane turned off): local delivery is all there is.</summary>
 internal sealed class InProcessBackplane : IRealtimeBackplane
 {
     public Task PublishAsync(RealtimeMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task PublishAcknowledgedAsync(RealtimeMessage message, TimeSpan timeout, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>This process's identity on the backplane, so it can skip its own notifications.</summary>
@@ -37,7 +46,10 @@ internal sealed class RealtimeNode(IIdGenerator ids)
 /// whose envelope exceeds what NOTIFY carries is stored in <c>realtime_payloads</c> and the
 /// notification carries its id (the row commits with the NOTIFY, so readers always find it);
 /// rows older than <see cref="RealtimeOptions.PayloadRetention"/> are purged. A node
-/// ignores its own notifications: it delivered them locally already.
+/// ignores its own notifications: it delivered them locally already. A message published
+/// acknowledged is answered by each receiving node on the <c>{channel}_ack</c> channel once
+/// delivered; the publisher learns which nodes listen from the listeners' application names
+/// (<c>mindstack-realtime-listener:{node}</c>) in <c>pg_stat_activity</c>.
 /// </summary>
 internal sealed class PostgresBackplane : IRealtimeBackplane
 {
@@ -58,6 +70,7 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
     private readonly ILogger<PostgresBackplane> _logger;
     private readonly Channel<string> _inbox = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _channel;
+    private readonly string _ackChannel;
 
     public PostgresBackplane(DatabaseSettings database, IOptions<RealtimeOptions> settings, RealtimeHub hub, RealtimeMetrics metrics,
         IServiceScopeFactory scopes, RealtimeNode node, TimeProvider clock, ILogger<PostgresBackplane> logger)
@@ -71,6 +84,8 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
         _clock = clock;
         _logger = logger;
         _channel = settings.Value.NotifyChannel;
+        // Channel names are identifiers of at most 63 characters.
+        _ackChannel = (_channel.Length > 59 ? _channel[..59] : _channel) + "_ack";
     }
 
     public async Task PublishAsync(RealtimeMessage message, CancellationToken cancellationToken)
@@ -93,6 +108,76 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
         _metrics.BackplaneSent(byReference: true);
     }
 
+    public async Task PublishAcknowledgedAsync(RealtimeMessage message, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var envelope = Envelope(message, acknowledged: true);
+        if (Encoding.UTF8.GetByteCount(envelope) > MaxInlineBytes)
+        {
+            throw new ArgumentException("An acknowledged message must fit in one notification.", nameof(message));
+        }
+        var acknowledged = new HashSet<string>(StringComparer.Ordinal);
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        connection.Notification += (_, e) =>
+        {
+            if (e.Channel == _ackChannel && JsonSerializer.Deserialize<Acknowledgement>(e.Payload) is { } ack && ack.i == message.Id)
+            {
+                acknowledged.Add(ack.n);
+            }
+        };
+        try
+        {
+            await using (var listen = new NpgsqlCommand($"LISTEN \"{_ackChannel}\"", connection))
+            {
+                await listen.ExecuteNonQueryAsync(cancellationToken);
+            }
+            // Listed after LISTEN: a node that starts listening later begins with an empty cache anyway.
+            var expected = new HashSet<string>(StringComparer.Ordinal);
+            await using (var nodes = new NpgsqlCommand(
+                "SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE @prefix", connection))
+            {
+                nodes.Parameters.AddWithValue("prefix", ListenerApplicationName + ":%");
+                await using var reader = await nodes.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var node = reader.GetString(0)[(ListenerApplicationName.Length + 1)..];
+                    if (node != _node.Id)
+                    {
+                        expected.Add(node);
+                    }
+                }
+            }
+            await using (var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", connection))
+            {
+                notify.Parameters.AddWithValue("channel", _channel);
+                notify.Parameters.AddWithValue("payload", envelope);
+                await notify.ExecuteNonQueryAsync(cancellationToken);
+            }
+            _metrics.BackplaneSent(byReference: false);
+            var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            while (!expected.IsSubsetOf(acknowledged))
+            {
+                var left = deadline - Environment.TickCount64;
+                if (left <= 0 || !await connection.WaitAsync(TimeSpan.FromMilliseconds(left), cancellationToken))
+                {
+                    expected.ExceptWith(acknowledged);
+                    _logger.LogWarning("Realtime backplane: nodes {Nodes} did not acknowledge {MessageId} within {Timeout} ms",
+                        string.Join(", ", expected), message.Id, timeout.TotalMilliseconds);
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            // The connection goes back to the pool: it must not keep listening.
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+                await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+    }
+
     /// <summary>Listens until the node stops, reconnecting with backoff; delivers what other nodes publish.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -103,7 +188,7 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
         {
             // A LISTENing connection must never go back to a pool (its reset would UNLISTEN).
             Pooling = false,
-            ApplicationName = ListenerApplicationName,
+            ApplicationName = ListenerApplicationName + ":" + _node.Id,
         }.ToString();
         while (!stopping.IsCancellationRequested)
         {
@@ -174,10 +259,14 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
             {
                 try
                 {
-                    if (await ReadAsync(payload, stopping) is { } message)
+                    if (await ReadAsync(payload, stopping) is ({ } message, var acknowledge))
                     {
                         _metrics.BackplaneReceived();
                         _hub.Deliver(message);
+                        if (acknowledge)
+                        {
+                            await AcknowledgeAsync(message.Id, stopping);
+                        }
                     }
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
@@ -191,7 +280,15 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
         }
     }
 
-    private async Task<RealtimeMessage?> ReadAsync(string payload, CancellationToken cancellationToken)
+    private async Task AcknowledgeAsync(string messageId, CancellationToken cancellationToken)
+    {
+        var ack = JsonSerializer.Serialize(new Acknowledgement(messageId, _node.Id));
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+        await db.Database.ExecuteSqlAsync($"SELECT pg_notify({_ackChannel}, {ack})", cancellationToken);
+    }
+
+    private async Task<(RealtimeMessage Message, bool Acknowledge)?> ReadAsync(string payload, CancellationToken cancellationToken)
     {
         using var document = JsonDocument.Parse(payload);
         var root = document.RootElement;
@@ -201,7 +298,7 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
         }
         if (!root.TryGetProperty("r", out var reference))
         {
-            return Parse(root);
+            return (Parse(root), root.TryGetProperty("a", out var ack) && ack.ValueKind == JsonValueKind.True);
         }
         var id = reference.GetString();
         await using var scope = _scopes.CreateAsyncScope();
@@ -213,7 +310,7 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
             return null;
         }
         using var stored = JsonDocument.Parse(body);
-        return Parse(stored.RootElement);
+        return (Parse(stored.RootElement), false);
     }
 
     private static RealtimeMessage Parse(JsonElement root) => new(
@@ -246,8 +343,8 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
         }
     }
 
-    /// <summary>The wire form: <c>{"n": node, "i": id, "c": channel, "e": event, "x": except, "d": data}</c>.</summary>
-    private string Envelope(RealtimeMessage message)
+    /// <summary>The wire form: <c>{"n": node, "i": id, "c": channel, "e": event, "x": except, "a": acknowledge, "d": data}</c>.</summary>
+    private string Envelope(RealtimeMessage message, bool acknowledged = false)
     {
         var buffer = new ArrayBufferWriter<byte>(128 + message.DataJson.Length);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -261,6 +358,10 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
             {
                 writer.WriteString("x", except);
             }
+            if (acknowledged)
+            {
+                writer.WriteBoolean("a", true);
+            }
             writer.WritePropertyName("d");
             writer.WriteRawValue(message.DataJson, skipInputValidation: true);
             writer.WriteEndObject();
@@ -269,6 +370,8 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
     }
 
     private sealed record Reference(string n, string r);
+
+    private sealed record Acknowledgement(string i, string n);
 }
 
 /// <summary>Runs the PostgreSQL listener for the node's lifetime (nothing to run in-process).</summary>
