@@ -49,6 +49,7 @@ public sealed class AdTests(MindSwarmFactory factory) : IClassFixture<MindSwarmF
         var draftId = draft.GetProperty("id").GetString();
         var refused = await advertiser.ErrorAsync(HttpMethod.Post, $"/api/ads/{draftId}/pay", new { }, HttpStatusCode.BadRequest, "INVALID_AD_STATUS");
         Assert.Equal("Ad is still a draft", refused.GetProperty("error").GetString());
+        Assert.Equal("draft", refused.GetProperty("status").GetString());
         Assert.Equal("pending_review", (await advertiser.PostDataAsync($"/api/ads/{draftId}/submit")).GetProperty("ad").GetProperty("status").GetString());
         await advertiser.ErrorAsync(HttpMethod.Post, $"/api/ads/{draftId}/pay", new { }, HttpStatusCode.BadRequest, "INVALID_AD_STATUS");
 
@@ -64,6 +65,7 @@ public sealed class AdTests(MindSwarmFactory factory) : IClassFixture<MindSwarmF
         Assert.Equal("free", paid.GetProperty("ad").GetProperty("payment").GetProperty("status").GetString());
         var again = await advertiser.ErrorAsync(HttpMethod.Post, $"/api/ads/{id}/pay", new { }, HttpStatusCode.BadRequest);
         Assert.Equal("Ad is already active", again.GetProperty("error").GetString());
+        Assert.Equal("active", again.GetProperty("status").GetString());
 
         var served = (await factory.Anonymous().GetDataAsync("/api/ads/active")).GetProperty("inline").EnumerateArray().Single(a => a.GetProperty("id").GetString() == id);
         Assert.Equal("https://example.com/landing?ref=1&utm_source=mindswarm#top", served.GetProperty("linkUrl").GetString());

@@ -119,8 +119,7 @@ internal sealed class AdService(
         var row = await RequireEditableAsync(caller, adId, ct);
         if (row.Status != AdStatus.Draft)
         {
-            throw Problem.BadRequest("Only a draft can be submitted; " + AdRules.StatusMessage(AdRules.EffectiveStatus(row, Now), row.ReviewNote),
-                "INVALID_AD_STATUS");
+            throw WrongStatus(row, "Only a draft can be submitted; ");
         }
         await ReviewAsync(row, moderate: true, ct);
         row.UpdatedAt = Now;
@@ -150,7 +149,7 @@ internal sealed class AdService(
         var status = AdRules.EffectiveStatus(row, now);
         if (status is AdStatus.Expired or AdStatus.Cancelled)
         {
-            throw Problem.BadRequest(AdRules.StatusMessage(status, row.ReviewNote) + "; it can no longer be edited", "INVALID_AD_STATUS");
+            throw WrongStatus(row, suffix: "; it can no longer be edited");
         }
         if (request.ImageUrl is not null)
         {
@@ -247,8 +246,7 @@ internal sealed class AdService(
         }
         if (row.Status is not (AdStatus.PendingReview or AdStatus.Rejected) || (action == "reject" && row.Status == AdStatus.Rejected))
         {
-            throw Problem.BadRequest("Only an ad awaiting review can be decided; " + AdRules.StatusMessage(AdRules.EffectiveStatus(row, now), row.ReviewNote),
-                "INVALID_AD_STATUS");
+            throw WrongStatus(row, "Only an ad awaiting review can be decided; ");
         }
         if (action == "approve")
         {
@@ -278,8 +276,7 @@ internal sealed class AdService(
         var source = row.Status;
         if (!(source == AdStatus.Active && target == AdStatus.Paused) && !(source == AdStatus.Paused && target == AdStatus.Active))
         {
-            throw Problem.BadRequest($"{AdRules.StatusMessage(AdRules.EffectiveStatus(row, now), row.ReviewNote)} (status {source}); only active ↔ paused can be changed here",
-                "INVALID_AD_STATUS");
+            throw WrongStatus(row, suffix: "; only active ↔ paused can be changed here");
         }
         row.Status = target == AdStatus.Active && row.EndDate <= now ? AdStatus.Expired : target;
         row.UpdatedAt = now;
@@ -299,7 +296,7 @@ internal sealed class AdService(
         var status = AdRules.EffectiveStatus(row, now);
         if (status != AdStatus.Approved)
         {
-            throw Problem.BadRequest(AdRules.StatusMessage(status, row.ReviewNote), "INVALID_AD_STATUS");
+            throw WrongStatus(row);
         }
         if (row.PaymentStatus == AdPaymentStatus.Pending)
         {
@@ -640,6 +637,14 @@ internal sealed class AdService(
         row.StartDate = now;
         row.EndDate = now.AddDays(row.DurationDays);
         row.UpdatedAt = now;
+    }
+
+    /// <summary>400 <c>INVALID_AD_STATUS</c> with the document's message for the ad's status, and that status in the error's <c>status</c>.</summary>
+    private Problem WrongStatus(AdRow row, string prefix = "", string suffix = "")
+    {
+        var status = AdRules.EffectiveStatus(row, Now);
+        return new Problem(ProblemKind.BadRequest, prefix + AdRules.StatusMessage(status, row.ReviewNote) + suffix, "INVALID_AD_STATUS",
+            details: new StatusDetail(status));
     }
 
     private static Problem TxHashUsed() => Problem.Conflict("This transaction hash has already been used for a payment", "TX_HASH_USED");
