@@ -33,11 +33,16 @@ public sealed class MindSwarmDialect : Dialect
     protected override object ErrorBody(HttpContext context, Problem problem, string code, int status) =>
         problem.Errors is { Count: > 0 } errors
             ? new { success = false, error = problem.Message, code, errors = errors.Select(e => new { field = e.Field, message = e.Message }) }
-            : new { success = false, error = problem.Message, code };
+            : problem.Details is StatusDetail detail
+                ? new { success = false, error = problem.Message, code, status = detail.Status }
+                : new { success = false, error = problem.Message, code };
 
     /// <summary><c>{success: true, data}</c>.</summary>
     public IResult Ok(object? data, int status = StatusCodes.Status200OK) => Json200(new { success = true, data }, status);
 }
+
+/// <summary>A problem's detail naming the resource's current status, sent as the error's <c>status</c> (an ad refused in its state).</summary>
+internal sealed record StatusDetail(string Status);
 
 /// <summary>Every success answer: <c>{success: true, data}</c>.</summary>
 internal sealed record MindSwarmEnvelope<T>(bool Success, T Data);

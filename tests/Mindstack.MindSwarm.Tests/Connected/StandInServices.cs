@@ -29,6 +29,9 @@ public sealed class StandInServices : IAsyncLifetime
         Swarm.WithSetting("Mindstack:MindSwarm:Chain:RpcUrl", Outside.Url("/rpc"));
         Swarm.WithSetting("Mindstack:MindSwarm:Boosts:RecipientAddress", BoostRecipient);
         Swarm.WithSetting("Mindstack:MindSwarm:Boosts:RecheckInterval", "00:00:01");
+        Swarm.WithSetting("Mindstack:MindSwarm:Ads:PaymentAddress", AdRecipient);
+        Swarm.WithSetting("Mindstack:MindSwarm:Ads:DailyRates:eth", "0.005");
+        Swarm.WithSetting("Mindstack:MindSwarm:Tokens:Contracts:usdc", UsdcContract);
         Swarm.WithSetting("Mindstack:MindSwarm:VideoDownloads:GatewayUrl", Outside.Url("/gateway"));
         Swarm.WithSetting("Mindstack:MindSwarm:VideoDownloads:ApiKey", "gateway-key");
         // Link previews go through the SSRF guard; the stand-in page is on loopback.
@@ -37,6 +40,12 @@ public sealed class StandInServices : IAsyncLifetime
 
     /// <summary>Where boost payments must go.</summary>
     public const string BoostRecipient = "0x1111111111111111111111111111111111111111";
+
+    /// <summary>Where ad payments must go.</summary>
+    public const string AdRecipient = "0x4444444444444444444444444444444444444444";
+
+    /// <summary>The USDC contract on the stand-in chain.</summary>
+    public const string UsdcContract = "0x5555555555555555555555555555555555555555";
 
     public LoopbackReceiver Outside { get; }
 
@@ -76,7 +85,7 @@ public sealed class StandInServices : IAsyncLifetime
                 ["gasUsed"] = "0x5208",
                 ["effectiveGasPrice"] = "0x3b9aca00",
                 ["contractAddress"] = null,
-                ["logs"] = Array.Empty<object>(),
+                ["logs"] = tx.Token is null ? Array.Empty<object>() : new object[] { TransferLog(hash!, tx) },
                 ["logsBloom"] = "0x" + new string('0', 512),
                 ["status"] = tx.Succeeded ? "0x1" : "0x0",
                 ["type"] = "0x2",
@@ -89,8 +98,8 @@ public sealed class StandInServices : IAsyncLifetime
                 ["blockNumber"] = tx.Mined ? Hex(tx.Block) : null,
                 ["transactionIndex"] = tx.Mined ? "0x0" : null,
                 ["from"] = tx.From,
-                ["to"] = tx.To,
-                ["value"] = "0x" + tx.ValueWei.ToString("x", System.Globalization.CultureInfo.InvariantCulture).TrimStart('0').PadLeft(1, '0'),
+                ["to"] = tx.Token ?? tx.To,
+                ["value"] = tx.Token is not null ? "0x0" : "0x" + tx.ValueWei.ToString("x", System.Globalization.CultureInfo.InvariantCulture).TrimStart('0').PadLeft(1, '0'),
                 ["gas"] = "0x5208",
                 ["gasPrice"] = "0x3b9aca00",
                 ["input"] = "0x",
@@ -101,6 +110,25 @@ public sealed class StandInServices : IAsyncLifetime
         };
         return WriteAsync(context, 200, JsonSerializer.Serialize(new Dictionary<string, object?> { ["jsonrpc"] = "2.0", ["id"] = id, ["result"] = result }));
     }
+
+    /// <summary>An ERC-20 <c>Transfer(from, to, value)</c> log of the transaction's token.</summary>
+    private static Dictionary<string, object?> TransferLog(string hash, ChainTransaction tx) => new()
+    {
+        ["address"] = tx.Token,
+        ["topics"] = new[]
+        {
+            "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef",
+            "0x" + new string('0', 24) + tx.From[2..].ToLowerInvariant(),
+            "0x" + new string('0', 24) + tx.To[2..].ToLowerInvariant(),
+        },
+        ["data"] = "0x" + tx.ValueWei.ToString("x64", System.Globalization.CultureInfo.InvariantCulture)[^64..],
+        ["blockNumber"] = Hex(tx.Block),
+        ["transactionHash"] = hash,
+        ["transactionIndex"] = "0x0",
+        ["blockHash"] = "0x" + new string('b', 64),
+        ["logIndex"] = "0x0",
+        ["removed"] = false,
+    };
 
     private static string Hex(long value) => "0x" + value.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -150,5 +178,6 @@ internal static class Multipart
     }
 }
 
-/// <summary>A transaction on the stand-in chain.</summary>
-public sealed record ChainTransaction(string From, string To, BigInteger ValueWei, long Block, bool Mined = true, bool Succeeded = true);
+/// <summary>A transaction on the stand-in chain; with <see cref="Token"/> an ERC-20 transfer of that contract's token to <see cref="To"/>.</summary>
+public sealed record ChainTransaction(string From, string To, BigInteger ValueWei, long Block, bool Mined = true, bool Succeeded = true,
+    string? Token = null);
