@@ -86,11 +86,31 @@ public sealed class PriceFeedOptions
     /// <summary>CoinGecko's coin ids of the common symbols.</summary>
     public static readonly IReadOnlyDictionary<string, string> DefaultCoinGeckoIds = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
-        ["BTC"] = "bitcoin", ["ETH"] = "ethereum", ["BNB"] = "binancecoin", ["SOL"] = "solana", ["ADA"] = "cardano",
-        ["XRP"] = "ripple", ["DOGE"] = "dogecoin", ["DOT"] = "polkadot", ["LINK"] = "chainlink", ["AVAX"] = "avalanche-2",
-        ["UNI"] = "uniswap", ["AAVE"] = "aave", ["LTC"] = "litecoin", ["ARB"] = "arbitrum", ["OP"] = "optimism",
-        ["SHIB"] = "shiba-inu", ["PEPE"] = "pepe", ["USDT"] = "tether", ["USDC"] = "usd-coin", ["DAI"] = "dai",
-        ["FLOKI"] = "floki", ["CAKE"] = "pancakeswap-token", ["TRX"] = "tron", ["TON"] = "the-open-network", ["SUI"] = "sui",
+        ["BTC"] = "bitcoin",
+        ["ETH"] = "ethereum",
+        ["BNB"] = "binancecoin",
+        ["SOL"] = "solana",
+        ["ADA"] = "cardano",
+        ["XRP"] = "ripple",
+        ["DOGE"] = "dogecoin",
+        ["DOT"] = "polkadot",
+        ["LINK"] = "chainlink",
+        ["AVAX"] = "avalanche-2",
+        ["UNI"] = "uniswap",
+        ["AAVE"] = "aave",
+        ["LTC"] = "litecoin",
+        ["ARB"] = "arbitrum",
+        ["OP"] = "optimism",
+        ["SHIB"] = "shiba-inu",
+        ["PEPE"] = "pepe",
+        ["USDT"] = "tether",
+        ["USDC"] = "usd-coin",
+        ["DAI"] = "dai",
+        ["FLOKI"] = "floki",
+        ["CAKE"] = "pancakeswap-token",
+        ["TRX"] = "tron",
+        ["TON"] = "the-open-network",
+        ["SUI"] = "sui",
     };
 }
 
