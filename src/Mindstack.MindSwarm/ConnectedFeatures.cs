@@ -5,8 +5,10 @@ using Mindstack.MindSwarm.AiImages;
 using Mindstack.MindSwarm.Boosts;
 using Mindstack.MindSwarm.Gifs;
 using Mindstack.MindSwarm.LinkPreviews;
+using Mindstack.MindSwarm.PriceFeeds;
 using Mindstack.MindSwarm.ProfileImages;
 using Mindstack.MindSwarm.Sandbox;
+using Mindstack.MindSwarm.Services;
 using Mindstack.MindSwarm.Tips;
 using Mindstack.MindSwarm.VideoDownloads;
 using Mindstack.Platform.Jobs;
@@ -16,7 +18,8 @@ namespace Mindstack.MindSwarm;
 /// <summary>
 /// The features of sections 2, 3 and 7 that reach outside services or the media pipeline:
 /// profile pictures, GIF search, AI images, the code sandbox, link previews, boosts and video downloads;
-/// and sections 9 and 15, tips and ads, paid on chain.
+/// sections 9 and 15, tips and ads, paid on chain; and sections 18 and 19: price feeds and the
+/// services (catalogue, proxy, image tools).
 /// </summary>
 internal static class ConnectedFeatures
 {
@@ -30,6 +33,8 @@ internal static class ConnectedFeatures
         services.AddMindSwarmTips();
         services.AddMindSwarmAds();
         services.AddMindSwarmVideoDownloads();
+        services.AddMindSwarmPriceFeeds();
+        services.AddMindSwarmServices();
         services.AddJobHandler<FetchLinkPreviewJob>(FetchLinkPreviewJob.Name, o => o.MaxAttempts = 3);
         return services;
     }
@@ -44,5 +49,7 @@ internal static class ConnectedFeatures
         TipEndpoints.Map(api);
         AdEndpoints.Map(api);
         VideoDownloadEndpoints.Map(api);
+        PriceFeedEndpoints.Map(api);
+        ServiceEndpoints.Map(api);
     }
 }
