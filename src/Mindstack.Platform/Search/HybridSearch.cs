@@ -176,32 +176,56 @@ internal sealed class HybridSearch(MindstackDbContext db, IAiEngine ai, ScopeVec
         var from = query.From?.ToUnixTimeMilliseconds();
         var to = query.To?.ToUnixTimeMilliseconds();
         // The best `depth` so far, least similar on top to be replaced.
-        var best = new PriorityQueue<VectorEntry, float>(depth + 1);
-        foreach (var entry in snapshot.All)
+        var best = new PriorityQueue<int, float>(depth + 1);
+        void Consider(int slot, float similarity)
         {
-            if (entry.Vector is not { } vector || vector.Length != queryVector.Length || !string.Equals(entry.Model, model, StringComparison.Ordinal))
-            {
-                continue;
-            }
-            var similarity = TensorPrimitives.Dot(queryVector, vector);
             if (similarity < MinSimilarity || (best.Count == depth && best.TryPeek(out _, out var worst) && similarity <= worst))
             {
-                continue;
+                return;
             }
-            if (!Matches(entry, query.Facets, from, to))
+            if (!Matches(snapshot.Entries[slot], query.Facets, from, to))
             {
-                continue;
+                return;
             }
-            best.Enqueue(entry, similarity);
+            best.Enqueue(slot, similarity);
             if (best.Count > depth)
             {
                 best.Dequeue();
             }
         }
-        var ranked = new List<(string Id, double Similarity)>(best.Count);
-        while (best.TryDequeue(out var entry, out var similarity))
+
+        // The scope's rows, in memory order: one dot product per row of the query's model.
+        var modelId = snapshot.Dimensions == queryVector.Length ? Array.IndexOf(snapshot.Models, model) : -1;
+        if (modelId >= 0)
         {
-            ranked.Add((entry.Id, similarity));
+            var modelIds = snapshot.ModelIds;
+            for (var chunk = 0; chunk < snapshot.Chunks.Length; chunk++)
+            {
+                var rows = snapshot.Chunks[chunk];
+                var first = chunk * ScopeSnapshot.ChunkRows;
+                var last = Math.Min(snapshot.Count, first + ScopeSnapshot.ChunkRows);
+                for (var slot = first; slot < last; slot++)
+                {
+                    if (modelIds[slot] == modelId)
+                    {
+                        Consider(slot, TensorPrimitives.Dot(queryVector, rows.AsSpan((slot - first) * queryVector.Length, queryVector.Length)));
+                    }
+                }
+            }
+        }
+        // Rows of another length than the scope's (a model switch under way) keep their own arrays.
+        for (var slot = 0; slot < snapshot.Count; slot++)
+        {
+            if (snapshot.ModelIds[slot] < 0 && snapshot.Entries[slot] is { Vector: { } vector } entry
+                && vector.Length == queryVector.Length && string.Equals(entry.Model, model, StringComparison.Ordinal))
+            {
+                Consider(slot, TensorPrimitives.Dot(queryVector, vector));
+            }
+        }
+        var ranked = new List<(string Id, double Similarity)>(best.Count);
+        while (best.TryDequeue(out var slot, out var similarity))
+        {
+            ranked.Add((snapshot.Entries[slot].Id, similarity));
         }
         ranked.Reverse();
         return ranked;
@@ -231,15 +255,18 @@ internal sealed class HybridSearch(MindstackDbContext db, IAiEngine ai, ScopeVec
     /// Up to this many matches the full-text leg ranks them all. Above it, ranking every match of
     /// common words (bm25 or ts_rank per match, then a sort) is what made a search of 100k
     /// documents take a second, so the leg ranks bounded candidate lists instead: the best matches
-    /// of every term first, then the best of the newest this-many matches of any term.
-    /// (SQLite counts over every scope, its index holding them all; PostgreSQL over the scope.)
+    /// of every term first (when the query has more than one), then the best of the newest
+    /// this-many matches of any term. Ranking costs per ranked match: 2,000 cost about twice 500
+    /// at 100k documents, for candidates that mostly lose to the vector leg's anyway.
+    /// (SQLite looks over every scope, its index holding them all; PostgreSQL over the scope.)
     /// </summary>
-    internal const int RankAllBelow = 2000;
+    internal const int RankAllBelow = 500;
 
     private async Task<List<string>> FullTextAsync(SearchQuery query, IReadOnlyList<string> terms, int depth, CancellationToken ct)
     {
         var parameters = new Dictionary<string, object?> { ["c"] = query.Collection, ["s"] = query.Scope, ["n"] = depth };
         var filters = Filters(query, parameters);
+        var severalTerms = terms.Count > 1;
         if (db.Provider == DatabaseProvider.Postgres)
         {
             parameters["q"] = string.Join(" | ", terms);
@@ -257,12 +284,20 @@ internal sealed class HybridSearch(MindstackDbContext db, IAiEngine ai, ScopeVec
                     ORDER BY ts_rank(d.tsv, q) DESC, d.seq LIMIT @n
                     """, parameters, r => r.GetString(0), ct);
             }
-            parameters["all"] = string.Join(" & ", terms);
-            return await db.QueryAsync($"""
-                WITH every_term AS MATERIALIZED (
+            // With one term, "every term" is every match: the newest window alone is ranked.
+            if (severalTerms)
+            {
+                parameters["all"] = string.Join(" & ", terms);
+            }
+            var everyTerm = severalTerms
+                ? $"""
                     SELECT d.seq, d.id, ts_rank(d.tsv, to_tsquery('english', @q)) AS r FROM search_documents d
                     WHERE d.collection = @c AND d.scope = @s AND d.tsv @@ to_tsquery('english', @all){filters}
-                    ORDER BY r DESC, d.seq LIMIT @n),
+                    ORDER BY r DESC, d.seq LIMIT @n
+                    """
+                : "SELECT CAST(0 AS bigint) AS seq, '' AS id, CAST(0 AS real) AS r WHERE false";
+            return await db.QueryAsync($"""
+                WITH every_term AS MATERIALIZED ({everyTerm}),
                 newest AS (
                     SELECT w.seq, w.id, ts_rank(w.tsv, to_tsquery('english', @q)) AS r FROM (
                         SELECT d.seq, d.id, d.tsv FROM search_documents d
@@ -276,23 +311,24 @@ internal sealed class HybridSearch(MindstackDbContext db, IAiEngine ai, ScopeVec
                 """, parameters, r => r.GetString(0), ct);
         }
         parameters["q"] = string.Join(" OR ", terms.Select(t => "\"" + t + "\""));
-        // Counting walks the index's lists without ranking: cheap next to bm25.
-        var matches = (await db.QueryAsync("SELECT count(*) FROM search_fts WHERE search_fts MATCH @q",
-            new Dictionary<string, object?> { ["q"] = parameters["q"] }, r => r.GetInt64(0), ct))[0];
-        if (matches > RankAllBelow)
+        // The rowid of the window's oldest match, reading the index's lists newest first and ranking
+        // nothing; none when there are fewer matches, which are then all ranked.
+        var window = await db.QueryAsync("SELECT rowid FROM search_fts WHERE search_fts MATCH @q ORDER BY rowid DESC LIMIT 1 OFFSET @w",
+            new Dictionary<string, object?> { ["q"] = parameters["q"], ["w"] = RankAllBelow - 1 }, r => r.GetInt64(0), ct);
+        if (window.Count > 0)
         {
             parameters["all"] = string.Join(" ", terms.Select(t => "\"" + t + "\""));
             parameters["k"] = depth;
-            parameters["w"] = RankAllBelow - 1;
+            parameters["t"] = window[0];
             // Candidates: the best matches of every term (if more than one), then the newest window
             // of any term's, each ranked; the scope and filters applied to those only.
+            var everyTerm = severalTerms
+                ? "SELECT rowid, rank FROM search_fts WHERE search_fts MATCH @all ORDER BY rank LIMIT @k"
+                : "SELECT rowid, rank FROM search_fts WHERE 0";
             var bounded = await db.QueryAsync($"""
-                WITH every_term AS MATERIALIZED (
-                    SELECT rowid, rank FROM search_fts WHERE search_fts MATCH @all ORDER BY rank LIMIT @k),
+                WITH every_term AS MATERIALIZED ({everyTerm}),
                 newest AS (
-                    SELECT rowid, rank FROM search_fts WHERE search_fts MATCH @q
-                    AND rowid >= (SELECT rowid FROM search_fts WHERE search_fts MATCH @q ORDER BY rowid DESC LIMIT 1 OFFSET @w)
-                    ORDER BY rank LIMIT @k),
+                    SELECT rowid, rank FROM search_fts WHERE search_fts MATCH @q AND rowid >= @t ORDER BY rank LIMIT @k),
                 candidates AS (
                     SELECT rowid, 0 AS tier, rank FROM every_term
                     UNION ALL SELECT rowid, 1 AS tier, rank FROM newest WHERE rowid NOT IN (SELECT rowid FROM every_term))

@@ -7,21 +7,122 @@ using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Search;
 
-/// <summary>One document as the vector leg needs it: its filters and its normalized embedding.</summary>
+/// <summary>One document as the vector leg needs it: its filters and its embedding as read (dropped once held in a <see cref="ScopeSnapshot"/>'s rows).</summary>
 internal sealed record VectorEntry(string Id, IReadOnlyDictionary<string, string>? Facets, long? TimestampMs, float[]? Vector, string? Model);
 
-/// <summary>A scope's documents as of <see cref="Version"/>/<see cref="Deletes"/> of its <c>search_scopes</c> row. Immutable.</summary>
-internal sealed class ScopeSnapshot(long version, long deletes, Dictionary<string, VectorEntry> entries)
+/// <summary>
+/// A scope's documents as of <see cref="Version"/>/<see cref="Deletes"/> of its <c>search_scopes</c> row. Immutable.
+/// Each document has a slot; the vectors of the scope's dimension are rows of fixed-size chunks
+/// of one contiguous float array each (a scan reads memory in order, not 100k scattered arrays),
+/// tagged with their model's index, so scoring a slot is one dot product and an integer compare.
+/// A refresh shares the chunks it does not touch and copies the ones it does.
+/// </summary>
+internal sealed class ScopeSnapshot
 {
-    public static readonly ScopeSnapshot Empty = new(0, 0, new Dictionary<string, VectorEntry>(StringComparer.Ordinal));
+    /// <summary>Rows per chunk: small enough that a refresh touching one row copies little.</summary>
+    internal const int ChunkRows = 1024;
 
-    public long Version { get; } = version;
+    public static readonly ScopeSnapshot Empty = new(0, 0, 0, new Dictionary<string, int>(StringComparer.Ordinal), [], [], [], []);
 
-    public long Deletes { get; } = deletes;
+    private ScopeSnapshot(long version, long deletes, int dimensions, Dictionary<string, int> slots, VectorEntry[] entries, int[] modelIds, string[] models, float[][] chunks)
+    {
+        Version = version;
+        Deletes = deletes;
+        Dimensions = dimensions;
+        Slots = slots;
+        Entries = entries;
+        ModelIds = modelIds;
+        Models = models;
+        Chunks = chunks;
+    }
 
-    public Dictionary<string, VectorEntry> Entries { get; } = entries;
+    public long Version { get; }
 
-    public VectorEntry[] All { get; } = [.. entries.Values];
+    public long Deletes { get; }
+
+    /// <summary>The length of the vectors held in <see cref="Chunks"/> (0 when none is).</summary>
+    public int Dimensions { get; }
+
+    /// <summary>Each document's slot.</summary>
+    public Dictionary<string, int> Slots { get; }
+
+    /// <summary>By slot. An entry keeps its own <see cref="VectorEntry.Vector"/> only when it is not of <see cref="Dimensions"/>.</summary>
+    public VectorEntry[] Entries { get; }
+
+    /// <summary>By slot: the index in <see cref="Models"/> of the row's model, or -1 when the slot has no row in <see cref="Chunks"/>.</summary>
+    public int[] ModelIds { get; }
+
+    public string[] Models { get; }
+
+    public float[][] Chunks { get; }
+
+    public int Count => Entries.Length;
+
+    /// <summary>The vector of a slot whose <see cref="ModelIds"/> is not -1.</summary>
+    public ReadOnlySpan<float> Row(int slot) =>
+        Chunks[slot / ChunkRows].AsSpan((slot % ChunkRows) * Dimensions, Dimensions);
+
+    /// <summary>A snapshot of exactly these documents.</summary>
+    public static ScopeSnapshot Create(long version, long deletes, IReadOnlyList<VectorEntry> rows)
+    {
+        // The scope's dimension is its first vector's: one model at a time in practice, and rows
+        // of another length (a model switch under way) are still scored, from their own arrays.
+        var dimensions = rows.FirstOrDefault(r => r.Vector is { Length: > 0 })?.Vector!.Length ?? 0;
+        return Empty.With(version, deletes, rows, dimensions);
+    }
+
+    /// <summary>This snapshot with <paramref name="rows"/> added or replacing the documents of the same id.</summary>
+    public ScopeSnapshot Merge(long version, IReadOnlyList<VectorEntry> rows) =>
+        With(version, Deletes, rows, Dimensions != 0 ? Dimensions : rows.FirstOrDefault(r => r.Vector is { Length: > 0 })?.Vector!.Length ?? 0);
+
+    private ScopeSnapshot With(long version, long deletes, IReadOnlyList<VectorEntry> rows, int dimensions)
+    {
+        var slots = new Dictionary<string, int>(Slots, StringComparer.Ordinal);
+        var added = rows.Count(r => !slots.ContainsKey(r.Id));
+        var count = Count + added;
+        var entries = new VectorEntry[count];
+        Entries.CopyTo(entries, 0);
+        var modelIds = new int[count];
+        ModelIds.CopyTo(modelIds, 0);
+        var models = new List<string>(Models);
+        var chunks = new float[(count + ChunkRows - 1) / ChunkRows][];
+        Chunks.CopyTo(chunks, 0);
+        var copied = new bool[chunks.Length];
+        var next = Count;
+        foreach (var row in rows)
+        {
+            if (!slots.TryGetValue(row.Id, out var slot))
+            {
+                slot = next++;
+                slots[row.Id] = slot;
+            }
+            if (dimensions != 0 && row.Vector is { } vector && vector.Length == dimensions && row.Model is { } model)
+            {
+                var chunk = slot / ChunkRows;
+                if (!copied[chunk])
+                {
+                    // Copy on write: searches holding this snapshot's predecessor still read the old chunk.
+                    chunks[chunk] = chunks[chunk] is { } shared ? (float[])shared.Clone() : new float[ChunkRows * dimensions];
+                    copied[chunk] = true;
+                }
+                vector.CopyTo(chunks[chunk].AsSpan((slot % ChunkRows) * dimensions, dimensions));
+                var modelId = models.IndexOf(model);
+                if (modelId < 0)
+                {
+                    modelId = models.Count;
+                    models.Add(model);
+                }
+                modelIds[slot] = modelId;
+                entries[slot] = row with { Vector = null };
+            }
+            else
+            {
+                modelIds[slot] = -1;
+                entries[slot] = row;
+            }
+        }
+        return new ScopeSnapshot(version, deletes, dimensions, slots, entries, modelIds, [.. models], chunks);
+    }
 }
 
 /// <summary>
@@ -59,21 +160,9 @@ internal sealed class ScopeVectors
             {
                 return held;
             }
-            ScopeSnapshot fresh;
-            if (held is null || held.Deletes != counters.Value.Deletes)
-            {
-                var rows = await RowsAsync(db, collection, scope, sinceVersion: null, ct);
-                fresh = new ScopeSnapshot(counters.Value.Version, counters.Value.Deletes, rows.ToDictionary(r => r.Id, StringComparer.Ordinal));
-            }
-            else
-            {
-                var entries = new Dictionary<string, VectorEntry>(held.Entries, StringComparer.Ordinal);
-                foreach (var row in await RowsAsync(db, collection, scope, held.Version, ct))
-                {
-                    entries[row.Id] = row;
-                }
-                fresh = new ScopeSnapshot(counters.Value.Version, held.Deletes, entries);
-            }
+            var fresh = held is null || held.Deletes != counters.Value.Deletes
+                ? ScopeSnapshot.Create(counters.Value.Version, counters.Value.Deletes, await RowsAsync(db, collection, scope, sinceVersion: null, ct))
+                : held.Merge(counters.Value.Version, await RowsAsync(db, collection, scope, held.Version, ct));
             _snapshots[key] = fresh;
             return fresh;
         }

@@ -78,7 +78,13 @@ internal sealed class SentenceEmbedder(IOptions<AiOptions> options)
         {
             try
             {
-                return new SentenceEncoder();
+                // One thread per call, no spinning: a query's embedding is a few dozen tokens, too
+                // small to split, and threads spinning between operators took CPU from the search's
+                // other leg and from concurrent requests (the ONNX default is a spinning thread per core).
+                var session = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+                session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+                session.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+                return new SentenceEncoder(session);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
