@@ -181,6 +181,49 @@ public sealed class DataExportTests(MindSwarmFactory factory) : IClassFixture<Mi
     }
 
     [Fact]
+    public async Task DeleteAccount_AccountAlsoUsedByAnotherApi_PlatformAccountAndItsDataKept()
+    {
+        var (user, _, _, _, _) = await BusyAccountAsync();
+        var blobKeys = await ScalarsAsync($"SELECT blob_key FROM mindswarm_media WHERE account_id = '{user.UserId}'");
+        Assert.NotEmpty(blobKeys);
+        // The same platform account signs in to MindPeeker and makes a session there, through its own routes.
+        using var login = await factory.SendRawAsync(HttpMethod.Post, "/mindpeeker/v1/auth/login",
+            JsonSerializer.Serialize(new { email = user.Email, password = user.Password }));
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var peekerToken = (await factory.ReadJsonAsync(login)).GetProperty("data").GetProperty("token").GetString()!;
+        void Bearer(HttpRequestHeaders headers) => headers.Authorization = new AuthenticationHeaderValue("Bearer", peekerToken);
+        using var created = await factory.SendRawAsync(HttpMethod.Post, "/mindpeeker/v1/sessions", JsonSerializer.Serialize(new
+        {
+            cue = "Describe the location of the missing aircraft in the Pacific Ocean",
+            session_type = "remote_viewing",
+            parameters = new { duration = 1800, confidence_threshold = 0.7, analysis_types = new[] { "visual" }, priority = "normal" },
+        }), Bearer);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var peekerSession = (await factory.ReadJsonAsync(created)).GetProperty("data").GetProperty("id").GetString()!;
+
+        await user.DataAsync(HttpMethod.Delete, "/api/data-export/delete-account", new { password = user.Password, confirmPhrase = Phrase });
+        factory.Clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
+        await Eventually.UntilAsync(async () => (await ScalarsAsync($"SELECT account_id FROM mindswarm_account_deletions WHERE account_id = '{user.UserId}'")).Count,
+            n => n == 0, "the deletion ran");
+
+        // Every MindSwarm row and file of the account is gone, and its MindSwarm sessions with them.
+        var left = (await RowsMentioningAsync(user.UserId)).Where(t => t.StartsWith("mindswarm_", StringComparison.Ordinal)).ToList();
+        Assert.True(left.Count == 0, "rows left: " + string.Join(", ", left));
+        Assert.Empty(await StoredBlobsAsync(blobKeys));
+        Assert.Empty(await ScalarsAsync($"SELECT id FROM accounts_sessions WHERE account_id = '{user.UserId}' AND api = 'mindswarm'"));
+        await user.ErrorAsync(HttpMethod.Get, "/api/auth/me", null, HttpStatusCode.Unauthorized);
+        // The platform account stays, active, with what MindPeeker holds of it.
+        Assert.Equal(["active"], await ScalarsAsync($"SELECT status FROM accounts_accounts WHERE id = '{user.UserId}'"));
+        // (A week went by: MindPeeker's 24-hour token has expired, so it signs in again.)
+        using var again = await factory.SendRawAsync(HttpMethod.Post, "/mindpeeker/v1/auth/login",
+            JsonSerializer.Serialize(new { email = user.Email, password = user.Password }));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        peekerToken = (await factory.ReadJsonAsync(again)).GetProperty("data").GetProperty("token").GetString()!;
+        using var read = await factory.SendRawAsync(HttpMethod.Get, "/mindpeeker/v1/sessions/" + peekerSession, null, Bearer);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+    }
+
+    [Fact]
     public async Task DeleteAccount_Cancelled_EverythingStays()
     {
         var (user, _, _, media, postId) = await BusyAccountAsync();

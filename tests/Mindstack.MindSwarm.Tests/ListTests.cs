@@ -38,8 +38,9 @@ public sealed class ListTests(MindSwarmFactory factory) : IClassFixture<MindSwar
             for (var i = 0; i < 499; i++)
             {
                 var account = $"seeded_{listId}_{i}";
+                var slot = i + 1;
                 await db.Database.ExecuteSqlAsync(
-                    $"INSERT INTO mindswarm_list_members (list_id, account_id, added_at) VALUES ({listId}, {account}, {now})");
+                    $"INSERT INTO mindswarm_list_members (list_id, account_id, added_at, slot) VALUES ({listId}, {account}, {now}, {slot})");
             }
         }
         Assert.Equal(500, (await owner.PostDataAsync($"/api/lists/{listId}/members", new { userId = first.UserId })).GetProperty("memberCount").GetInt32());
@@ -50,6 +51,74 @@ public sealed class ListTests(MindSwarmFactory factory) : IClassFixture<MindSwar
         await owner.DataAsync(HttpMethod.Delete, $"/api/lists/{listId}/members/{first.UserId}");
         var added = await owner.PostDataAsync($"/api/lists/{listId}/members", new { userId = extra.Username });
         Assert.Equal(500, added.GetProperty("memberCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task Create_TwentyFirstListConcurrently_Refused()
+    {
+        var owner = await factory.RegisterAsync();
+        for (var i = 0; i < 17; i++)
+        {
+            await CreateAsync(owner, $"List {i}");
+        }
+        // Six at once for the last three places: the cap holds under concurrency.
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
+        {
+            using var response = await owner.SendAsync(HttpMethod.Post, "/api/lists", new { name = $"Race {i}" });
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }));
+        Assert.Equal(3, attempts.Count(a => a.StatusCode == HttpStatusCode.Created));
+        Assert.All(attempts.Where(a => a.StatusCode != HttpStatusCode.Created), a =>
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, a.StatusCode);
+            Assert.Contains("LIST_LIMIT_REACHED", a.Body, StringComparison.Ordinal);
+        });
+        Assert.Equal(20, (await owner.GetDataAsync("/api/lists")).GetProperty("lists").GetArrayLength());
+        // Deleting one frees its place.
+        var first = (await owner.GetDataAsync("/api/lists")).GetProperty("lists")[0].GetProperty("id").GetString();
+        await owner.DataAsync(HttpMethod.Delete, $"/api/lists/{first}");
+        await CreateAsync(owner, "Again");
+    }
+
+    [Fact]
+    public async Task AddMember_FiveHundredFirstConcurrently_Refused()
+    {
+        var owner = await factory.RegisterAsync();
+        var listId = await CreateAsync(owner);
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Mindstack.Platform.Storage.MindstackDbContext>();
+            var now = DateTime.UtcNow;
+            for (var i = 0; i < 496; i++)
+            {
+                var account = $"seeded_{listId}_{i}";
+                var slot = i + 1;
+                await db.Database.ExecuteSqlAsync(
+                    $"INSERT INTO mindswarm_list_members (list_id, account_id, added_at, slot) VALUES ({listId}, {account}, {now}, {slot})");
+            }
+        }
+        var candidates = new List<SwarmClient>();
+        for (var i = 0; i < 8; i++)
+        {
+            candidates.Add(await factory.RegisterAsync());
+        }
+        // Eight at once for the last four places.
+        var attempts = await Task.WhenAll(candidates.Select(async c =>
+        {
+            using var response = await owner.SendAsync(HttpMethod.Post, $"/api/lists/{listId}/members", new { userId = c.UserId });
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }));
+        Assert.Equal(4, attempts.Count(a => a.StatusCode == HttpStatusCode.OK));
+        Assert.All(attempts.Where(a => a.StatusCode != HttpStatusCode.OK), a =>
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, a.StatusCode);
+            Assert.Contains("LIST_MEMBER_LIMIT_REACHED", a.Body, StringComparison.Ordinal);
+        });
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Mindstack.Platform.Storage.MindstackDbContext>();
+            Assert.Equal(500, await db.Database.SqlQuery<int>($"SELECT COUNT(*) AS \"Value\" FROM mindswarm_list_members WHERE list_id = {listId}").SingleAsync());
+        }
     }
 
     [Fact]

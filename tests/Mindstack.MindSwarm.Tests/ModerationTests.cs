@@ -286,6 +286,44 @@ public sealed class ModerationTests(MindSwarmFactory factory) : IClassFixture<Mi
         Assert.Contains($"{tag} human post #{tag}", await Surfaces(viewer, true));
         await viewer.GetDataAsync($"/api/posts/{post}");
     }
+
+    [Fact]
+    public async Task ShadowBan_Counters_ShadowBannedActionsLeftOutForOthers()
+    {
+        var moderator = await ModeratorAsync();
+        var shadowed = await factory.RegisterAsync();
+        var author = await factory.RegisterAsync();
+        var fan = await factory.RegisterAsync();
+        var postId = (await author.PostAsync(new { content = "Count me" })).GetProperty("_id").GetString()!;
+        var banId = await BanAsync(moderator, shadowed, "shadow");
+        await shadowed.PostDataAsync($"/api/posts/{postId}/like");
+        await shadowed.PostAsync(new { content = "A hidden reply", replyTo = postId });
+        await shadowed.PostDataAsync($"/api/posts/{postId}/repost");
+        await shadowed.PostDataAsync($"/api/posts/{postId}/repost", new { content = "A hidden quote" });
+        await shadowed.PostDataAsync($"/api/users/{author.Username}/follow");
+        await fan.PostDataAsync($"/api/posts/{postId}/like");
+
+        async Task<(int Likes, int Replies, int Reposts, int Quotes, int Followers)> Counts(SwarmClient who)
+        {
+            var post = (await who.GetDataAsync($"/api/posts/{postId}")).GetProperty("post");
+            var user = (await who.GetDataAsync($"/api/users/{author.Username}")).GetProperty("user");
+            return (post.GetProperty("likeCount").GetInt32(), post.GetProperty("replyCount").GetInt32(), post.GetProperty("repostCount").GetInt32(),
+                post.GetProperty("quoteCount").GetInt32(), user.GetProperty("followersCount").GetInt32());
+        }
+        // Others (the author, a fan, a stranger) count only the fan's like; the shadow-banned account sees its own actions counted.
+        Assert.Equal((1, 0, 0, 0, 0), await Counts(author));
+        Assert.Equal((1, 0, 0, 0, 0), await Counts(fan));
+        Assert.Equal((1, 0, 0, 0, 0), await Counts(factory.Anonymous()));
+        Assert.Equal((2, 1, 1, 1, 1), await Counts(shadowed));
+        // Lists of posts answer the same counts as the single post.
+        var listed = (await fan.GetDataAsync($"/api/users/{author.Username}/posts?limit=50")).GetProperty("posts").EnumerateArray()
+            .Single(p => p.GetProperty("_id").GetString() == postId);
+        Assert.Equal(1, listed.GetProperty("likeCount").GetInt32());
+
+        // Lifted: the stored counters were right all along.
+        await moderator.PostDataAsync($"/api/moderation/bans/{banId}/lift", new { reason = "Reviewed" });
+        Assert.Equal((2, 1, 1, 1, 1), await Counts(author));
+    }
 }
 
 /// <summary>The MindSwarm server with each request's client address taken from a test header (in-process hosts have none).</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Tests.Realtime;
 
 namespace Mindstack.MindSwarm.Tests;
@@ -159,6 +160,40 @@ public sealed class RealtimeTests(MindSwarmSocketFactory factory) : IClassFixtur
         // Nothing of this conversation reached the outsider.
         Assert.DoesNotContain(eveSocket.Lines, l => l.GetProperty("kind").GetString() == "event"
             && l.GetProperty("name").GetString() is "new-message" or "typing" or "messages-read");
+    }
+
+    [Fact]
+    public async Task Socket_AccountBannedOrSuspended_DisconnectedAtOnce()
+    {
+        var moderator = await factory.RegisterAsync();
+        using (var scope = factory.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IAccountService>().SetRoleAsync(moderator.UserId, AccountRoles.Moderator);
+        }
+        var banned = await factory.RegisterAsync();
+        var suspended = await factory.RegisterAsync();
+        var shadowed = await factory.RegisterAsync();
+        await using var bannedSocket = await ConnectAsync(banned.AccessToken!);
+        await using var suspendedSocket = await ConnectAsync(suspended.AccessToken!);
+        await using var shadowedSocket = await ConnectAsync(shadowed.AccessToken!);
+
+        await moderator.PostDataAsync("/api/moderation/bans", new { userId = banned.UserId, type = "temporary", duration = "1d", reason = "Spam" },
+            HttpStatusCode.Created);
+        // A server disconnect: the stock client does not reconnect on its own.
+        Assert.Equal("io server disconnect", (await bannedSocket.WaitForKindAsync("disconnect")).GetProperty("reason").GetString());
+
+        using (var scope = factory.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IAccountService>().SetStatusAsync(suspended.UserId, AccountStatus.Suspended);
+        }
+        Assert.Equal("io server disconnect", (await suspendedSocket.WaitForKindAsync("disconnect")).GetProperty("reason").GetString());
+
+        // A shadow ban is not to be noticed: the socket stays and still receives its events.
+        await moderator.PostDataAsync("/api/moderation/bans", new { userId = shadowed.UserId, type = "shadow", reason = "Spam" }, HttpStatusCode.Created);
+        var fan = await factory.RegisterAsync();
+        await fan.PostDataAsync($"/api/users/{shadowed.Username}/follow");
+        await shadowedSocket.WaitForEventAsync("notification", args => args[0].GetProperty("type").GetString() == "follow");
+        Assert.DoesNotContain(shadowedSocket.Lines, l => l.GetProperty("kind").GetString() == "disconnect");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Mindstack.MindSwarm.Boosts;
 using Mindstack.MindSwarm.Crypto;
 using Mindstack.MindSwarm.Drafts;
@@ -24,13 +25,19 @@ namespace Mindstack.MindSwarm.Export;
 /// conversation, staff replies on someone's ticket, a group it owned, a spent crypto transaction —
 /// stays with the account replaced by a fresh "ghost" id that shows as the user <c>deleted</c>;
 /// counters on others' posts and profiles are given back. Rows go in one transaction; the files
-/// (media, exports, video downloads) are deleted from the blob store after it commits.
+/// (media, exports, video downloads) are deleted from the blob store after it commits. The platform
+/// account is shared by every API: it goes too only when no other module still uses it.
 /// </summary>
 internal sealed class AccountEraser(MindstackDbContext db, IIdGenerator ids, IAccountErasure platform, IBlobStore store, MediaQuota quota)
 {
+    /// <summary>
+    /// The deletion job's work: claims the scheduled deletion, erases every MindSwarm row of the
+    /// account, then the platform account itself unless another API still uses it (then only its
+    /// MindSwarm sessions and keys go). Files go after the commit.
+    /// </summary>
     public async Task EraseAsync(string accountId, CancellationToken ct)
     {
-        var blobs = new List<string>();
+        List<string> blobs;
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             // Claims the deletion: a concurrent cancel either went first (nothing to do) or finds nothing.
@@ -38,20 +45,45 @@ internal sealed class AccountEraser(MindstackDbContext db, IIdGenerator ids, IAc
             {
                 return;
             }
-            var ghost = ids.New("deleted");
-            await PostsAsync(accountId, ct);
-            await SocialAsync(accountId, ct);
-            await MessagesAsync(accountId, ghost, ct);
-            await GroupsAsync(accountId, ghost, ct);
-            await ListsAsync(accountId, ct);
-            await NotificationsAsync(accountId, ct);
-            blobs.AddRange(await FilesAsync(accountId, ct));
-            await OwnedAsync(accountId, ghost, ct);
-            await ModerationAsync(accountId, ghost, ct);
-            await quota.ForgetAsync(MediaLibrary.QuotaOwner(accountId), ct);
-            await platform.EraseAsync(accountId, ct);
+            blobs = await EraseRowsAsync(accountId, ct);
+            await platform.EraseUnlessUsedElsewhereAsync(accountId, MindSwarmApi.Name, ct);
             await transaction.CommitAsync(ct);
         }
+        await DeleteBlobsAsync(blobs);
+    }
+
+    /// <summary>MindSwarm's footprint only (the platform account stays): for another module that deletes the account.</summary>
+    public async Task EraseFootprintAsync(string accountId, CancellationToken ct)
+    {
+        List<string> blobs;
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            await db.Set<AccountDeletionRow>().Where(d => d.AccountId == accountId).ExecuteDeleteAsync(ct);
+            blobs = await EraseRowsAsync(accountId, ct);
+            await transaction.CommitAsync(ct);
+        }
+        await DeleteBlobsAsync(blobs);
+    }
+
+    /// <summary>Every MindSwarm row of the account, in the caller's transaction; the blob keys to delete after it commits.</summary>
+    private async Task<List<string>> EraseRowsAsync(string accountId, CancellationToken ct)
+    {
+        var ghost = ids.New("deleted");
+        await PostsAsync(accountId, ct);
+        await SocialAsync(accountId, ct);
+        await MessagesAsync(accountId, ghost, ct);
+        await GroupsAsync(accountId, ghost, ct);
+        await ListsAsync(accountId, ct);
+        await NotificationsAsync(accountId, ct);
+        var blobs = await FilesAsync(accountId, ct);
+        await OwnedAsync(accountId, ghost, ct);
+        await ModerationAsync(accountId, ghost, ct);
+        await quota.ForgetAsync(MediaLibrary.QuotaOwner(accountId), ct);
+        return blobs;
+    }
+
+    private async Task DeleteBlobsAsync(List<string> blobs)
+    {
         foreach (var key in blobs)
         {
             await store.DeleteAsync(key, CancellationToken.None);
@@ -263,4 +295,19 @@ internal sealed class AccountEraser(MindstackDbContext db, IIdGenerator ids, IAc
         // A transaction hash stays spent (it must never be claimed twice), no longer tied to the account.
         await db.Set<UsedTransactionRow>().Where(t => t.AccountId == accountId).ExecuteUpdateAsync(u => u.SetProperty(t => t.AccountId, ghost), ct);
     }
+}
+
+/// <summary>MindSwarm's part of a platform account, as other modules' deletions ask about it.</summary>
+internal sealed class MindSwarmFootprint(MindstackDbContext db, IServiceProvider services) : IAccountFootprint
+{
+    public string Api => MindSwarmApi.Name;
+
+    /// <summary>A profile is made on first use; posts, follows and media hang on it.</summary>
+    public async Task<bool> HoldsAsync(string accountId, CancellationToken cancellationToken = default) =>
+        await db.Set<ProfileRow>().AnyAsync(p => p.AccountId == accountId, cancellationToken)
+        || await db.Set<PostRow>().AnyAsync(p => p.AuthorId == accountId, cancellationToken)
+        || await db.Set<MediaRow>().AnyAsync(m => m.AccountId == accountId, cancellationToken);
+
+    public Task EraseAsync(string accountId, CancellationToken cancellationToken = default) =>
+        services.GetRequiredService<AccountEraser>().EraseFootprintAsync(accountId, cancellationToken);
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.Platform.Access;
+using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Storage;
@@ -20,6 +21,7 @@ internal static class DataExportEndpoints
         services.TryAddScoped<DataExportArchive>();
         services.TryAddScoped<AccountDeletionService>();
         services.TryAddScoped<AccountEraser>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IAccountFootprint, MindSwarmFootprint>());
         services.AddJobHandler<DataExportJob>(DataExportJob.Name, o => o.MaxAttempts = 3);
         services.AddJobHandler<ExpireDataExportJob>(ExpireDataExportJob.Name, o => o.MaxAttempts = 10);
         services.AddJobHandler<AccountDeletionJob>(AccountDeletionJob.Name, o => o.MaxAttempts = 10);

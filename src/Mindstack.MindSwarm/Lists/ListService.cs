@@ -78,11 +78,6 @@ internal sealed class ListService(
     {
         var name = Name(request.Name);
         var description = Description(request.Description);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (await db.Set<ListRow>().CountAsync(l => l.OwnerId == caller.AccountId, ct) >= MaxListsPerUser)
-        {
-            throw Problem.BadRequest($"You can have at most {MaxListsPerUser} lists", "LIST_LIMIT_REACHED");
-        }
         var now = clock.GetUtcNow().UtcDateTime;
         var row = new ListRow
         {
@@ -94,10 +89,44 @@ internal sealed class ListService(
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.Add(row);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return (await ViewsAsync([row], caller.AccountId, ct))[0];
+        // Insert-first on the (owner, slot) unique index, as support tickets: two concurrent creates
+        // for the last free slot cannot both land, on either database; the loser tries the next one.
+        for (var attempt = 0; attempt <= MaxListsPerUser; attempt++)
+        {
+            row.Slot = FreeSlot(await db.Set<ListRow>().Where(l => l.OwnerId == caller.AccountId && l.Slot != null)
+                .Select(l => l.Slot!.Value).ToListAsync(ct), MaxListsPerUser) ?? throw ListLimitReached();
+            db.Add(row);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return (await ViewsAsync([row], caller.AccountId, ct))[0];
+            }
+            catch (DbUpdateException)
+            {
+                db.Entry(row).State = EntityState.Detached;
+                if (!await db.Set<ListRow>().AsNoTracking().AnyAsync(l => l.OwnerId == caller.AccountId && l.Slot == row.Slot, ct))
+                {
+                    throw;
+                }
+            }
+        }
+        throw ListLimitReached();
+    }
+
+    private static Problem ListLimitReached() => Problem.BadRequest($"You can have at most {MaxListsPerUser} lists", "LIST_LIMIT_REACHED");
+
+    /// <summary>The lowest slot of 1..<paramref name="max"/> not in <paramref name="used"/>; null when all are taken.</summary>
+    private static int? FreeSlot(List<int> used, int max)
+    {
+        var taken = used.ToHashSet();
+        for (var slot = 1; slot <= max; slot++)
+        {
+            if (!taken.Contains(slot))
+            {
+                return slot;
+            }
+        }
+        return null;
     }
 
     public async Task<ListDetailView> GetAsync(string listId, string? viewerId, CancellationToken ct)
@@ -163,18 +192,33 @@ internal sealed class ListService(
         {
             throw Problem.NotFound("User not found", "USER_NOT_FOUND");
         }
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var members = db.Set<ListMemberRow>().Where(m => m.ListId == row.Id);
-        if (!await members.AnyAsync(m => m.AccountId == account.Id, ct))
+        var member = new ListMemberRow { ListId = row.Id, AccountId = account.Id, AddedAt = clock.GetUtcNow().UtcDateTime };
+        // Insert-first on the (list, slot) unique index: the 501st member cannot land, however many
+        // owners' requests race; a loser reads again (someone took its slot, or added the same person).
+        for (var attempt = 0; ; attempt++)
         {
-            if (await members.CountAsync(ct) >= MaxMembersPerList)
+            if (await members.AnyAsync(m => m.AccountId == account.Id, ct))
             {
-                throw Problem.BadRequest($"A list has at most {MaxMembersPerList} members", "LIST_MEMBER_LIMIT_REACHED");
+                break;
             }
-            db.Add(new ListMemberRow { ListId = row.Id, AccountId = account.Id, AddedAt = clock.GetUtcNow().UtcDateTime });
-            await SaveAsync(ct);
+            member.Slot = FreeSlot(await members.Where(m => m.Slot != null).Select(m => m.Slot!.Value).ToListAsync(ct), MaxMembersPerList)
+                ?? throw Problem.BadRequest($"A list has at most {MaxMembersPerList} members", "LIST_MEMBER_LIMIT_REACHED");
+            db.Add(member);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                break;
+            }
+            catch (DbUpdateException)
+            {
+                db.Entry(member).State = EntityState.Detached;
+                if (attempt >= MaxMembersPerList)
+                {
+                    throw Problem.Conflict("The list changed meanwhile; try again", "LIST_CONFLICT");
+                }
+            }
         }
-        await transaction.CommitAsync(ct);
         return new ListMembershipResult(row.Id, account.Id, true, await members.CountAsync(ct));
     }
 

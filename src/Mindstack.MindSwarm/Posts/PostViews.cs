@@ -66,7 +66,7 @@ internal sealed record PostView
 }
 
 /// <summary>Builds post views for a viewer in a fixed number of queries, whatever the page size.</summary>
-internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, TimeProvider clock)
+internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, Relations relations, TimeProvider clock)
 {
     public async Task<PostView> OneAsync(PostRow row, string? viewerId, CancellationToken ct) => (await ManyAsync([row], viewerId, ct))[0];
 
@@ -101,6 +101,7 @@ internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, 
                     .ToDictionaryAsync(v => v.PostId, v => v.Position, ct);
             }
         }
+        var hidden = await HiddenCountsAsync(ids, viewerId, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var embedded = embeddedRows.ToDictionary(r => r.Id, r => Build(r, null));
         return rows.Select(r => Build(r, (r.QuotedPostId ?? r.RepostOfId) is { } e && embedded.TryGetValue(e, out var inner) ? inner : null)).ToList();
@@ -130,12 +131,12 @@ internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, 
             LinkPreview = row.LinkPreviewJson is null ? null : JsonView.Parse(row.LinkPreviewJson),
             Badges = row.ViaAppId is null ? [] : ["API"],
             ViaApi = row.ViaAppId is not null,
-            LikeCount = row.LikeCount,
-            LikesCount = row.LikeCount,
-            ReplyCount = row.ReplyCount,
-            RepliesCount = row.ReplyCount,
-            RepostCount = row.RepostCount,
-            QuoteCount = row.QuoteCount,
+            LikeCount = Shown(row.LikeCount, hidden.Likes, row.Id),
+            LikesCount = Shown(row.LikeCount, hidden.Likes, row.Id),
+            ReplyCount = Shown(row.ReplyCount, hidden.Replies, row.Id),
+            RepliesCount = Shown(row.ReplyCount, hidden.Replies, row.Id),
+            RepostCount = Shown(row.RepostCount, hidden.Reposts, row.Id),
+            QuoteCount = Shown(row.QuoteCount, hidden.Quotes, row.Id),
             SaveCount = row.SaveCount,
             ViewCount = row.ViewCount,
             IsLiked = liked.Contains(row.Id),
@@ -155,6 +156,38 @@ internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, 
             return new PollView(mine, ends, row.PollClosed || now >= ends, mine.Sum(o => o.Votes),
                 votes.TryGetValue(row.Id, out var vote) ? vote : null);
         }
+    }
+
+    private sealed record HiddenCounts(Dictionary<string, int> Likes, Dictionary<string, int> Replies, Dictionary<string, int> Reposts,
+        Dictionary<string, int> Quotes);
+
+    private static int Shown(int stored, Dictionary<string, int> hidden, string postId) =>
+        Math.Max(0, stored - hidden.GetValueOrDefault(postId));
+
+    /// <summary>
+    /// What shadow-banned accounts (but the viewer) added to these posts' counters: the stored
+    /// counters count everyone, so they stay right when a ban is lifted; the views subtract.
+    /// </summary>
+    private async Task<HiddenCounts> HiddenCountsAsync(List<string> ids, string? viewerId, CancellationToken ct)
+    {
+        var actors = await relations.ShadowActorsHiddenFromAsync(viewerId, ct);
+        if (actors.Count == 0)
+        {
+            return new HiddenCounts([], [], [], []);
+        }
+        var likes = await db.Set<LikeRow>().Where(l => ids.Contains(l.PostId) && actors.Contains(l.AccountId))
+            .GroupBy(l => l.PostId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        // Counted as the counters are kept: published, not deleted.
+        var theirs = await db.Set<PostRow>().AsNoTracking()
+            .Where(p => actors.Contains(p.AuthorId) && p.DeletedAt == null && p.PublishedAt != null
+                && ((p.ReplyToId != null && ids.Contains(p.ReplyToId)) || (p.RepostOfId != null && ids.Contains(p.RepostOfId))
+                    || (p.QuotedPostId != null && ids.Contains(p.QuotedPostId))))
+            .Select(p => new { p.ReplyToId, p.RepostOfId, p.QuotedPostId }).ToListAsync(ct);
+        return new HiddenCounts(
+            likes,
+            theirs.Where(p => p.ReplyToId is not null).CountBy(p => p.ReplyToId!).ToDictionary(),
+            theirs.Where(p => p.RepostOfId is not null).CountBy(p => p.RepostOfId!).ToDictionary(),
+            theirs.Where(p => p.QuotedPostId is not null && p.RepostOfId is null).CountBy(p => p.QuotedPostId!).ToDictionary());
     }
 
     private static readonly JsonSerializerOptions MediaJson = new(JsonSerializerDefaults.Web);

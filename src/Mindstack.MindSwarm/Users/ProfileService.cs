@@ -81,6 +81,14 @@ internal sealed class ProfileService(MindstackDbContext db, TimeProvider clock, 
         var profile = await EnsureAsync(account.Id, ct: ct);
         var self = viewerId == account.Id;
         var view = UserView.Of(account, profile, self);
+        // Follows by shadow-banned accounts (but the viewer's own) are left out of the count others see.
+        var actors = await relations.ShadowActorsHiddenFromAsync(viewerId, ct);
+        if (actors.Count > 0)
+        {
+            var hidden = await db.Set<FollowRow>().CountAsync(f => f.FollowingId == account.Id && f.Status == FollowStatus.Accepted
+                && actors.Contains(f.FollowerId), ct);
+            view = view with { FollowersCount = Math.Max(0, profile.FollowerCount - hidden) };
+        }
         if (self)
         {
             var referrals = await db.Set<ProfileRow>().CountAsync(p => p.ReferredBy == account.Id, ct);

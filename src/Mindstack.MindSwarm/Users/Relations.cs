@@ -34,6 +34,13 @@ internal sealed class Relations(MindstackDbContext db, TimeProvider clock)
     public Task<bool> IsShadowBannedAsync(string accountId, CancellationToken ct) =>
         Bans.ShadowBanned(db, clock.GetUtcNow().UtcDateTime).AnyAsync(id => id == accountId, ct);
 
+    /// <summary>
+    /// The shadow-banned accounts whose actions (likes, replies, reposts, follows) a viewer's counters
+    /// leave out: all of them but the viewer itself, who still sees its own. Usually none, so read once.
+    /// </summary>
+    public Task<List<string>> ShadowActorsHiddenFromAsync(string? viewerId, CancellationToken ct) =>
+        Bans.ShadowBanned(db, clock.GetUtcNow().UtcDateTime).Where(id => viewerId == null || id != viewerId).Distinct().ToListAsync(ct);
+
     /// <summary>Accounts the viewer follows (accepted).</summary>
     public IQueryable<string> Followed(string viewerId) =>
         db.Set<FollowRow>().Where(f => f.FollowerId == viewerId && f.Status == FollowStatus.Accepted).Select(f => f.FollowingId);

@@ -52,6 +52,8 @@ public static class AccountsExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IInterceptor, CallerChangesInterceptor>());
         // Ahead of the realtime area's refusing default: sockets authenticate like requests.
         services.TryAddSingleton<IRealtimeAuthenticator, CallerRealtimeAuthenticator>();
+        // Open sockets of a revoked session or key, or of a suspended or banned account, are closed on every node.
+        services.AddHostedService<RealtimeCredentialGuard>();
         return services;
     }
 }

@@ -88,6 +88,9 @@ internal abstract class RealtimeConnection(string id, string adapter, string api
     /// <summary>Closes the connection because it cannot keep up; must not block.</summary>
     public abstract void DropForOverflow();
 
+    /// <summary>Closes the connection because its credential no longer holds (revoked, account suspended); must not block.</summary>
+    public abstract void CloseRevoked();
+
     /// <summary>Marks the connection closed once; true for the caller that closed it.</summary>
     protected bool MarkClosed() => Interlocked.Exchange(ref _closed, 1) == 0;
 }

@@ -67,9 +67,11 @@ internal sealed class RealtimeHub(RealtimeMetrics metrics)
 
     /// <summary>
     /// Hands every message of <paramref name="channel"/> (published on any node) to
-    /// <paramref name="handler"/> instead of to connections: the platform's own messages between nodes.
+    /// <paramref name="handler"/> (and to any other handler of the channel) instead of to
+    /// connections: the platform's own messages between nodes.
     /// </summary>
-    public void OnPlatformChannel(string channel, Action<RealtimeMessage> handler) => _platformChannels[channel] = handler;
+    public void OnPlatformChannel(string channel, Action<RealtimeMessage> handler) =>
+        _platformChannels.AddOrUpdate(channel, handler, (_, existing) => existing + handler);
 
     /// <summary>Raised when the backplane (re)starts listening: messages published while it was away were missed.</summary>
     public event Action? BackplaneListening;

@@ -110,6 +110,17 @@ internal sealed class JsonSocketConnection : RealtimeConnection
         }
     }
 
+    public override void CloseRevoked()
+    {
+        // The queue is drained, then the close frame goes out (policy violation: the credential was revoked).
+        if (!BeginClose(WebSocketCloseStatus.PolicyViolation, "credentials revoked"))
+        {
+            return;
+        }
+        MarkClosed();
+        Hub.Remove(this);
+    }
+
     /// <summary>
     /// Joins the channels before the upgrade is answered, so a client that sees the upgrade
     /// complete is already subscribed; what arrives meanwhile waits in the queue.

@@ -40,6 +40,9 @@ internal sealed class SocketIoSocket(
 
     public override void DropForOverflow() => session.DropForOverflow();
 
+    /// <summary>A server disconnect: the stock client does not reconnect on its own after it.</summary>
+    public override void CloseRevoked() => Disconnect();
+
     public bool Emit(string eventName, params object?[] args)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
