@@ -82,6 +82,7 @@ internal sealed class CallerCache : ICallerChanges
     private readonly RealtimeMetrics _metrics;
     private readonly bool _backplaneEnabled;
     private readonly IServiceProvider _services;
+    private readonly RealtimeHub _hub;
     private readonly ILogger<CallerCache> _logger;
     private long _generation;
 
@@ -95,6 +96,7 @@ internal sealed class CallerCache : ICallerChanges
         _metrics = metrics;
         _backplaneEnabled = realtime.Value.BackplaneEnabled;
         _services = services;
+        _hub = hub;
         _logger = logger;
         hub.OnPlatformChannel(Channel, message =>
         {
@@ -145,13 +147,15 @@ internal sealed class CallerCache : ICallerChanges
 
     public async Task AccountChangedAsync(string accountId, CancellationToken cancellationToken = default)
     {
-        Evict(accountId);
+        var message = new RealtimeMessage(_services.GetRequiredService<IIdGenerator>().New("rtm"), Channel, "evict",
+            JsonSerializer.Serialize(accountId), exceptConnectionId: null);
+        // This node first (this cache and every other handler of the channel, such as the guard
+        // that closes a revoked caller's sockets).
+        _hub.Deliver(message);
         try
         {
             // Through the backplane to the other nodes, waiting until each has evicted: the change
             // takes effect on every node before the request that made it answers.
-            var message = new RealtimeMessage(_services.GetRequiredService<IIdGenerator>().New("rtm"), Channel, "evict",
-                JsonSerializer.Serialize(accountId), exceptConnectionId: null);
             await _services.GetRequiredService<IRealtimeBackplane>()
                 .PublishAcknowledgedAsync(message, AcknowledgementTimeout, cancellationToken);
         }
