@@ -68,7 +68,10 @@ internal sealed class ClosePollJob(MindstackDbContext db, PostService posts, Tim
     }
 }
 
-/// <summary>Fills a post's <c>aiDetection</c> with the AI engine's verdict on its text, after it was published or edited.</summary>
+/// <summary>
+/// Fills a post's <c>aiDetection</c> with the AI engine's verdict on its text after an edit, or after
+/// publishing when detection is routed to a remote model (with the built-in engine a new post gets it inline).
+/// </summary>
 internal sealed class DetectAiJob(MindstackDbContext db, IAiEngine ai, TimeProvider clock, MindSwarmDialect dialect) : JobHandler<PostJobPayload>
 {
     public const string Name = "mindswarm.detect-ai";
