@@ -161,7 +161,7 @@ public sealed class PostTests(MindSwarmFactory factory) : IClassFixture<MindSwar
     }
 
     [Fact]
-    public async Task AiDetection_AfterPublishing_FilledByJob()
+    public async Task AiDetection_AfterPublishing_FilledOnLaterFetch()
     {
         var author = await factory.RegisterAsync();
         var post = await author.PostAsync(new { content = "Just had the best coffee of my life, honestly." });

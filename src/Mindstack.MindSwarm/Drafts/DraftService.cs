@@ -196,7 +196,7 @@ internal sealed class DraftService(
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var post = await PublishRowAsync(author, row, ct);
         await transaction.CommitAsync(ct);
-        return new PublishedDraftView(await views.OneAsync(post, author.Caller.AccountId, ct), View(row, null));
+        return new PublishedDraftView(await views.CreatedAsync(post, author.Caller.AccountId, ct), View(row, null));
     }
 
     /// <summary>Publishes in the caller's transaction: the post, its events and the draft's new state commit together.</summary>

@@ -84,28 +84,38 @@ internal sealed class FeedService(MindstackDbContext db, TimeProvider clock, Rel
     /// what those authors posted, never a walk down the whole timeline looking for them. Followed
     /// private accounts have accepted the viewer, so only blocks, mutes and shadow bans filter here.
     /// </summary>
-    private async Task<IQueryable<PostRow>> FollowingAsync(string viewerId, CancellationToken ct)
+    private async Task<IQueryable<PostRow>> FollowingAsync(string viewerId, CancellationToken ct) =>
+        ByAuthors(viewerId, await relations.Followed(viewerId).Except(relations.HiddenFrom(viewerId)).ToListAsync(ct));
+
+    private IQueryable<PostRow> ByAuthors(string viewerId, List<string> authors)
     {
-        var authors = await relations.Followed(viewerId).Except(relations.HiddenFrom(viewerId)).ToListAsync(ct);
         authors.Add(viewerId);
         return relations.WithoutShadowBanned(db.Set<PostRow>().AsNoTracking()
             .Where(p => authors.Contains(p.AuthorId)
                 && p.PublishedAt != null && p.DeletedAt == null && p.GroupId == null && p.ReplyToId == null), viewerId);
     }
 
+    /// <summary>
+    /// Ranks the candidates on what the formula reads (id, author, time, counters), projected, not
+    /// whole posts; then reads the page's posts whole (up to 600 candidates, 20 shown).
+    /// </summary>
     private async Task<FeedPage> RankedAsync(string? viewerId, string? cursor, int limit, CancellationToken ct)
     {
         var (asOf, offset) = cursor is null ? (clock.GetUtcNow().UtcDateTime, 0) : ReadRanked(cursor);
         var since = asOf - CandidateWindow;
         var recent = Visible(viewerId).Where(p => p.PublishedAt > since && p.PublishedAt <= asOf);
-        var candidates = await recent.OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(GlobalCandidates).ToListAsync(ct);
+        var candidates = await Light(recent.OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(GlobalCandidates)).ToListAsync(ct);
         var followed = new HashSet<string>(StringComparer.Ordinal);
         var interactions = new Dictionary<string, int>(StringComparer.Ordinal);
         if (viewerId is not null)
         {
-            followed = [.. await relations.Followed(viewerId).ToListAsync(ct)];
-            var fromFollowed = await (await FollowingAsync(viewerId, ct)).Where(p => p.PublishedAt > since && p.PublishedAt <= asOf)
-                .OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(FollowedCandidates).ToListAsync(ct);
+            var authors = await relations.Followed(viewerId).ToListAsync(ct);
+            followed = [.. authors];
+            // The followed authors are read once; blocked and muted ones are left out by the posts query itself.
+            var hidden = relations.HiddenFrom(viewerId);
+            var fromFollowed = await Light(ByAuthors(viewerId, authors)
+                .Where(p => p.PublishedAt > since && p.PublishedAt <= asOf && (p.AuthorId == viewerId || !hidden.Contains(p.AuthorId)))
+                .OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(FollowedCandidates)).ToListAsync(ct);
             candidates = candidates.Concat(fromFollowed).DistinctBy(p => p.Id).ToList();
             var interactionsSince = asOf - InteractionWindow;
             var liked = await (
@@ -126,10 +136,27 @@ internal sealed class FeedService(MindstackDbContext db, TimeProvider clock, Rel
             }
         }
         var ranked = FeedRanking.Rank(candidates, asOf, viewerId, followed, interactions);
-        var page = ranked.Skip(offset).Take(limit).ToList();
+        var pageIds = ranked.Skip(offset).Take(limit).Select(p => p.Id).ToList();
         var more = ranked.Count > offset + limit;
+        var whole = pageIds.Count == 0 ? [] : await db.Set<PostRow>().AsNoTracking().Where(p => pageIds.Contains(p.Id)).ToListAsync(ct);
+        var byId = whole.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var page = pageIds.Where(byId.ContainsKey).Select(id => byId[id]).ToList();
         return new FeedPage("algorithm", await views.ManyAsync(page, viewerId, ct), more ? WriteRanked(asOf, offset + limit) : null, more, limit);
     }
+
+    /// <summary>A candidate with only what <see cref="FeedRanking"/> reads (the rest stays empty).</summary>
+    private static IQueryable<PostRow> Light(IQueryable<PostRow> posts) => posts.Select(p => new PostRow
+    {
+        Id = p.Id,
+        ShortId = "",
+        AuthorId = p.AuthorId,
+        Content = "",
+        PublishedAt = p.PublishedAt,
+        LikeCount = p.LikeCount,
+        ReplyCount = p.ReplyCount,
+        RepostCount = p.RepostCount,
+        QuoteCount = p.QuoteCount,
+    });
 
     internal static string WriteKeyset(DateTime at, string id) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes("k|" + at.Ticks.ToString(CultureInfo.InvariantCulture) + "|" + id));

@@ -148,7 +148,7 @@ internal static class GroupEndpoints
         GroupService groups, PostViews views, MindSwarmDialect dialect, CancellationToken ct)
     {
         var row = await groups.PostAsync(new Author(caller, context.App()), groupId, body.Value, ct);
-        return dialect.Ok(new PostEnvelopeView(await views.OneAsync(row, caller.AccountId, ct)), StatusCodes.Status201Created);
+        return dialect.Ok(new PostEnvelopeView(await views.CreatedAsync(row, caller.AccountId, ct)), StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> Invite(string groupId, HttpContext context, Caller caller, GroupService groups, MindSwarmDialect dialect,

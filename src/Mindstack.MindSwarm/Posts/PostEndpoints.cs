@@ -56,7 +56,7 @@ internal static class PostEndpoints
         MindSwarmDialect dialect, CancellationToken ct)
     {
         var row = await posts.CreateAsync(new Author(caller, context.App()), body.Value, ct);
-        return dialect.Ok(new PostEnvelopeView(await views.OneAsync(row, caller.AccountId, ct)), StatusCodes.Status201Created);
+        return dialect.Ok(new PostEnvelopeView(await views.CreatedAsync(row, caller.AccountId, ct)), StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> Feed(HttpContext context, FeedService feeds, MindSwarmDialect dialect, CancellationToken ct)

@@ -71,7 +71,7 @@ internal sealed class PostInteractions(
         if (!string.IsNullOrWhiteSpace(content))
         {
             var quote = await posts.CreateAsync(author, new CreatePostRequest { Content = content, QuotedPost = original.Id }, ct);
-            return new RepostResult(true, original.RepostCount, await views.OneAsync(quote, caller.AccountId, ct));
+            return new RepostResult(true, original.RepostCount, await views.CreatedAsync(quote, caller.AccountId, ct));
         }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;

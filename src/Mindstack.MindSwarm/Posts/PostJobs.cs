@@ -68,7 +68,10 @@ internal sealed class ClosePollJob(MindstackDbContext db, PostService posts, Tim
     }
 }
 
-/// <summary>Fills a post's <c>aiDetection</c> with the AI engine's verdict on its text, after it was published or edited.</summary>
+/// <summary>
+/// Fills a post's <c>aiDetection</c> with the AI engine's verdict on its text after an edit, or after
+/// publishing when detection is routed to a remote model (with the built-in engine a new post gets it inline).
+/// </summary>
 internal sealed class DetectAiJob(MindstackDbContext db, IAiEngine ai, TimeProvider clock, MindSwarmDialect dialect) : JobHandler<PostJobPayload>
 {
     public const string Name = "mindswarm.detect-ai";
@@ -81,6 +84,18 @@ internal sealed class DetectAiJob(MindstackDbContext db, IAiEngine ai, TimeProvi
             return;
         }
         var content = row.Content;
+        var (json, verdict) = await DetectAsync(ai, content, clock, dialect, cancellationToken);
+        // Only if the text is still the one scanned (an edit meanwhile queues its own scan).
+        await db.Set<PostRow>().Where(p => p.Id == row.Id && p.Content == content && p.AiDetectionJson == null)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(p => p.AiDetectionJson, json)
+                .SetProperty(p => p.AiVerdict, verdict), cancellationToken);
+    }
+
+    /// <summary>The engine's verdict on a post's text, as the post stores it (<c>aiDetection</c>) and its verdict alone.</summary>
+    public static async Task<(string Json, string? Verdict)> DetectAsync(IAiEngine ai, string content, TimeProvider clock, MindSwarmDialect dialect,
+        CancellationToken cancellationToken)
+    {
         string? verdict = null;
         double? confidence = null;
         if (content.Trim().Length > 0)
@@ -99,10 +114,6 @@ internal sealed class DetectAiJob(MindstackDbContext db, IAiEngine ai, TimeProvi
             ImageConfidence = (double?)null,
             ScannedAt = clock.GetUtcNow().UtcDateTime,
         };
-        // Only if the text is still the one scanned (an edit meanwhile queues its own scan).
-        await db.Set<PostRow>().Where(p => p.Id == row.Id && p.Content == content && p.AiDetectionJson == null)
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(p => p.AiDetectionJson, JsonSerializer.Serialize(detection, dialect.Json))
-                .SetProperty(p => p.AiVerdict, verdict), cancellationToken);
+        return (JsonSerializer.Serialize(detection, dialect.Json), verdict);
     }
 }

@@ -70,7 +70,15 @@ internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, 
 {
     public async Task<PostView> OneAsync(PostRow row, string? viewerId, CancellationToken ct) => (await ManyAsync([row], viewerId, ct))[0];
 
-    public async Task<IReadOnlyList<PostView>> ManyAsync(IReadOnlyList<PostRow> rows, string? viewerId, CancellationToken ct)
+    /// <summary>
+    /// A post its author has just created: no one has liked, saved, pinned, reposted or voted on it
+    /// yet, so those are not read; and, as the document says, a fresh post answers without
+    /// <c>aiDetection</c> (a later fetch has it).
+    /// </summary>
+    public async Task<PostView> CreatedAsync(PostRow row, string viewerId, CancellationToken ct) =>
+        (await ManyAsync([row], viewerId, ct, created: true))[0] with { AiDetection = null };
+
+    public async Task<IReadOnlyList<PostView>> ManyAsync(IReadOnlyList<PostRow> rows, string? viewerId, CancellationToken ct, bool created = false)
     {
         if (rows.Count == 0)
         {
@@ -88,7 +96,7 @@ internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, 
             .Where(o => pollIds.Contains(o.PostId)).OrderBy(o => o.Position).ToListAsync(ct);
         HashSet<string> liked = [], saved = [], pinned = [], reposted = [];
         Dictionary<string, int> votes = [];
-        if (viewerId is not null)
+        if (viewerId is not null && !created)
         {
             liked = [.. await db.Set<LikeRow>().Where(l => l.AccountId == viewerId && ids.Contains(l.PostId)).Select(l => l.PostId).ToListAsync(ct)];
             saved = [.. await db.Set<SaveRow>().Where(s => s.AccountId == viewerId && ids.Contains(s.PostId)).Select(s => s.PostId).ToListAsync(ct)];

@@ -13,6 +13,7 @@ internal sealed class MindSwarmModel : IModelContributor
             e.ToTable("mindswarm_profiles");
             e.HasKey(x => x.AccountId);
             e.HasIndex(x => x.ReferralCode).IsUnique();
+            e.HasIndex(x => x.AccountId, "ix_mindswarm_profiles_private").HasFilter("\"is_private\"");
             e.Ignore(x => x.BadgeList);
         });
         modelBuilder.Entity<PostRow>(e =>
@@ -381,4 +382,17 @@ internal sealed class MindSwarmInitialMigration : SchemaMigration
             },
             constraints: t => t.PrimaryKey("pk_mindswarm_installation_secrets", x => x.name));
     }
+}
+
+/// <summary>
+/// Every post query a viewer makes leaves out private accounts they do not follow (<c>WHERE
+/// is_private</c>): this partial index holds only the private profiles, so that subquery reads them,
+/// not every profile (a scan of 50k rows per feed page; a plain index on a boolean is scanned whole).
+/// </summary>
+internal sealed class MindSwarmFeedIndexesMigration : SchemaMigration
+{
+    public override string Id => "2026120740_mindswarm_feed_indexes";
+
+    public override void Up(MigrationBuilder migration, DatabaseProvider provider) =>
+        migration.CreateIndex("ix_mindswarm_profiles_private", "mindswarm_profiles", "account_id", filter: "\"is_private\"");
 }

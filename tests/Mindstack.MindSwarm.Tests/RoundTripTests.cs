@@ -1,0 +1,55 @@
+using System.Net;
+using Xunit.Abstractions;
+
+namespace Mindstack.MindSwarm.Tests;
+
+/// <summary>A MindSwarm server that counts the database round trips of each request.</summary>
+public sealed class RoundTripMindSwarmFactory : MindSwarmFactory
+{
+    public RoundTripMindSwarmFactory() => RequestCommandCounter.Install(this);
+
+    public RequestCommandCounter Commands => RequestCommandCounter.Of(this);
+}
+
+/// <summary>
+/// The hot paths cost a fixed, small number of round trips, whatever the page or the history:
+/// a post is one INSERT batch (post, hashtags, events) plus its author's counter; a feed page reads
+/// its candidates and then the page's authors and the viewer's likes, saves, pins and reposts.
+/// </summary>
+public sealed class RoundTripTests(RoundTripMindSwarmFactory factory, ITestOutputHelper output) : IClassFixture<RoundTripMindSwarmFactory>
+{
+    [Fact]
+    public async Task CreatePost_PlainText_AtMostEightRoundTrips()
+    {
+        var author = await factory.RegisterAsync();
+        await author.PostAsync(new { content = "warming up #first" });
+        factory.Commands.Start("/api/posts");
+
+        await author.PostAsync(new { content = "a plain post with a #tag" });
+
+        output.WriteLine(factory.Commands.Describe());
+        Assert.True(factory.Commands.Commands.Count <= 8, factory.Commands.Describe());
+    }
+
+    [Theory]
+    [InlineData("following", 8)]
+    [InlineData("algorithm", 12)]
+    public async Task Feed_FollowedAuthors_BoundedRoundTrips(string type, int most)
+    {
+        var viewer = await factory.RegisterAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var author = await factory.RegisterAsync();
+            await viewer.PostDataAsync($"/api/users/{author.Username}/follow");
+            await author.PostAsync(new { content = $"post {i} by a followed account" });
+        }
+        Assert.Equal(HttpStatusCode.OK, (await viewer.SendAsync(HttpMethod.Get, $"/api/posts/feed?type={type}")).StatusCode);
+        factory.Commands.Start("/api/posts/feed");
+
+        var page = await viewer.GetDataAsync($"/api/posts/feed?type={type}");
+
+        output.WriteLine(factory.Commands.Describe());
+        Assert.True(page.GetProperty("posts").GetArrayLength() >= 3);
+        Assert.True(factory.Commands.Commands.Count <= most, factory.Commands.Describe());
+    }
+}
