@@ -71,6 +71,13 @@ if [ -n "$missing" ]; then
     || echo "warning: could not install$missing; the tests that need them will fail or say why they skipped" >&2
 fi
 
+# The operator console's browser tests drive Debian's headless Chromium (Playwright cannot download its own here).
+if ! command -v chromium-headless-shell >/dev/null; then
+  say "installing from the OS packages: chromium-headless-shell"
+  { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends chromium-headless-shell >/dev/null; } \
+    || echo "warning: could not install chromium-headless-shell; the console's browser tests will skip and say why" >&2
+fi
+
 # Real-client tests (socket.io-client, otplib, s3rver) need their npm packages.
 if [ -f tests/js/package.json ]; then
   say "npm packages for real-client tests"

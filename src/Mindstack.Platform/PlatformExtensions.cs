@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Ai;
 using Mindstack.Platform.Billing;
@@ -11,6 +12,7 @@ using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Limits;
 using Mindstack.Platform.Media;
 using Mindstack.Platform.Observability;
+using Mindstack.Platform.OperatorConsole;
 using Mindstack.Platform.Realtime;
 using Mindstack.Platform.Search;
 using Mindstack.Platform.Storage;
@@ -36,6 +38,7 @@ public static class PlatformExtensions
         services.AddMindstackRealtime(configuration);
         services.AddMindstackMedia(configuration);
         services.AddHybridSearch();
+        services.TryAddScoped<OperatorData>();
         return services;
     }
 

@@ -4,6 +4,7 @@ using Mindstack.Mindra;
 using Mindstack.MindSwarm;
 using Mindstack.Platform;
 using Mindstack.PluginMind;
+using Mindstack.Server.OperatorConsole;
 
 namespace Mindstack.Server;
 
@@ -18,6 +19,7 @@ internal static class Composition
         services.AddPluginMind(configuration);
         services.AddMindSwarm(configuration);
         services.AddMindMesh(configuration);
+        services.AddOperatorConsole(configuration);
         return services;
     }
 
@@ -29,6 +31,7 @@ internal static class Composition
         app.MapPluginMind(PluginMindModule.DefaultBasePath);
         app.MapMindSwarm(MindSwarmModule.DefaultBasePath);
         app.MapMindMesh(MindMeshModule.DefaultBasePath);
+        app.MapOperatorConsole();
         return app;
     }
 }

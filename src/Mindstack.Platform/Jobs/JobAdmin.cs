@@ -74,6 +74,21 @@ public sealed class JobAdmin(MindstackDbContext db, TimeProvider clock)
         return job with { State = JobState.Pending, Attempts = 0, RunAt = now, CompletedAt = null, LeaseOwner = null };
     }
 
+    /// <summary>
+    /// Deletes a dead job for good (an operator gave up on it). Any other state is a
+    /// <see cref="ProblemKind.Conflict"/>; an unknown id is <see cref="ProblemKind.NotFound"/>.
+    /// </summary>
+    public async Task DiscardAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var deleted = await db.Set<QueuedJob>().Where(j => j.Id == id && j.State == JobState.Dead).ExecuteDeleteAsync(cancellationToken);
+        if (deleted == 1)
+        {
+            return;
+        }
+        var job = await FindAsync(id, cancellationToken) ?? throw Problem.NotFound($"No job '{id}'");
+        throw Problem.Conflict($"Job '{id}' is {JobStates.ToText(job.State)}; only dead jobs can be discarded");
+    }
+
     private static JobSummary Summary(QueuedJob j) =>
         new(j.Id, j.Type, j.State, j.Attempts, j.MaxAttempts, j.RunAt, j.CreatedAt, j.CompletedAt, j.LeaseOwner, j.LastError);
 }
