@@ -42,7 +42,7 @@ internal static class AnalyticsEndpoints
         analytics.MapPost("/track", Track).WithSummary("Track an event (anonymous allowed), with UTM attribution in metadata")
             .ProducesEnvelope<TrackedView>();
         analytics.MapPost("/export", Export).RequireCaller().WithSummary("Export your analytics: {period, format: json|csv} (csv answers text/csv)")
-            .ProducesEnvelope<AnalyticsExportView>().Produces<string>(StatusCodes.Status200OK, "text/csv");
+            .ProducesEnvelope<AnalyticsExportView>();
     }
 
     private static async Task<IResult> User(string userId, HttpRequest request, AnalyticsService analytics, MindSwarmDialect dialect,

@@ -115,6 +115,11 @@ public sealed class AiTests(AiStandIn standIn) : IClassFixture<AiStandIn>
         Assert.Single(keys.GetProperty("keys").EnumerateArray(), k => k.GetProperty("isDefault").GetBoolean());
         await user.DataAsync(HttpMethod.Delete, "/api/ai/keys/" + first);
         await user.PostDataAsync("/api/ai/keys", new { provider = "openai", key = "sk-fifth-again-0123456789" }, HttpStatusCode.Created);
+        // Provider keys are JWT only (the document's denylist): an app key of the owner is refused.
+        var app = await user.PostDataAsync("/api/developer/apps", new { name = "Key Bot", description = "Tries provider keys" }, HttpStatusCode.Created);
+        var bot = user.WithKey(app.GetProperty("apiKey").GetString()!);
+        await bot.ErrorAsync(HttpMethod.Get, "/api/ai/keys", null, HttpStatusCode.Forbidden, "API_KEY_FORBIDDEN_ON_PATH");
+        await bot.ErrorAsync(HttpMethod.Delete, "/api/ai/keys/" + second, null, HttpStatusCode.Forbidden, "API_KEY_FORBIDDEN_ON_PATH");
         var stranger = await Factory.RegisterAsync();
         await stranger.ErrorAsync(HttpMethod.Delete, "/api/ai/keys/" + second, null, HttpStatusCode.NotFound, "AI_KEY_NOT_FOUND");
     }

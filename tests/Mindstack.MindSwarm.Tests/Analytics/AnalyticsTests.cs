@@ -192,9 +192,11 @@ public sealed class AnalyticsTests(MindSwarmFactory factory) : IClassFixture<Min
     private static int Count(JsonElement counts, string name) =>
         counts.EnumerateArray().Where(c => c.GetProperty("name").GetString() == name).Select(c => c.GetProperty("count").GetInt32()).SingleOrDefault();
 
-    private async Task<int> ScalarAsync(string sql)
+    private Task<int> ScalarAsync(string sql) => ScalarAsync(factory, sql);
+
+    private static async Task<int> ScalarAsync(MindSwarmFactory swarm, string sql)
     {
-        using var scope = factory.Services.CreateScope();
+        using var scope = swarm.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
         return await db.Database.SqlQueryRaw<int>(sql).SingleAsync();
     }
