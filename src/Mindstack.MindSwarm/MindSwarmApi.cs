@@ -22,10 +22,12 @@ public static class MindSwarmApi
 
     /// <summary>
     /// Keys are refused on account-sensitive paths (JWT only there, <c>API_KEY_FORBIDDEN_ON_PATH</c>),
-    /// and need <c>read</c> for GET/HEAD and <c>write</c> for the rest. Paths as the document writes them.
+    /// and need <c>read</c> for GET/HEAD and <c>write</c> for the rest. Paths as the document writes them
+    /// (its <c>/api/ai/api-keys/*</c> is where section 10 serves provider keys, <c>/api/ai/keys</c>).
     /// </summary>
     internal static ApiKeyPathRules KeyRules { get; } = new(
-        ["/api/auth/*", "/api/developer/*", "/api/admin/*", "/api/users/settings", "/api/data-export/*", "/api/ai/api-keys/*"],
+        ["/api/auth/*", "/api/developer/*", "/api/admin/*", "/api/users/settings", "/api/data-export/*", "/api/ai/api-keys/*",
+            "/api/ai/keys/*"],
         EnforceReadWrite: true);
 
     /// <summary>A bearer JWT (<c>Authorization: Bearer</c>) or a developer app key (<c>X-API-Key: msk_…</c>).</summary>

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Mindstack.MindSwarm.Ai;
+using Mindstack.MindSwarm.Analytics;
 using Mindstack.MindSwarm.Auth;
 using Mindstack.MindSwarm.Developer;
 using Mindstack.MindSwarm.Drafts;
@@ -63,6 +65,8 @@ public static class MindSwarmModule
         services.AddMindSwarmModeration();
         services.AddMindSwarmSupport();
         services.AddMindSwarmDataExport();
+        services.AddMindSwarmAi();
+        services.AddMindSwarmAnalytics();
         return services;
     }
 
@@ -90,6 +94,8 @@ public static class MindSwarmModule
         ModerationEndpoints.Map(v);
         SupportEndpoints.Map(v);
         DataExportEndpoints.Map(v);
+        AiEndpoints.Map(v);
+        AnalyticsEndpoints.Map(v);
         ConnectedFeatures.MapConnectedFeatures(v);
         return api;
     }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Mindstack.MindSwarm.Analytics;
 using Mindstack.MindSwarm.Export;
 using Mindstack.MindSwarm.Moderation;
 using Mindstack.MindSwarm.Posts;
@@ -18,11 +19,11 @@ using Mindstack.Platform.Storage;
 namespace Mindstack.MindSwarm.Auth;
 
 internal sealed record RegisterRequest(string? Email, string? Username, string? Password, string? ChallengeToken, string? ChallengeAnswer,
-    string? ReferralCode);
+    string? ReferralCode, [property: JsonPropertyName("_attribution")] AttributionInput? Attribution = null);
 
 internal sealed record LoginRequest(string? Login, string? Email, string? Username, string? Password, string? TotpCode);
 
-internal sealed record EmailRequest(string? Email);
+internal sealed record EmailRequest(string? Email, [property: JsonPropertyName("_attribution")] AttributionInput? Attribution = null);
 
 internal sealed record TokenRequest(string? Token);
 
@@ -105,7 +106,7 @@ internal static class AuthEndpoints
 
     private static async Task<IResult> Register(Body<RegisterRequest> body, HttpContext context, Challenges challenges, IAccountService accounts,
         ISessionService sessions, IAccountEmailService emails, ProfileService profiles, MindstackDbContext db, IEventOutbox events,
-        MindSwarmDialect dialect, CancellationToken ct)
+        AnalyticsService analytics, MindSwarmDialect dialect, CancellationToken ct)
     {
         var request = body.Value;
         // Every rule first, so a mistake does not spend the challenge.
@@ -157,6 +158,7 @@ internal static class AuthEndpoints
             }
             await transaction.CommitAsync(ct);
         }
+        await analytics.SignupAsync(account.Id, request.Attribution, "register", always: true, ct);
         await emails.SendEmailVerificationAsync(account.Id, Policy, token => Link(context, "/api/auth/verify-email", token), ct);
         var pair = await sessions.StartSessionAsync(account, Policy, "password", ct);
         return dialect.Ok(new SessionView
@@ -194,18 +196,25 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> SendMagicLink(Body<EmailRequest> body, HttpContext context, IAccountEmailService emails,
-        MindSwarmDialect dialect, CancellationToken ct)
+        IAccountService accounts, AnalyticsService analytics, MindSwarmDialect dialect, CancellationToken ct)
     {
-        await emails.SendMagicLinkAsync(body.Value.Email ?? "", Policy, token => Link(context, "/api/auth/magic-link/verify", token),
+        var email = body.Value.Email ?? "";
+        await emails.SendMagicLinkAsync(email, Policy, token => Link(context, "/api/auth/magic-link/verify", token),
             createIfMissing: true, ct);
+        // The link will make the account: its first touch is this attribution.
+        if (body.Value.Attribution is not null && !string.IsNullOrWhiteSpace(email) && await accounts.FindByEmailAsync(email, ct) is null)
+        {
+            await analytics.HoldAsync(email, body.Value.Attribution, ct);
+        }
         return dialect.Ok(new MessageView("If the address can receive mail, a sign-in link is on its way."));
     }
 
     private static async Task<IResult> VerifyMagicLink(HttpRequest request, IAccountEmailService emails, ProfileService profiles,
-        AccountDeletionService deletions, MindSwarmDialect dialect, CancellationToken ct)
+        AccountDeletionService deletions, AnalyticsService analytics, MindSwarmDialect dialect, CancellationToken ct)
     {
         var pair = await emails.SignInWithMagicLinkAsync(request.Query["token"].ToString(), Policy, ct);
         await request.HttpContext.RefuseBannedSessionAsync(pair, ct);
+        await analytics.ClaimAsync(pair.Account, ct);
         await deletions.CancelAsync(pair.Account.Id, ct);
         return dialect.Ok(await SessionAsync(pair, profiles, ct));
     }
