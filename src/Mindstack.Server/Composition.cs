@@ -29,6 +29,7 @@ internal static class Composition
         app.MapPluginMind(PluginMindModule.DefaultBasePath);
         app.MapMindSwarm(MindSwarmModule.DefaultBasePath);
         app.MapMindMesh(MindMeshModule.DefaultBasePath);
+        app.MapFrontPages();
         return app;
     }
 }
