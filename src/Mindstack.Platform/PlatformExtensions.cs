@@ -51,7 +51,8 @@ public static class PlatformExtensions
     public static IEndpointRouteBuilder MapMindstackPlatform(this IEndpointRouteBuilder routes)
     {
         routes.MapMindstackObservability();
-        routes.MapApiDocuments();
+        // Each API's OpenAPI document; the server adds the interactive pages drawn from them.
+        routes.MapOpenApi("/openapi/{documentName}.json");
         foreach (var contributor in routes.ServiceProvider.GetServices<IEndpointContributor>())
         {
             contributor.Map(routes);

@@ -15,7 +15,7 @@ namespace Mindstack.Platform;
 /// </summary>
 public static class PlatformHosting
 {
-    /// <summary>The URLs, extra API ports, JSON logs and graceful shutdown.</summary>
+    /// <summary>The shipped settings, the URLs, extra API ports, console logs (text or JSON) and graceful shutdown.</summary>
     public static WebApplicationBuilder ConfigureMindstackHost(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
@@ -44,14 +44,43 @@ public static class PlatformHosting
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(o =>
+        if (LogFormat(builder) == "json")
         {
-            o.IncludeScopes = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            o.UseUtcTimestamp = true;
-            o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
-        });
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+                o.UseUtcTimestamp = false;
+            });
+        }
         return builder;
+    }
+
+    /// <summary>
+    /// <c>Mindstack:Logging:Format</c>: <c>text</c> (one readable line per entry, the default in
+    /// Development) or <c>json</c> (one JSON object per line, the default elsewhere, for log collectors).
+    /// </summary>
+    private static string LogFormat(WebApplicationBuilder builder)
+    {
+        const string key = "Mindstack:Logging:Format";
+        var configured = builder.Configuration[key];
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return builder.Environment.IsDevelopment() ? "text" : "json";
+        }
+        var format = configured.Trim().ToLowerInvariant();
+        return format is "text" or "json" ? format
+            : throw new InvalidOperationException($"{key} must be text or json, not '{configured}'");
     }
 
     /// <summary>
@@ -68,12 +97,17 @@ public static class PlatformHosting
         {
             return;
         }
-        builder.Configuration.Sources.Insert(0, new JsonConfigurationSource
+        // The environment's file over the shipped defaults, both under everything else.
+        string[] files = ["appsettings.json", $"appsettings.{builder.Environment.EnvironmentName}.json"];
+        for (var i = 0; i < files.Length; i++)
         {
-            Path = "appsettings.json",
-            Optional = true,
-            ReloadOnChange = false,
-            FileProvider = new PhysicalFileProvider(binary),
-        });
+            builder.Configuration.Sources.Insert(i, new JsonConfigurationSource
+            {
+                Path = files[i],
+                Optional = true,
+                ReloadOnChange = false,
+                FileProvider = new PhysicalFileProvider(binary),
+            });
+        }
     }
 }

@@ -32,6 +32,7 @@ internal static class Composition
         app.MapMindSwarm(MindSwarmModule.DefaultBasePath);
         app.MapMindMesh(MindMeshModule.DefaultBasePath);
         app.MapOperatorConsole();
+        app.MapFrontPages();
         return app;
     }
 }

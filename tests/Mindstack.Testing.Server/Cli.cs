@@ -23,4 +23,16 @@ public static class Cli
         var code = await CliCommands.RunAsync([.. args, "--data", database.DataDirectory], output, error, settings);
         return new CliResult(code, output.ToString(), error.ToString());
     }
+
+    /// <summary>A command that needs no database: <c>--help</c>, <c>--version</c>, or one the parser refuses.</summary>
+    public static async Task<CliResult> RunBareAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CliCommands.RunAsync(args, output, error);
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Whether the binary would run these arguments as a command rather than start the server.</summary>
+    public static bool IsCommand(params string[] args) => CliCommands.IsCommand(args);
 }

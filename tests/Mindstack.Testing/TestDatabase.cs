@@ -76,6 +76,28 @@ public sealed class TestDatabase : IDisposable
         return new TestDatabase(dataDirectory, builder.ToString(), admin, name);
     }
 
+    /// <summary>
+    /// An empty data folder and, on PostgreSQL, an empty database (no tables): what a restore fills.
+    /// </summary>
+    public static TestDatabase CreateEmpty()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "mindstack-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dataDirectory);
+        if (!UsePostgres)
+        {
+            return new TestDatabase(dataDirectory, null, null, null);
+        }
+        var admin = Environment.GetEnvironmentVariable("MINDSTACK_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("MINDSTACK_TEST_PROVIDER=postgres needs MINDSTACK_TEST_POSTGRES");
+        var name = "mindstack_test_" + Guid.NewGuid().ToString("N")[..16];
+        using (var connection = new NpgsqlConnection(admin))
+        {
+            connection.Open();
+            Execute(connection, $"CREATE DATABASE \"{name}\"");
+        }
+        return new TestDatabase(dataDirectory, new NpgsqlConnectionStringBuilder(admin) { Database = name }.ToString(), admin, name);
+    }
+
     /// <summary>A SQLite file migrated once per test process, copied into each test's data folder.</summary>
     private static string SqliteTemplate(TestSchema schema)
     {

@@ -384,7 +384,7 @@ internal sealed class AutomationService(
         const string field = "trigger.config.cron";
         if (node is not JsonValue value || !value.TryGetValue<string>(out var text) || !CronSchedule.TryParse(text, out var cron))
         {
-            errors.Add(new FieldError(field, "A time trigger needs a cron expression (five Unix fields, or six/seven Quartz fields with seconds first)"));
+            errors.Add(new FieldError(field, "A time trigger needs a cron expression (five Unix fields, or six fields with seconds first)"));
             return;
         }
         var now = clock.GetUtcNow().UtcDateTime;

@@ -1,35 +1,31 @@
-using System.Net;
-using System.Net.Mail;
-using System.Text;
+using MailKit.Net.Smtp;
+using MailKit.Security;
 
 namespace Mindstack.Platform.Email;
 
-/// <summary>Sends through the configured SMTP server (STARTTLS when <c>UseTls</c>).</summary>
+/// <summary>
+/// Sends through the configured SMTP server with MailKit: implicit TLS on port 465, STARTTLS
+/// (required) elsewhere when <c>UseTls</c>, plain only when it is off; authenticates with the
+/// strongest mechanism both sides know when a username is set.
+/// </summary>
 internal sealed class SmtpEmailSender(EmailSettings settings, TimeProvider clock) : IEmailSender
 {
     public async Task<string> SendAsync(EmailMessage message, CancellationToken cancellationToken = default)
     {
-        var messageId = MimeText.NewMessageId(settings.From);
-        using var mail = new MailMessage(new MailAddress(settings.From), new MailAddress(message.To))
-        {
-            Subject = message.Subject,
-            SubjectEncoding = Encoding.UTF8,
-            Body = message.TextBody,
-            BodyEncoding = Encoding.UTF8,
-            IsBodyHtml = false,
-        };
-        mail.Headers["Message-ID"] = messageId;
-        mail.Headers["Date"] = MimeText.Date(clock.GetUtcNow());
-        using var client = new SmtpClient(settings.Host!, settings.Port)
-        {
-            EnableSsl = settings.UseTls,
-            DeliveryMethod = SmtpDeliveryMethod.Network,
-        };
+        var mail = MimeText.Build(settings, message, clock.GetUtcNow());
+        using var client = new SmtpClient { Timeout = (int)TimeSpan.FromMinutes(1).TotalMilliseconds };
+        await client.ConnectAsync(settings.Host!, settings.Port, Security(settings), cancellationToken);
         if (settings.Username is not null)
         {
-            client.Credentials = new NetworkCredential(settings.Username, settings.Password);
+            await client.AuthenticateAsync(settings.Username, settings.Password ?? "", cancellationToken);
         }
-        await client.SendMailAsync(mail, cancellationToken);
-        return messageId;
+        await client.SendAsync(mail, cancellationToken);
+        await client.DisconnectAsync(quit: true, cancellationToken);
+        return MimeText.MessageIdHeader(mail);
     }
+
+    internal static SecureSocketOptions Security(EmailSettings settings) =>
+        !settings.UseTls ? SecureSocketOptions.None
+        : settings.Port == 465 ? SecureSocketOptions.SslOnConnect
+        : SecureSocketOptions.StartTls;
 }

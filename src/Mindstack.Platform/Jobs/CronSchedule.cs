@@ -1,12 +1,13 @@
+using Cronos;
 using Mindstack.Platform.Http;
-using Quartz;
 
 namespace Mindstack.Platform.Jobs;
 
 /// <summary>
-/// A cron expression, read in UTC: five fields are the Unix crontab form (<c>30 4 * * 1</c>, day of
-/// week 0–7 with 0 and 7 Sunday); six or seven are Quartz's form with seconds first
-/// (<c>0 30 4 ? * MON</c>); <c>@hourly</c>, <c>@daily</c> and the other macros are read in either.
+/// A cron expression, read in UTC (parsed by Cronos): five fields are the Unix crontab form
+/// (<c>30 4 * * 1</c>, day of week 0–7 with 0 and 7 Sunday); six are the form with seconds first
+/// (<c>0 30 4 ? * MON</c>), and a seventh (Quartz's year) is read when it is <c>*</c> or <c>?</c>;
+/// <c>@hourly</c>, <c>@daily</c> and the other macros are read too.
 /// </summary>
 public sealed class CronSchedule
 {
@@ -29,22 +30,31 @@ public sealed class CronSchedule
             return false;
         }
         var trimmed = text.Trim();
-        var fields = trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-        var format = fields == 5 ? CronFormat.Unix : CronFormat.Quartz;
-        if (!CronExpression.TryParse(trimmed, format, out var expression) || expression is null)
+        var fields = trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // Cronos has no year field: a Quartz expression for every year is the same without it.
+        if (fields.Length == 7)
+        {
+            if (fields[6] is not ("*" or "?"))
+            {
+                return false;
+            }
+            fields = fields[..6];
+        }
+        var format = fields.Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard;
+        if (!CronExpression.TryParse(string.Join(' ', fields), format, out var expression))
         {
             return false;
         }
-        schedule = new CronSchedule(trimmed, expression.WithTimeZone(TimeZoneInfo.Utc));
+        schedule = new CronSchedule(trimmed, expression);
         return true;
     }
 
     /// <summary>Parses or raises a validation <see cref="Problem"/> on the field <c>cron</c>.</summary>
     public static CronSchedule Parse(string? text) =>
         TryParse(text, out var schedule) ? schedule!
-        : throw Problem.Invalid("cron", $"'{text}' is not a cron expression (five Unix fields, or six/seven Quartz fields with seconds first)");
+        : throw Problem.Invalid("cron", $"'{text}' is not a cron expression (five Unix fields, or six fields with seconds first)");
 
     /// <summary>The first due time strictly after <paramref name="utc"/>, or null if there is none.</summary>
     public DateTime? NextAfter(DateTime utc) =>
-        _expression.GetNextValidTimeAfter(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)))?.UtcDateTime;
+        _expression.GetNextOccurrence(DateTime.SpecifyKind(utc, DateTimeKind.Utc), TimeZoneInfo.Utc);
 }

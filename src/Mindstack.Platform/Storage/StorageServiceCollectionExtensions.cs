@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Mindstack.Platform.Storage;
@@ -45,6 +46,8 @@ public static class StorageServiceCollectionExtensions
                 options.UseSqlite(db.ConnectionString);
                 options.AddInterceptors(SqlitePragmas.For(db.SqliteSynchronous));
             }
+            // Every SQL command at Information floods the console; operators who want them ask for Debug.
+            options.ConfigureWarnings(w => w.Log((RelationalEventId.CommandExecuted, LogLevel.Debug)));
             options.ReplaceService<IModelCacheKeyFactory, ContributorModelCacheKeyFactory>();
             options.AddInterceptors(sp.GetServices<IInterceptor>());
         });

@@ -34,6 +34,13 @@ internal sealed class PluginMindEdgeMiddleware(
     private const string AllowedMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
     private const string DefaultAllowedHeaders = "Content-Type, Authorization, X-Request-ID";
 
+    /// <summary>The original backend's development front end, allowed in Development when no origin is configured.</summary>
+    internal const string DevelopmentOrigin = "http://localhost:3000";
+
+    private readonly IReadOnlyList<string> _origins = options.Value.AllowedOrigins.Count == 0 && environment.IsDevelopment()
+        ? [DevelopmentOrigin]
+        : options.Value.AllowedOrigins;
+
     public Task InvokeAsync(HttpContext context)
     {
         if (Mount(context) is not { } dialect)
@@ -41,7 +48,7 @@ internal sealed class PluginMindEdgeMiddleware(
             return next(context);
         }
         var origin = context.Request.Headers.Origin.ToString();
-        var allowed = origin.Length > 0 && options.Value.AllowedOrigins.Any(o => string.Equals(o.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase));
+        var allowed = origin.Length > 0 && _origins.Any(o => string.Equals(o.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase));
         var headers = context.Response.Headers;
         context.Response.OnStarting(() =>
         {

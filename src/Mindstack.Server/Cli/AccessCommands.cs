@@ -13,7 +13,7 @@ internal static class AccessCommands
     /// <summary><c>accounts create --email E --password P [--username U] [--admin]</c>: prints the new account's id.</summary>
     public static async Task<int> AccountsAsync(CliContext context)
     {
-        var verb = context.Args.Length > 1 ? context.Args[1] : null;
+        var verb = context.Verb;
         var accounts = context.Services.GetRequiredService<IAccountService>();
         switch (verb)
         {
@@ -59,7 +59,7 @@ internal static class AccessCommands
     /// </summary>
     public static async Task<int> KeysAsync(CliContext context)
     {
-        var verb = context.Args.Length > 1 ? context.Args[1] : null;
+        var verb = context.Verb;
         var keys = context.Services.GetRequiredService<IApiKeyService>();
         var apis = context.Services.GetRequiredService<ApiRegistry>();
         var keyed = apis.Definitions.Where(d => d.KeyFormat is not null).Select(d => d.Name).ToList();

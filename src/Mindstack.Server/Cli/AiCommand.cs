@@ -26,7 +26,7 @@ internal static class AiCommand
     {
         var routing = context.Services.GetRequiredService<IAiRouting>();
         var ai = context.Services.GetRequiredService<IAiEngine>();
-        var verb = context.Args.Length > 1 && !context.Args[1].StartsWith("--", StringComparison.Ordinal) ? context.Args[1] : "routes";
+        var verb = context.Verb ?? "routes";
         try
         {
             object output = verb switch

@@ -15,14 +15,13 @@ internal static class JobsCommand
     public static async Task<int> RunAsync(CliContext context)
     {
         var admin = context.Services.GetRequiredService<JobAdmin>();
-        switch (context.Args.Length > 1 ? context.Args[1] : "stats")
+        switch (context.Verb ?? "stats")
         {
             case "stats":
                 await StatsAsync(context, admin);
                 return 0;
             case "dead":
-                var limit = int.TryParse(context.Option("--limit"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 50;
-                await DeadAsync(context, admin, limit);
+                await DeadAsync(context, admin, context.Value<int>("--limit"));
                 return 0;
             case "retry":
                 return await RetryAsync(context, admin, context.Required("--id"));

@@ -19,7 +19,7 @@ internal static class WebhooksCommand
 
     public static async Task<int> RunAsync(CliContext context)
     {
-        var verb = context.Args.Length > 1 ? context.Args[1] : null;
+        var verb = context.Verb;
         if (verb is not ("create" or "list" or "delete"))
         {
             throw new CliUsageException(Usage);

@@ -8,7 +8,8 @@ namespace Mindstack.Platform.Tests.Email;
 /// <summary>
 /// A loopback SMTP server (the outside world's mail server) that turns away its first
 /// <c>refuse</c> sessions with <c>421</c>, then takes mail, keeping the commands it was sent and
-/// the first message's data.
+/// the first message's data. With <c>auth</c> it offers <c>AUTH PLAIN</c> and keeps the
+/// decoded credentials it was given.
 /// </summary>
 public sealed class LoopbackSmtpServer : IAsyncDisposable
 {
@@ -16,11 +17,13 @@ public sealed class LoopbackSmtpServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _serving;
     private int _refuseLeft;
+    private readonly bool _auth;
     private int _refused;
 
-    public LoopbackSmtpServer(int refuse = 0)
+    public LoopbackSmtpServer(int refuse = 0, bool auth = false)
     {
         _refuseLeft = refuse;
+        _auth = auth;
         _listener.Start();
         _serving = ServeAsync();
     }
@@ -30,6 +33,9 @@ public sealed class LoopbackSmtpServer : IAsyncDisposable
     public int Refused => Volatile.Read(ref _refused);
 
     public ConcurrentQueue<string> Commands { get; } = new();
+
+    /// <summary>The SASL PLAIN credentials (<c>\0user\0password</c>) the client authenticated with.</summary>
+    public ConcurrentQueue<string> Credentials { get; } = new();
 
     public TaskCompletionSource<string> Data { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -79,7 +85,22 @@ public sealed class LoopbackSmtpServer : IAsyncDisposable
             {
                 case "EHLO":
                     await writer.WriteLineAsync("250-loopback");
+                    if (_auth)
+                    {
+                        await writer.WriteLineAsync("250-AUTH PLAIN");
+                    }
                     await writer.WriteLineAsync("250 8BITMIME");
+                    break;
+                case "AUTH":
+                    var words = line.Split(' ');
+                    var initial = words.Length > 2 ? words[2] : null;
+                    if (initial is null)
+                    {
+                        await writer.WriteLineAsync("334 ");
+                        initial = await reader.ReadLineAsync() ?? "";
+                    }
+                    Credentials.Enqueue(Encoding.UTF8.GetString(Convert.FromBase64String(initial)));
+                    await writer.WriteLineAsync("235 2.7.0 authenticated");
                     break;
                 case "DATA":
                     await writer.WriteLineAsync("354 end with <CRLF>.<CRLF>");

@@ -43,4 +43,27 @@ public sealed class PublishedServerTests
         // Started from its data folder, it still reads the appsettings.json it ships with (EF's SQL at Warning).
         Assert.DoesNotContain("Microsoft.EntityFrameworkCore.Database.Command", server.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task PublishedServer_Development_ReadableLogsAndFrontPage()
+    {
+        using var database = MindstackFactory.CreateDatabase();
+        await using var server = await ServerProcess.StartAsync(database.DataDirectory,
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, database.PostgresConnectionString);
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+
+        using var home = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        Assert.Contains("/docs/mindswarm", await home.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var traced = new HttpRequestMessage(HttpMethod.Get, "/health");
+        traced.Headers.Add("X-Request-ID", "readable-trace-1");
+        (await client.SendAsync(traced)).Dispose();
+        Assert.Equal(0, await server.StopAsync());
+
+        // One readable line per entry ("info: Category[id] message"), no JSON objects, no SQL.
+        var lines = server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains(lines, l => l.Contains("info: ", StringComparison.Ordinal) && l.Contains("readable-trace-1", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.StartsWith('{'));
+        Assert.DoesNotContain("Microsoft.EntityFrameworkCore.Database.Command", server.Output, StringComparison.Ordinal);
+    }
 }

@@ -38,7 +38,51 @@ public sealed class HealthAndDocumentsTests(MindstackFactory factory) : IClassFi
 
         using var page = await factory.SendRawAsync(HttpMethod.Get, $"/docs/{api}");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains($"/openapi/{api}.json", await page.Content.ReadAsStringAsync());
+        // Scalar's page names the document relative to the server's root, where the platform serves it.
+        Assert.Contains($"\"url\":\"openapi/{api}.json\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Docs_InteractiveReference_ServesItsOwnScripts()
+    {
+        using var page = await factory.SendRawAsync(HttpMethod.Get, "/docs/mindswarm");
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        var html = await page.Content.ReadAsStringAsync();
+        // Nothing is loaded from outside: every script the page names is served here.
+        var scripts = System.Text.RegularExpressions.Regex.Matches(html, "src=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(scripts);
+        foreach (var script in scripts)
+        {
+            Assert.DoesNotContain("//", script, StringComparison.Ordinal);
+            var path = script.StartsWith('/') ? script : "/docs/" + script.TrimStart('.', '/');
+            using var asset = await factory.SendRawAsync(HttpMethod.Get, path);
+            Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+        }
+
+        using var all = await factory.SendRawAsync(HttpMethod.Get, "/docs/");
+        Assert.Equal(HttpStatusCode.OK, all.StatusCode);
+        var every = await all.Content.ReadAsStringAsync();
+        Assert.All(new[] { "mindpeeker", "mindra", "pluginmind", "mindswarm", "mindmesh" },
+            api => Assert.Contains($"\"url\":\"openapi/{api}.json\"", every, StringComparison.Ordinal));
+        using var unknown = await factory.SendRawAsync(HttpMethod.Get, "/docs/nothing");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Root_MainPort_HtmlPageListingEveryApi()
+    {
+        using var response = await factory.SendRawAsync(HttpMethod.Get, "/");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        var html = await response.Content.ReadAsStringAsync();
+        foreach (var (api, basePath) in new[] { ("mindpeeker", "/mindpeeker/v1"), ("mindra", "/mindra"), ("pluginmind", "/pluginmind"), ("mindswarm", "/mindswarm"), ("mindmesh", "/mindmesh") })
+        {
+            Assert.Contains($"http://localhost{basePath}</code>", html, StringComparison.Ordinal);
+            Assert.Contains($"href=\"/docs/{api}\"", html, StringComparison.Ordinal);
+            Assert.Contains($"href=\"/openapi/{api}.json\"", html, StringComparison.Ordinal);
+        }
+        Assert.Contains("href=\"/health\"", html, StringComparison.Ordinal);
+        Assert.Contains(Mindstack.Platform.Observability.HealthService.Version, html, StringComparison.Ordinal);
     }
 
     [Fact]
