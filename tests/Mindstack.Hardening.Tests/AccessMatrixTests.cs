@@ -43,6 +43,15 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         "GET /mindswarm/api/groups", "GET /mindswarm/api/groups/search", "GET /mindswarm/api/groups/user/{userId}", "GET /mindswarm/api/groups/{slug}",
         "GET /mindswarm/api/groups/{groupId}/members", "GET /mindswarm/api/groups/{groupId}/posts", "GET /mindswarm/api/lists/{listId}",
         "GET /mindswarm/api/lists/{listId}/timeline",
+        // Part 3's public reads, as the document has them: tokens and a post's tips, the AI site status and
+        // providers, public user and content analytics and anonymous tracking, ads served and their beacons,
+        // prices and the service catalogue.
+        "GET /mindswarm/api/tips/supported-tokens", "GET /mindswarm/api/tips/post/{postId}", "GET /mindswarm/api/ai/site-status",
+        "GET /mindswarm/api/ai/providers", "GET /mindswarm/api/analytics/user/{userId}", "GET /mindswarm/api/analytics/content/{contentId}",
+        "POST /mindswarm/api/analytics/track", "GET /mindswarm/api/ads/active", "GET /mindswarm/api/ads/settings",
+        "POST /mindswarm/api/ads/{adId}/track", "GET /mindswarm/api/posts/price/feeds", "POST /mindswarm/api/posts/price/compare",
+        "GET /mindswarm/api/posts/price/{symbol}", "GET /mindswarm/api/posts/price/{symbol}/info",
+        "GET /mindswarm/api/posts/price/{symbol}/history", "GET /mindswarm/api/posts/service/catalog",
         // A banned account cannot sign in, so it appeals with its login and password in the body.
         "POST /mindswarm/api/moderation/appeals",
     };

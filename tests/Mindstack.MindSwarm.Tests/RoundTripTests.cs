@@ -19,7 +19,7 @@ public sealed class RoundTripMindSwarmFactory : MindSwarmFactory
 public sealed class RoundTripTests(RoundTripMindSwarmFactory factory, ITestOutputHelper output) : IClassFixture<RoundTripMindSwarmFactory>
 {
     [Fact]
-    public async Task CreatePost_PlainText_AtMostEightRoundTrips()
+    public async Task CreatePost_PlainText_AtMostNineRoundTrips()
     {
         var author = await factory.RegisterAsync();
         await author.PostAsync(new { content = "warming up #first" });
@@ -28,7 +28,8 @@ public sealed class RoundTripTests(RoundTripMindSwarmFactory factory, ITestOutpu
         await author.PostAsync(new { content = "a plain post with a #tag" });
 
         output.WriteLine(factory.Commands.Describe());
-        Assert.True(factory.Commands.Commands.Count <= 8, factory.Commands.Describe());
+        // Eight for the post itself, one for the answer's counts leaving out shadow-banned accounts' activity.
+        Assert.True(factory.Commands.Commands.Count <= 9, factory.Commands.Describe());
     }
 
     [Theory]

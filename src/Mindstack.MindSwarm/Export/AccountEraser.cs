@@ -1,5 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Mindstack.MindSwarm.Ads;
+using Mindstack.MindSwarm.Ai;
+using Mindstack.MindSwarm.Analytics;
 using Mindstack.MindSwarm.Boosts;
 using Mindstack.MindSwarm.Crypto;
 using Mindstack.MindSwarm.Drafts;
@@ -10,8 +13,10 @@ using Mindstack.MindSwarm.Messages;
 using Mindstack.MindSwarm.Moderation;
 using Mindstack.MindSwarm.Notifications;
 using Mindstack.MindSwarm.ProfileImages;
+using Mindstack.MindSwarm.Services;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.MindSwarm.Support;
+using Mindstack.MindSwarm.Tips;
 using Mindstack.MindSwarm.VideoDownloads;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Media;
@@ -78,6 +83,7 @@ internal sealed class AccountEraser(MindstackDbContext db, IIdGenerator ids, IAc
         var blobs = await FilesAsync(accountId, ct);
         await OwnedAsync(accountId, ghost, ct);
         await ModerationAsync(accountId, ghost, ct);
+        await PaidAndAiAsync(accountId, ghost, ct);
         await quota.ForgetAsync(MediaLibrary.QuotaOwner(accountId), ct);
         return blobs;
     }
@@ -294,6 +300,26 @@ internal sealed class AccountEraser(MindstackDbContext db, IIdGenerator ids, IAc
         await db.Set<DeveloperAppRow>().Where(a => a.AccountId == accountId).ExecuteDeleteAsync(ct);
         // A transaction hash stays spent (it must never be claimed twice), no longer tied to the account.
         await db.Set<UsedTransactionRow>().Where(t => t.AccountId == accountId).ExecuteUpdateAsync(u => u.SetProperty(t => t.AccountId, ghost), ct);
+    }
+
+    /// <summary>Its analytics, AI keys and usage, ads; tips stay for the other side, from the ghost.</summary>
+    private async Task PaidAndAiAsync(string accountId, string ghost, CancellationToken ct)
+    {
+        await db.Set<AnalyticsEventRow>().Where(e => e.AccountId == accountId || (e.TargetType == "User" && e.TargetId == accountId))
+            .ExecuteDeleteAsync(ct);
+        await db.Set<AttributionRow>().Where(a => a.AccountId == accountId).ExecuteDeleteAsync(ct);
+        await db.Set<AiKeyRow>().Where(k => k.AccountId == accountId).ExecuteDeleteAsync(ct);
+        await db.Set<AiUsageRow>().Where(u => u.AccountId == accountId).ExecuteDeleteAsync(ct);
+        await db.Set<AutoReplyRow>().Where(r => r.AccountId == accountId).ExecuteDeleteAsync(ct);
+        await db.Set<AutoReplyDoneRow>().Where(r => r.AccountId == accountId).ExecuteDeleteAsync(ct);
+        var ads = db.Set<AdRow>().Where(a => a.AccountId == accountId).Select(a => a.Id);
+        await db.Set<AdViewerRow>().Where(v => ads.Contains(v.AdId)).ExecuteDeleteAsync(ct);
+        await db.Set<AdDailyRow>().Where(d => ads.Contains(d.AdId)).ExecuteDeleteAsync(ct);
+        await db.Set<AdRow>().Where(a => a.AccountId == accountId).ExecuteDeleteAsync(ct);
+        await db.Set<TipRow>().Where(t => t.SenderId == accountId)
+            .ExecuteUpdateAsync(u => u.SetProperty(t => t.SenderId, ghost).SetProperty(t => t.Message, (string?)null), ct);
+        await db.Set<TipRow>().Where(t => t.RecipientId == accountId).ExecuteUpdateAsync(u => u.SetProperty(t => t.RecipientId, ghost), ct);
+        await db.Set<ServiceToggleRow>().Where(t => t.UpdatedBy == accountId).ExecuteUpdateAsync(u => u.SetProperty(t => t.UpdatedBy, ghost), ct);
     }
 }
 
