@@ -123,6 +123,8 @@ count_suite() {
   local provider=$1 log="$work/test-$1.log"
   say "tests on $provider"
   grep -vE "^\s*(Passed |$)" "$log" | head -n 300
+  # Long failure output is cut above: each project's summary line, always.
+  grep -E '(Passed|Failed)!\s+-\s+Failed:' "$log"
   local code line p f s
   code=$(cat "$work/code-$provider" 2>/dev/null || echo 1)
   while IFS= read -r line; do
