@@ -161,6 +161,14 @@ else
   echo "build failed; no tests ran" >&2
 fi
 
+# The failed tests' names last, where a cut log's tail still shows them.
+for provider in sqlite postgres; do
+  if [ -f "$work/test-$provider.log" ] && grep -qE '^\s+Failed [A-Za-z]' "$work/test-$provider.log"; then
+    say "failed on $provider"
+    grep -E '^\s+Failed [A-Za-z]' "$work/test-$provider.log" | sed -E 's/^\s+//' | sort -u
+  fi
+done
+
 status=0
 [ "$build_ok" -eq 0 ] || { echo "FAILED: build" >&2; status=1; }
 [ "$format_ok" -eq 0 ] || { echo "FAILED: dotnet format --verify-no-changes (run: dotnet format Mindstack.slnx)" >&2; status=1; }

@@ -72,6 +72,9 @@ public abstract class HostFactory<TEntryPoint, TSelf> : WebApplicationFactory<TE
         builder.UseEnvironment("Development");
         builder.UseSetting("data", _dataDirectory);
         builder.UseSetting("Mindstack:Database", _database.PostgresConnectionString ?? "");
+        // A password hash at the shipped cost (100,000 rounds) is ~50 ms of CPU; the suite makes
+        // thousands. Tests check what hashing does, not its cost (a test may set it back).
+        builder.UseSetting("Mindstack:Auth:PasswordIterations", "1000");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

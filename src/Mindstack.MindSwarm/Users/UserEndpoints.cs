@@ -221,7 +221,7 @@ internal static class UserEndpoints
         return dialect.Ok(new SettingsView(JsonView.Parse(text), profile.IsPrivate));
     }
 
-    private static async Task<IResult> SocialLinks(Body<Dictionary<string, string?>> body, Caller caller, ProfileService profiles,
+    private static async Task<IResult> SocialLinks(Body<OptionalStrings> body, Caller caller, ProfileService profiles,
         MindstackDbContext db, TimeProvider clock, MindSwarmDialect dialect, CancellationToken ct)
     {
         var profile = await profiles.EnsureAsync(caller.AccountId, ct: ct);
@@ -231,7 +231,7 @@ internal static class UserEndpoints
         return dialect.Ok(new LinksView(JsonView.Parse(profile.SocialLinksJson)));
     }
 
-    private static async Task<IResult> CryptoAddresses(Body<Dictionary<string, string?>> body, Caller caller, ProfileService profiles,
+    private static async Task<IResult> CryptoAddresses(Body<OptionalStrings> body, Caller caller, ProfileService profiles,
         MindstackDbContext db, TimeProvider clock, MindSwarmDialect dialect, CancellationToken ct)
     {
         var profile = await profiles.EnsureAsync(caller.AccountId, ct: ct);
@@ -311,3 +311,9 @@ internal static class UserEndpoints
             ? value.Trim()
             : throw Problem.Invalid(field, $"{field} must be an http(s) URL");
 }
+
+/// <summary>
+/// A body of names to optional strings. A named type because ASP.NET Core's request delegate
+/// generator drops the nullability of a nested type argument and the generated call no longer compiles.
+/// </summary>
+internal sealed class OptionalStrings : Dictionary<string, string?>;

@@ -317,11 +317,12 @@ internal sealed class AccountService(
     public void SpendVerificationTime(string password)
     {
         var dummy = new Account { Id = "user_none", Email = "", NormalizedEmail = "" };
-        _ = hasher.VerifyHashedPassword(dummy, DummyHash.Value, password);
+        // Made by the configured hasher, so it costs what a stored hash costs.
+        _dummyHash ??= hasher.HashPassword(dummy, Secrets.NewToken());
+        _ = hasher.VerifyHashedPassword(dummy, _dummyHash, password);
     }
 
-    private static readonly Lazy<string> DummyHash = new(() =>
-        new PasswordHasher<Account>().HashPassword(new Account { Id = "user_none", Email = "", NormalizedEmail = "" }, Secrets.NewToken()));
+    private static string? _dummyHash;
 
     internal async Task<Account> RequireAsync(string accountId, CancellationToken cancellationToken) =>
         await FindAsync(accountId, cancellationToken) ?? throw Problem.NotFound("Account not found", "USER_NOT_FOUND");

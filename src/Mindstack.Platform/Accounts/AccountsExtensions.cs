@@ -28,6 +28,7 @@ public static class AccountsExtensions
 
         services.AddModelContributor<AccountsModel>();
         services.AddModelContributor<AccessModel>();
+        services.AddOptions<PasswordHasherOptions>().Configure<IOptions<AuthOptions>>((hasher, auth) => hasher.IterationCount = auth.Value.PasswordIterations);
         services.TryAddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
         services.TryAddSingleton<AccountSecretProtector>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IStoredSecretsUpgrade, AccountSecretsUpgrade>());
