@@ -55,6 +55,12 @@ public static class MindMeshModule
         services.TryAddScoped<AutomationService>();
         services.AddHttpClient(ConnectorService.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(20));
         services.AddJobHandler<ConnectorSyncJob>(ConnectorSyncJob.Name, o => o.MaxAttempts = 3);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectorSource, GmailSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectorSource, CalendarSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectorSource, SlackSource>());
+        // Connectors sync on their own sync_frequency, checked every minute.
+        services.AddJobHandler<ConnectorsDueJob>(ConnectorsDueJob.Name);
+        services.AddRecurringJob<ConnectorsDueJob>(ConnectorsDueJob.Name, "* * * * *");
         // A step is short and idempotent; a crash mid-step retries it from its run's last checkpoint.
         services.AddJobHandler<RunStepJob>(RunStepJob.Name, o =>
         {

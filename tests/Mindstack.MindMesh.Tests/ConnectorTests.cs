@@ -14,6 +14,10 @@ public sealed class OAuthMindMeshFactory : MindMeshFactory
     {
         Provider = new LoopbackReceiver(request =>
         {
+            if (request.Path == "/gmail/v1/users/me/messages")
+            {
+                return Task.FromResult((200, """{"resultSizeEstimate":0}"""));
+            }
             var form = request.Text.Split('&').Select(p => p.Split('=')).ToDictionary(p => Uri.UnescapeDataString(p[0]), p => Uri.UnescapeDataString(p.Length > 1 ? p[1] : ""));
             return Task.FromResult(form.GetValueOrDefault("grant_type") switch
             {
@@ -28,6 +32,7 @@ public sealed class OAuthMindMeshFactory : MindMeshFactory
         WithSetting("Mindstack:MindMesh:Providers:gmail:ClientSecret", "s3cret");
         WithSetting("Mindstack:MindMesh:Providers:gmail:TokenUrl", Provider.Url("/token"));
         WithSetting("Mindstack:MindMesh:Providers:gmail:RedirectUri", "https://app.example.com/oauth/gmail");
+        WithSetting("Mindstack:MindMesh:Providers:gmail:ApiBaseUrl", Provider.Url("/"));
     }
 
     public LoopbackReceiver Provider { get; }

@@ -51,7 +51,7 @@ internal static class ConnectorEndpoints
         authed.MapDelete("/connectors/{connector_id}", DeleteAsync).Needs(P.ManageConnectors).WithName("MindMeshDeleteConnector")
             .WithSummary("Remove a connector").Produces<MessageView>();
         authed.MapPost("/connectors/{connector_id}/sync", SyncAsync).Needs(P.ManageConnectors).WithName("MindMeshSyncConnector")
-            .WithSummary("Start a sync as a job (local_files: the folder's text files into memory; OAuth providers: tokens refreshed when expired)")
+            .WithSummary("Start a sync as a job (local_files: the folder's text files into memory; gmail, calendar, slack: their messages, events and channel messages since the last sync, the token refreshed when expired or refused); status syncing, then active or error with last_error")
             .Produces<SyncView>();
         // No credential: the webhook_inbox connector's secret (header X-Inbox-Secret) is the proof.
         api.MapPost("/connectors/{connector_id}/inbox", InboxAsync).RateLimit(MindMeshApi.Limits.Write).WithName("MindMeshConnectorInbox")
@@ -201,12 +201,15 @@ internal static class ConnectorEndpoints
 }
 
 /// <summary>
-/// One sync of a connector: <c>local_files</c> upserts each text file of its folder into memory
-/// (unchanged files are no-ops by hash); OAuth providers refresh an expired token. Success makes
-/// the connector active with its <c>last_sync</c>; a failure leaves it in <c>error</c> with the reason.
+/// One sync of a connector: <c>local_files</c> upserts each text file of its folder into memory;
+/// Gmail, Calendar and Slack read their content since the last sync through their
+/// <see cref="IConnectorSource"/> with the stored token (refreshed on expiry or a 401). Unchanged
+/// items are no-ops by hash. Success makes the connector active with its <c>last_sync</c> (when
+/// the sync started, so what arrives during it is read next time); a failure leaves it in
+/// <c>error</c> with the reason; a provider's 429 retries after its Retry-After.
 /// </summary>
 internal sealed class ConnectorSyncJob(MindstackDbContext db, ConnectorService connectors, MemoryService memory, AutomationService automations,
-    TimeProvider clock)
+    IEnumerable<IConnectorSource> sources, IHttpClientFactory http, IJobQueue jobs, TimeProvider clock)
     : JobHandler<ConnectorSyncJob.Payload>
 {
     public const string Name = "mindmesh.connector.sync";
@@ -217,26 +220,32 @@ internal sealed class ConnectorSyncJob(MindstackDbContext db, ConnectorService c
     public override async Task ExecuteAsync(Payload payload, JobContext job, CancellationToken cancellationToken)
     {
         var connector = await db.Set<ConnectorRow>().FirstOrDefaultAsync(c => c.Id == payload.ConnectorId, cancellationToken);
-        if (connector is null)
+        if (connector is null || !connector.IsEnabled)
         {
             return;
         }
+        var started = clock.GetUtcNow().UtcDateTime;
         try
         {
-            switch (connector.Provider)
+            var changed = connector.Provider switch
             {
-                case ConnectorProviders.LocalFiles:
-                    var changed = await SyncFolderAsync(connector, cancellationToken);
-                    // New or changed files fire folder_change automations, committed with the sync's outcome.
-                    await automations.RaiseAsync(new ConnectorEvent(connector.TenantId, connector.Id, connector.Provider, changed), cancellationToken);
-                    break;
-                case var provider when ConnectorProviders.OAuth.Contains(provider):
-                    await connectors.AccessTokenAsync(connector, cancellationToken);
-                    break;
-            }
+                ConnectorProviders.LocalFiles => await SyncFolderAsync(connector, cancellationToken),
+                var provider when ConnectorProviders.OAuth.Contains(provider) => await SyncProviderAsync(connector, cancellationToken),
+                _ => [],
+            };
+            // New or changed items fire the automations on this connector's events, committed with the sync's outcome.
+            await automations.RaiseAsync(new ConnectorEvent(connector.TenantId, connector.Id, connector.Provider, changed), cancellationToken);
             connector.Status = ConnectorProviders.Status.Active;
             connector.LastError = null;
-            connector.LastSync = clock.GetUtcNow().UtcDateTime;
+            connector.LastSync = started;
+        }
+        catch (ProviderRateLimitedException limited)
+        {
+            // Still to be synced: it stays "syncing", says why, and tries again when the provider allows.
+            connector.Status = ConnectorProviders.Status.Syncing;
+            connector.LastError = limited.Message;
+            var wait = TimeSpan.FromSeconds(Math.Clamp(limited.RetryAfter.TotalSeconds, 1, 3600));
+            jobs.Enqueue<ConnectorSyncJob>(new Payload(connector.Id), new JobOptions { Delay = wait });
         }
         catch (Problem problem)
         {
@@ -245,6 +254,33 @@ internal sealed class ConnectorSyncJob(MindstackDbContext db, ConnectorService c
         }
         connector.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Upserts the provider's items since the last sync; the ones that were new or changed.</summary>
+    private async Task<List<EventDocument>> SyncProviderAsync(ConnectorRow connector, CancellationToken ct)
+    {
+        var settings = connectors.Settings(connector.Provider);
+        var source = sources.Single(s => s.Provider == connector.Provider);
+        using var client = http.CreateClient(ConnectorService.HttpClientName);
+        var api = new ProviderApi(connector, connectors, client, settings.ApiBaseUrl is { Length: > 0 } url ? url : ConnectorProviders.DefaultApiBase(connector.Provider), source);
+        var system = new Member { AccountId = "connector:" + connector.Id, TenantId = connector.TenantId, Role = MindMeshApi.Roles.Admin };
+        var changed = new List<EventDocument>();
+        await foreach (var item in source.ReadAsync(api, connector.LastSync, Math.Max(1, settings.MaxItemsPerSync), ct))
+        {
+            if (string.IsNullOrWhiteSpace(item.Content) || item.SourceUri.Length > 1000)
+            {
+                continue;
+            }
+            var title = item.Title.Length > 500 ? item.Title[..500] : item.Title;
+            var owner = item.Owner is { Length: <= 320 } o ? o : null;
+            var stored = await memory.UpsertAsync(system, new UpsertRequest(item.SourceUri, connector.Provider, owner, title, item.Content, "text/plain",
+                null, null, JsonSerializer.SerializeToElement(item.Metadata, MindMeshJson.Options), "private", null), ct);
+            if (stored.Message != MemoryRules.Unchanged)
+            {
+                changed.Add(new EventDocument(item.SourceUri, title, item.Content));
+            }
+        }
+        return changed;
     }
 
     /// <summary>Upserts the folder's text files; the ones that were new or changed.</summary>

@@ -19,7 +19,19 @@ internal static class ConnectorProviders
     public const string WebhookInbox = "webhook_inbox";
 
     /// <summary>Providers connected with OAuth2 (configured under <c>Mindstack:MindMesh:Providers:&lt;name&gt;</c>).</summary>
-    public static readonly IReadOnlyList<string> OAuth = ["gmail", "calendar", "slack"];
+    public static readonly IReadOnlyList<string> OAuth = [Gmail, Calendar, Slack];
+
+    public const string Gmail = "gmail";
+    public const string Calendar = "calendar";
+    public const string Slack = "slack";
+
+    /// <summary>Where a provider's API is when <see cref="OAuthProviderOptions.ApiBaseUrl"/> is unset: the real service.</summary>
+    public static string DefaultApiBase(string provider) => provider switch
+    {
+        Gmail => "https://gmail.googleapis.com",
+        Calendar => "https://www.googleapis.com",
+        _ => "https://slack.com",
+    };
 
     public static class Status
     {
@@ -32,7 +44,7 @@ internal static class ConnectorProviders
     }
 }
 
-/// <summary>An OAuth2 provider's settings: its client and token endpoint.</summary>
+/// <summary>An OAuth2 provider's settings: its client, token endpoint and API.</summary>
 public sealed class OAuthProviderOptions
 {
     public string? ClientId { get; set; }
@@ -41,6 +53,10 @@ public sealed class OAuthProviderOptions
     public string? TokenUrl { get; set; }
     public string? RedirectUri { get; set; }
     public string? Scopes { get; set; }
+    /// <summary>The provider's API root (unset: the real Google or Slack API); a sync reads content from it.</summary>
+    public string? ApiBaseUrl { get; set; }
+    /// <summary>The most items one sync brings in (the newest first where the API orders them).</summary>
+    public int MaxItemsPerSync { get; set; } = 500;
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(ClientId) && !string.IsNullOrWhiteSpace(ClientSecret)
         && Uri.TryCreate(TokenUrl, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http";
@@ -155,26 +171,36 @@ internal sealed class ConnectorService(
         {
             throw Problem.Unavailable($"The {connector.Provider} connector has no token: connect it again");
         }
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (connector.TokenExpiresAt is { } expires && expires <= now.AddMinutes(1))
+        if (connector.TokenExpiresAt is { } expires && expires <= clock.GetUtcNow().UtcDateTime.AddMinutes(1))
         {
-            if (connector.RefreshTokenCipher is null)
-            {
-                throw Problem.Unavailable($"The {connector.Provider} token expired and there is no refresh token: connect it again");
-            }
-            var settings = Provider(connector.Provider);
-            var tokens = await RequestTokensAsync(connector.Provider, settings, new Dictionary<string, string>
-            {
-                ["grant_type"] = "refresh_token",
-                ["refresh_token"] = Protector.Unprotect(connector.RefreshTokenCipher),
-                ["client_id"] = settings.ClientId!,
-                ["client_secret"] = settings.ClientSecret!,
-            }, ct);
-            Store(connector, tokens, now);
-            connector.UpdatedAt = now;
+            return await RefreshAsync(connector, ct);
         }
         return Protector.Unprotect(connector.AccessTokenCipher);
     }
+
+    /// <summary>Exchanges the connector's refresh token for a new access token (on expiry, or when the provider refused the old one).</summary>
+    public async Task<string> RefreshAsync(ConnectorRow connector, CancellationToken ct)
+    {
+        if (connector.RefreshTokenCipher is null)
+        {
+            throw Problem.Unavailable($"The {connector.Provider} token expired or was refused and there is no refresh token: connect it again");
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var settings = Provider(connector.Provider);
+        var tokens = await RequestTokensAsync(connector.Provider, settings, new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token",
+            ["refresh_token"] = Protector.Unprotect(connector.RefreshTokenCipher),
+            ["client_id"] = settings.ClientId!,
+            ["client_secret"] = settings.ClientSecret!,
+        }, ct);
+        Store(connector, tokens, now);
+        connector.UpdatedAt = now;
+        return tokens.AccessToken!;
+    }
+
+    /// <summary>A configured provider's settings (503 "not configured" otherwise).</summary>
+    public OAuthProviderOptions Settings(string provider) => Provider(provider);
 
     private OAuthProviderOptions Provider(string provider) =>
         options.Value.Providers.TryGetValue(provider, out var settings) && settings.IsConfigured
@@ -221,7 +247,8 @@ internal sealed class ConnectorService(
             if (!response.IsSuccessStatusCode || tokens?.AccessToken is not { Length: > 0 })
             {
                 var reason = tokens?.Error is { Length: > 0 } error ? $": {error}" : $" ({(int)response.StatusCode})";
-                throw new Problem(ProblemKind.BadRequest, $"The {provider} token endpoint refused the code{reason}");
+                var what = form["grant_type"] == "refresh_token" ? "the refresh token" : "the code";
+                throw new Problem(ProblemKind.BadRequest, $"The {provider} token endpoint refused {what}{reason}");
             }
             return tokens;
         }

@@ -271,44 +271,34 @@ internal sealed class HybridSearch(MindstackDbContext db, IAiEngine ai, ScopeVec
         {
             parameters["q"] = string.Join(" | ", terms);
             parameters["w"] = RankAllBelow;
-            // Counting (as far as the bound) reads the index and rows, but ranks nothing.
-            var many = (await db.QueryAsync($"""
-                SELECT count(*) FROM (SELECT 1 FROM search_documents d
-                WHERE d.collection = @c AND d.scope = @s AND d.tsv @@ to_tsquery('english', @q){filters} LIMIT @w + 1) m
-                """, parameters, r => r.GetInt64(0), ct))[0] > RankAllBelow;
-            if (!many)
+            // The newest matches, ranked, one past the window: fewer than that are every match, so no
+            // count comes first. The planner reads rare words through the GIN index and common ones
+            // down the primary key, stopping at the window.
+            var newestMatches = await db.QueryAsync($"""
+                SELECT w.seq, w.id, ts_rank(w.tsv, to_tsquery('english', @q)) FROM (
+                    SELECT d.seq, d.id, d.tsv FROM search_documents d
+                    WHERE d.collection = @c AND d.scope = @s AND d.tsv @@ to_tsquery('english', @q){filters}
+                    ORDER BY d.seq DESC LIMIT @w + 1) w
+                ORDER BY w.seq DESC
+                """, parameters, r => (Seq: r.GetInt64(0), Id: r.GetString(1), Rank: r.GetFloat(2)), ct);
+            if (newestMatches.Count <= RankAllBelow)
             {
-                return await db.QueryAsync($"""
-                    SELECT d.id FROM search_documents d, to_tsquery('english', @q) q
-                    WHERE d.collection = @c AND d.scope = @s AND d.tsv @@ q{filters}
-                    ORDER BY ts_rank(d.tsv, q) DESC, d.seq LIMIT @n
-                    """, parameters, r => r.GetString(0), ct);
+                return [.. newestMatches.OrderByDescending(m => m.Rank).ThenBy(m => m.Seq).Take(depth).Select(m => m.Id)];
             }
             // With one term, "every term" is every match: the newest window alone is ranked.
+            List<(long Seq, string Id)> everyTerm = [];
             if (severalTerms)
             {
                 parameters["all"] = string.Join(" & ", terms);
-            }
-            var everyTerm = severalTerms
-                ? $"""
-                    SELECT d.seq, d.id, ts_rank(d.tsv, to_tsquery('english', @q)) AS r FROM search_documents d
+                everyTerm = await db.QueryAsync($"""
+                    SELECT d.seq, d.id FROM search_documents d
                     WHERE d.collection = @c AND d.scope = @s AND d.tsv @@ to_tsquery('english', @all){filters}
-                    ORDER BY r DESC, d.seq LIMIT @n
-                    """
-                : "SELECT CAST(0 AS bigint) AS seq, '' AS id, CAST(0 AS real) AS r WHERE false";
-            return await db.QueryAsync($"""
-                WITH every_term AS MATERIALIZED ({everyTerm}),
-                newest AS (
-                    SELECT w.seq, w.id, ts_rank(w.tsv, to_tsquery('english', @q)) AS r FROM (
-                        SELECT d.seq, d.id, d.tsv FROM search_documents d
-                        WHERE d.collection = @c AND d.scope = @s AND d.tsv @@ to_tsquery('english', @q){filters}
-                        ORDER BY d.seq DESC LIMIT @w) w
-                    ORDER BY r DESC, w.seq LIMIT @n)
-                SELECT id FROM (
-                    SELECT seq, id, 0 AS tier, r FROM every_term
-                    UNION ALL SELECT seq, id, 1 AS tier, r FROM newest WHERE seq NOT IN (SELECT seq FROM every_term)) c
-                ORDER BY tier, r DESC, seq LIMIT @n
-                """, parameters, r => r.GetString(0), ct);
+                    ORDER BY ts_rank(d.tsv, to_tsquery('english', @q)) DESC, d.seq LIMIT @n
+                    """, parameters, r => (r.GetInt64(0), r.GetString(1)), ct);
+            }
+            var first = everyTerm.Select(m => m.Seq).ToHashSet();
+            var newest = newestMatches.Take(RankAllBelow).OrderByDescending(m => m.Rank).ThenBy(m => m.Seq).Take(depth);
+            return [.. everyTerm.Select(m => m.Id).Concat(newest.Where(m => !first.Contains(m.Seq)).Select(m => m.Id)).Take(depth)];
         }
         parameters["q"] = string.Join(" OR ", terms.Select(t => "\"" + t + "\""));
         // The rowid of the window's oldest match, reading the index's lists newest first and ranking
