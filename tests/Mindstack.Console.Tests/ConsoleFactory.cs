@@ -20,12 +20,21 @@ public class ConsoleFactory : MindstackFactory
     public const string Password = "Str0ng!Passw0rd";
     public const string TestJobType = "console_test_job";
 
+    /// <summary>
+    /// The overview reloads itself this rarely in tests: a reload landing while a test clicks a link
+    /// on it would race the click.
+    /// </summary>
+    public const int OverviewRefreshSeconds = 600;
+
     public ConsoleFactory()
     {
         UseKestrel(0);
         WithSetting("urls", "http://127.0.0.1:0");
         WithSetting("Mindstack:Webhooks:AllowPrivateTargets", "true");
+        // The master key a second node on this database needs too (a test may start one).
+        WithSetting("Mindstack:DataProtection:MasterKey", Database.SharedMasterKey);
         WithSetting("Mindstack:Jobs:PollMilliseconds", "200");
+        WithSetting("Mindstack:Console:OverviewRefresh", TimeSpan.FromSeconds(OverviewRefreshSeconds).ToString());
         WithServices(s => s.AddJobHandler<SucceedingJob>(TestJobType));
     }
 
