@@ -50,7 +50,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// (5 s for an expectation) are too short on a loaded CI machine, where one page can take
     /// seconds: every wait is for a condition, so a long limit costs nothing when things go well.
     /// </summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     private IPlaywright? _playwright;
 

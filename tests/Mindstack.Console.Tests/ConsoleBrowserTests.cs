@@ -20,6 +20,7 @@ public sealed class ConsoleBrowserTests(ConsoleFactory factory, BrowserFixture b
 
     private async Task<IPage> SignInAsync(string email)
     {
+        await factory.WarmUpAsync();
         var page = await browser.NewPageAsync();
         await page.GotoAsync(factory.Url("/console"));
         // Signed out, /console leads to the sign-in form, whose email field has the focus: keyboard only from here.
@@ -45,6 +46,7 @@ public sealed class ConsoleBrowserTests(ConsoleFactory factory, BrowserFixture b
     public async Task SignIn_Admin_OverviewShowsRequestsQueueAndComponents()
     {
         var admin = await factory.CreateAccountAsync("admin");
+        await factory.WarmUpAsync();
         var page = await browser.NewPageAsync();
         await page.GotoAsync(factory.Url("/console/sign-in"));
         await BrowserFixture.ScreenshotAsync(page, "sign-in");

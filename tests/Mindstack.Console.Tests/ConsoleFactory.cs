@@ -54,6 +54,23 @@ public class ConsoleFactory : MindstackFactory
 
     public string Url(string path) => new Uri(BaseAddress, path).ToString();
 
+    private Task? _warmedUp;
+
+    /// <summary>
+    /// Loads the sign-in page and the stylesheet once over plain HTTP (no deadline but the client's),
+    /// so that a browser's first navigation does not also wait for the server's first render (page
+    /// components, the antiforgery key ring) on a loaded machine.
+    /// </summary>
+    public Task WarmUpAsync() => _warmedUp ??= WarmUpOnceAsync();
+
+    private async Task WarmUpOnceAsync()
+    {
+        using var client = NoRedirectClient();
+        client.Timeout = TimeSpan.FromMinutes(5);
+        (await client.GetAsync("/console/sign-in")).EnsureSuccessStatusCode().Dispose();
+        (await client.GetAsync("/console/console.css")).EnsureSuccessStatusCode().Dispose();
+    }
+
     public async Task<Account> CreateAccountAsync(string role, string? email = null)
     {
         await using var scope = Services.CreateAsyncScope();
