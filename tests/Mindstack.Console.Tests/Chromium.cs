@@ -45,6 +45,13 @@ public sealed class BrowserFactAttribute : FactAttribute
 /// <summary>One browser for a test class; each test opens its own context (its own cookies).</summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
+    /// <summary>
+    /// How long any browser action, navigation or expectation may take. Playwright's own defaults
+    /// (5 s for an expectation) are too short on a loaded CI machine, where one page can take
+    /// seconds: every wait is for a condition, so a long limit costs nothing when things go well.
+    /// </summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
     private IPlaywright? _playwright;
 
     public IBrowser? Browser { get; private set; }
@@ -55,6 +62,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             return;
         }
+        Assertions.SetDefaultExpectTimeout((float)Patience.TotalMilliseconds);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -77,6 +85,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        context.SetDefaultTimeout((float)Patience.TotalMilliseconds);
+        context.SetDefaultNavigationTimeout((float)Patience.TotalMilliseconds);
         return await context.NewPageAsync();
     }
 

@@ -20,12 +20,21 @@ public class ConsoleFactory : MindstackFactory
     public const string Password = "Str0ng!Passw0rd";
     public const string TestJobType = "console_test_job";
 
+    /// <summary>
+    /// The overview reloads itself this rarely in tests: a reload landing while a test clicks a link
+    /// on it would race the click.
+    /// </summary>
+    public const int OverviewRefreshSeconds = 600;
+
     public ConsoleFactory()
     {
         UseKestrel(0);
         WithSetting("urls", "http://127.0.0.1:0");
         WithSetting("Mindstack:Webhooks:AllowPrivateTargets", "true");
+        // The master key a second node on this database needs too (a test may start one).
+        WithSetting("Mindstack:DataProtection:MasterKey", Database.SharedMasterKey);
         WithSetting("Mindstack:Jobs:PollMilliseconds", "200");
+        WithSetting("Mindstack:Console:OverviewRefresh", TimeSpan.FromSeconds(OverviewRefreshSeconds).ToString());
         WithServices(s => s.AddJobHandler<SucceedingJob>(TestJobType));
     }
 
@@ -44,6 +53,23 @@ public class ConsoleFactory : MindstackFactory
         new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() }) { BaseAddress = BaseAddress };
 
     public string Url(string path) => new Uri(BaseAddress, path).ToString();
+
+    private Task? _warmedUp;
+
+    /// <summary>
+    /// Loads the sign-in page and the stylesheet once over plain HTTP (no deadline but the client's),
+    /// so that a browser's first navigation does not also wait for the server's first render (page
+    /// components, the antiforgery key ring) on a loaded machine.
+    /// </summary>
+    public Task WarmUpAsync() => _warmedUp ??= WarmUpOnceAsync();
+
+    private async Task WarmUpOnceAsync()
+    {
+        using var client = NoRedirectClient();
+        client.Timeout = TimeSpan.FromMinutes(5);
+        (await client.GetAsync("/console/sign-in")).EnsureSuccessStatusCode().Dispose();
+        (await client.GetAsync("/console/console.css")).EnsureSuccessStatusCode().Dispose();
+    }
 
     public async Task<Account> CreateAccountAsync(string role, string? email = null)
     {

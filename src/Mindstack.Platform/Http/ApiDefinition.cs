@@ -39,6 +39,14 @@ public sealed record ApiDefinition
     /// <summary>The account tiers it knows, each with its rate-limit policy; null when it has none.</summary>
     public ApiTiers? Tiers { get; init; }
 
+    /// <summary>
+    /// The tier names an account may hold for this API: its <see cref="Tiers"/> and the default tier
+    /// of its <see cref="Accounts"/> (for an API whose tiers carry no rate limit of their own).
+    /// </summary>
+    public IReadOnlyList<string> DeclaredTiers =>
+        [.. (Tiers?.All.Select(t => t.Name) ?? []).Concat(Accounts is { } accounts ? [accounts.DefaultTier] : [])
+            .Distinct(StringComparer.OrdinalIgnoreCase)];
+
     /// <summary>Its other rate-limit policies (per kind of endpoint, per address, per user…).</summary>
     public IReadOnlyList<RateLimitPolicy> RateLimits { get; init; } = [];
 

@@ -18,6 +18,7 @@ internal sealed class ApiMiddleware(
     RequestDelegate next,
     ApiRegistry registry,
     RequestMetrics metrics,
+    NodeRequestCounts nodeCounts,
     ILogger<ApiMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -69,6 +70,7 @@ internal sealed class ApiMiddleware(
             {
                 var elapsed = Stopwatch.GetElapsedTime(started);
                 metrics.Record(apiName, context.Response.StatusCode, elapsed);
+                nodeCounts.Record(apiName, context.Response.StatusCode);
                 logger.LogInformation(
                     "{Method} {Path} {Status} {DurationMs} {RequestId}",
                     HeadMiddleware.ClientMethod(context),

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Observability;
 
@@ -12,6 +13,9 @@ public static class ObservabilityExtensions
     public static IServiceCollection AddMindstackObservability(this IServiceCollection services)
     {
         services.TryAddSingleton<RequestMetrics>();
+        services.TryAddSingleton<NodeRequestCounts>();
+        services.AddModelContributor<ObservabilityModel>();
+        services.AddHostedService<NodeHeartbeat>();
         services.AddLogRedaction();
         services.TryAddScoped<HealthService>();
         services.TryAddSingleton<DatabaseProbeCache>();

@@ -11,7 +11,7 @@ public interface IMetricsSource
     Task WriteAsync(StringBuilder output, CancellationToken cancellationToken);
 }
 
-/// <summary>Requests and server errors (5xx) of one API over a recent window, from this node's memory.</summary>
+/// <summary>Requests, server errors (5xx) and client errors (4xx) of one API over a recent window.</summary>
 public sealed record RecentRequests(string Api, long Requests, long ServerErrors, long ClientErrors, TimeSpan Window)
 {
     public double PerMinute => Window.TotalMinutes <= 0 ? 0 : Requests / Window.TotalMinutes;

@@ -1,10 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Audit;
 using Mindstack.Platform.Billing;
 using Mindstack.Platform.Events;
 using Mindstack.Platform.Jobs;
+using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
 using Mindstack.Platform.Webhooks;
 
@@ -40,6 +42,16 @@ public sealed record DeliveryRow(
 public sealed record SubscriptionRow(string Id, string AccountId, string Api, string Url, string Events, bool Active, DateTime CreatedAt,
     DateTime? LastTriggeredAt);
 
+/// <summary>A node of the deployment as the overview lists it; times are null for one that never wrote a heartbeat.</summary>
+public sealed record ClusterNode(string NodeId, DateTime? StartedAt, DateTime? LastSeenAt, string? Version, bool Live, long RequestsLastHour,
+    bool IsThisNode);
+
+/// <summary>Requests per API of the last hour summed over every node, and the nodes they came from.</summary>
+public sealed record ClusterRequests(IReadOnlyList<RecentRequests> PerApi, IReadOnlyList<ClusterNode> Nodes, string ThisNodeId)
+{
+    public int LiveNodes => Nodes.Count(n => n.Live);
+}
+
 /// <summary>The overview's queue and delivery figures, read from the database (so every node agrees).</summary>
 public sealed record OperatorFigures(
     int PendingJobs,
@@ -60,7 +72,7 @@ public sealed record OperatorFigures(
 /// owning services (<see cref="Access.IApiKeyService"/>, <see cref="ICreditLedger"/>, <see cref="JobAdmin"/>,
 /// <see cref="IWebhooks"/>), never through here. Scoped.
 /// </summary>
-public sealed class OperatorData(MindstackDbContext db, TimeProvider clock)
+public sealed class OperatorData(MindstackDbContext db, TimeProvider clock, IUsageCounters counters, NodeRequestCounts nodeCounts)
 {
     public const int MaxPageSize = 200;
 
@@ -73,8 +85,16 @@ public sealed class OperatorData(MindstackDbContext db, TimeProvider clock)
         {
             var text = query.Trim();
             var normalized = AccountService.Normalize(text);
-            accounts = accounts.Where(a => a.Id == text || a.NormalizedEmail.StartsWith(normalized)
-                || (a.NormalizedUsername != null && a.NormalizedUsername.StartsWith(normalized)));
+            // A range on each unique index as well as the prefix test: LIKE alone reads every account
+            // (SQLite's is case-insensitive, PostgreSQL's needs a pattern index), a range seeks. The
+            // range is exact where text sorts by code point (SQLite; PostgreSQL with the C collation);
+            // StartsWith keeps the answer right under any other.
+            var upper = PrefixEnd(normalized);
+            accounts = accounts.Where(a => a.Id == text
+                || (string.Compare(a.NormalizedEmail, normalized) >= 0 && string.Compare(a.NormalizedEmail, upper) < 0
+                    && a.NormalizedEmail.StartsWith(normalized))
+                || (a.NormalizedUsername != null && string.Compare(a.NormalizedUsername, normalized) >= 0
+                    && string.Compare(a.NormalizedUsername, upper) < 0 && a.NormalizedUsername.StartsWith(normalized)));
         }
         if (!string.IsNullOrEmpty(after))
         {
@@ -82,6 +102,70 @@ public sealed class OperatorData(MindstackDbContext db, TimeProvider clock)
         }
         var rows = await accounts.OrderByDescending(a => a.Id).Take(limit + 1).ToListAsync(cancellationToken);
         return Page(rows, limit, a => a.Id);
+    }
+
+    /// <summary>
+    /// Every key of the account, revoked ones included (the APIs' own lists leave those out), newest
+    /// first, at most <see cref="MaxPageSize"/>; last use includes what this node has not written yet.
+    /// </summary>
+    public async Task<IReadOnlyList<ApiKey>> KeysAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        var keys = await db.Set<ApiKey>().AsNoTracking().Where(k => k.AccountId == accountId)
+            .OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).Take(MaxPageSize)
+            .ToListAsync(cancellationToken);
+        foreach (var key in keys)
+        {
+            if (counters.PendingLatest(ApiKeyService.LastUsed, key.Id) is { } pending && (key.LastUsedAt is null || pending > key.LastUsedAt))
+            {
+                key.LastUsedAt = pending;
+            }
+        }
+        return keys;
+    }
+
+    /// <summary>
+    /// Requests per API over the last hour summed over every node (what each node wrote, plus this
+    /// node's counts not written yet), and the nodes: live ones (a heartbeat within the last minute)
+    /// and any that answered requests in that hour.
+    /// </summary>
+    public async Task<ClusterRequests> ClusterRequestsAsync(CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var window = TimeSpan.FromHours(1);
+        // The current minute and the 59 before it, as the in-memory figures count an hour.
+        var since = NodeRequestCounts.MinuteKey(now - window);
+        var stored = await db.Set<RequestMinuteRow>().AsNoTracking()
+            .Where(r => string.Compare(r.Minute, since) > 0)
+            .GroupBy(r => new { r.NodeId, r.Api })
+            .Select(g => new { g.Key.NodeId, g.Key.Api, Requests = g.Sum(r => r.Requests), Server = g.Sum(r => r.ServerErrors), Client = g.Sum(r => r.ClientErrors) })
+            .ToListAsync(cancellationToken);
+        var counts = stored.Select(r => (r.NodeId, r.Api, r.Requests, r.Server, r.Client)).ToList();
+        counts.AddRange(nodeCounts.Pending()
+            .Where(p => string.CompareOrdinal(p.Key[0], since) > 0)
+            .Select(p => (p.Key[1], p.Key[2], p.Sums[0], p.Sums[1], p.Sums[2])));
+        var perApi = counts.GroupBy(c => c.Api, StringComparer.Ordinal)
+            .Select(g => new RecentRequests(g.Key, g.Sum(c => c.Requests), g.Sum(c => c.Server), g.Sum(c => c.Client), window))
+            .OrderByDescending(r => r.Requests).ThenBy(r => r.Api, StringComparer.Ordinal)
+            .ToList();
+        var requestsByNode = counts.GroupBy(c => c.NodeId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(c => c.Requests), StringComparer.Ordinal);
+        var liveSince = now.UtcDateTime - NodeHeartbeat.LiveWithin;
+        var hourAgo = now.UtcDateTime - window;
+        var rows = await db.Set<NodeRow>().AsNoTracking().Where(n => n.LastSeenAt >= hourAgo).ToListAsync(cancellationToken);
+        var nodes = rows.Select(n => new ClusterNode(n.NodeId, n.StartedAt, n.LastSeenAt, n.Version,
+                n.NodeId == nodeCounts.NodeId || n.LastSeenAt >= liveSince, requestsByNode.GetValueOrDefault(n.NodeId), n.NodeId == nodeCounts.NodeId))
+            .ToList();
+        // This node before its first heartbeat is written, and nodes gone without one that still answered requests this hour.
+        foreach (var id in requestsByNode.Keys.Append(nodeCounts.NodeId).Distinct(StringComparer.Ordinal))
+        {
+            if (!nodes.Any(n => n.NodeId == id))
+            {
+                var self = id == nodeCounts.NodeId;
+                nodes.Add(new ClusterNode(id, null, null, self ? HealthService.Version : null, self, requestsByNode.GetValueOrDefault(id), self));
+            }
+        }
+        return new ClusterRequests(perApi,
+            [.. nodes.OrderByDescending(n => n.IsThisNode).ThenByDescending(n => n.Live).ThenBy(n => n.NodeId, StringComparer.Ordinal)],
+            nodeCounts.NodeId);
     }
 
     /// <summary>The currencies the owner has ledger accounts in (credits, usd_cents…).</summary>
@@ -181,7 +265,9 @@ public sealed class OperatorData(MindstackDbContext db, TimeProvider clock)
             if (action.EndsWith('*'))
             {
                 var prefix = action[..^1];
-                rows = rows.Where(a => a.Action.StartsWith(prefix));
+                var end = PrefixEnd(prefix);
+                // A range on (action, id) as well, for the same reason as the account search's.
+                rows = rows.Where(a => string.Compare(a.Action, prefix) >= 0 && string.Compare(a.Action, end) < 0 && a.Action.StartsWith(prefix));
             }
             else
             {
@@ -230,6 +316,13 @@ public sealed class OperatorData(MindstackDbContext db, TimeProvider clock)
         new DeliveryRow(d.Id, d.SubscriptionId, d.AccountId, d.Api, d.EventId, d.EventType, d.EventData, d.Status, d.Attempts,
             d.LastStatusCode, d.LastError, d.CreatedAt, d.CompletedAt, d.RedeliveryOf);
 
+    /// <summary>The least string after every string that starts with <paramref name="prefix"/> (in code-point order).</summary>
+    private static string PrefixEnd(string prefix)
+    {
+        var end = prefix.TrimEnd(char.MaxValue);
+        return end.Length == 0 ? prefix + char.MaxValue : end[..^1] + (char)(end[^1] + 1);
+    }
+
     private static KeysetPage<T> Page<T>(List<T> rows, int limit, Func<T, string> id)
     {
         if (rows.Count <= limit)
@@ -238,6 +331,23 @@ public sealed class OperatorData(MindstackDbContext db, TimeProvider clock)
         }
         rows.RemoveAt(limit);
         return new KeysetPage<T>(rows, id(rows[^1]));
+    }
+}
+
+/// <summary>
+/// Indexes for the console's lists that filter on two things or order by id within an account
+/// (measured with 1M jobs: jobs of one type in one state read every job of the type without the
+/// first; an account's audit trail was sorted in full before its first page).
+/// </summary>
+internal sealed class OperatorConsoleListIndexesMigration : SchemaMigration
+{
+    public override string Id => "2026120751_console_list_indexes";
+
+    public override void Up(MigrationBuilder migration, DatabaseProvider provider)
+    {
+        migration.CreateIndex("ix_jobs_queue_state_type_id", "jobs_queue", ["state", "type", "id"]);
+        migration.CreateIndex("ix_audit_entries_account_id_id", "audit_entries", ["account_id", "id"]);
+        migration.CreateIndex("ix_audit_entries_action_id", "audit_entries", ["action", "id"]);
     }
 }
 

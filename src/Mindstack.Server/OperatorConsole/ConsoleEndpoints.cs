@@ -164,16 +164,22 @@ internal static class ConsoleEndpoints
 
     // ---- overview ------------------------------------------------------------------------------
 
-    private static async Task<IResult> Overview(HttpContext context, RequestMetrics metrics, OperatorData data, HealthService health,
-        TimeProvider clock)
+    private static async Task<IResult> Overview(HttpContext context, OperatorData data, HealthService health, TimeProvider clock,
+        IOptions<ConsoleOptions> options)
     {
         var components = await health.CheckAllAsync(reuseDatabaseCheck: true, context.RequestAborted);
         var provider = components.TryGetValue("database", out var database) && database.Data?.TryGetValue("provider", out var name) == true
             ? name?.ToString()
             : null;
-        var view = new OverviewView(metrics.Recent(TimeSpan.FromHours(1)), await data.FiguresAsync(context.RequestAborted), components,
+        // Every node's requests (from the database), so the figures are the deployment's, whichever node answers.
+        var view = new OverviewView(await data.ClusterRequestsAsync(context.RequestAborted), await data.FiguresAsync(context.RequestAborted), components,
             HealthService.Version, provider, clock.GetUtcNow().UtcDateTime);
-        return Render<OverviewPage>(new { Frame = Frame(context, "Overview", "overview"), View = view });
+        return Render<OverviewPage>(new
+        {
+            Frame = Frame(context, "Overview", "overview"),
+            View = view,
+            RefreshSeconds = Math.Max(5, (int)options.Value.OverviewRefresh.TotalSeconds),
+        });
     }
 
     // ---- accounts ------------------------------------------------------------------------------
@@ -185,7 +191,7 @@ internal static class ConsoleEndpoints
     }
 
     private static async Task<IResult> AccountDetail(HttpContext context, string id, IAccountService accounts, ISessionService sessions,
-        IApiKeyService keys, ICreditLedger ledger, OperatorData data)
+        ICreditLedger ledger, OperatorData data, ApiRegistry registry)
     {
         var ct = context.RequestAborted;
         if (await accounts.FindAsync(id, ct) is not { } account)
@@ -193,7 +199,8 @@ internal static class ConsoleEndpoints
             return NotFound(context, "accounts", $"No account '{id}'.");
         }
         var accountSessions = await sessions.ListSessionsAsync(id, null, ct);
-        var accountKeys = await keys.ListAsync(id, null, ct);
+        // Revoked keys too: the operator sees what was revoked and when.
+        var accountKeys = await data.KeysAsync(id, ct);
         var balances = new List<LedgerBalance>();
         foreach (var currency in await data.CurrenciesAsync(id, ct))
         {
@@ -203,7 +210,8 @@ internal static class ConsoleEndpoints
         var trail = await data.AuditAsync(new AuditQuery { AccountId = id }, null, 25, ct);
         var apis = accountSessions.Select(s => s.Api).Concat(accountKeys.Select(k => k.Api)).Concat(trail.Items.Select(a => a.Api ?? ""))
             .Where(a => a.Length > 0 && a != ConsoleAuth.Audience).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var view = new AccountView(account, apis, accountSessions, accountKeys, balances, history.Items, trail.Items, "console_" + Guid.NewGuid().ToString("N"));
+        var view = new AccountView(account, apis, accountSessions, accountKeys, balances, history.Items, trail.Items, "console_" + Guid.NewGuid().ToString("N"),
+            TierChoice.Declared(registry));
         return Render<AccountPage>(new { Frame = Frame(context, account.Email, "accounts"), View = view });
     }
 
@@ -219,14 +227,20 @@ internal static class ConsoleEndpoints
         AccountActionAsync(context, id, audit, "console.account_role_changed", async form =>
         {
             var role = form["role"].ToString();
+            // The platform refuses a role it does not know (nothing changes), and the page shows why.
             await accounts.SetRoleAsync(id, role, context.RequestAborted);
             return $"Role set to {role}.";
         });
 
-    private static Task<IResult> SetTier(HttpContext context, string id, IAccountService accounts, IAuditLog audit) =>
+    private static Task<IResult> SetTier(HttpContext context, string id, IAccountService accounts, ApiRegistry apis, IAuditLog audit) =>
         AccountActionAsync(context, id, audit, "console.account_tier_changed", async form =>
         {
-            var tier = form["tier"].ToString().Trim();
+            var wanted = form["tier"].ToString().Trim();
+            var declared = TierChoice.Declared(apis);
+            // Only a tier some API declares: anything else would read as that API's default and mislead the operator.
+            var tier = declared.FirstOrDefault(t => string.Equals(t.Name, wanted, StringComparison.OrdinalIgnoreCase))?.Name
+                ?? throw Problem.Invalid("tier", $"'{ConsoleFormat.Short(wanted, 64)}' is not a tier any API declares; choose one of "
+                    + string.Join(", ", declared.Select(t => t.Name)));
             await accounts.SetTierAsync(id, tier, context.RequestAborted);
             return $"Tier set to {tier}.";
         });

@@ -15,4 +15,7 @@ public sealed class ConsoleOptions
     public int MaxFailedSignIns { get; set; } = 5;
 
     public TimeSpan SignInWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often the overview reloads itself (at least 5 s).</summary>
+    public TimeSpan OverviewRefresh { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -2,6 +2,7 @@ using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Audit;
 using Mindstack.Platform.Billing;
+using Mindstack.Platform.Http;
 using Mindstack.Platform.Jobs;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.OperatorConsole;
@@ -16,7 +17,7 @@ public sealed record ConsoleFrame(string Title, string Section, string? Operator
 }
 
 public sealed record OverviewView(
-    IReadOnlyList<RecentRequests> Requests,
+    ClusterRequests Requests,
     OperatorFigures Figures,
     IReadOnlyDictionary<string, ProbeResult> Components,
     string Version,
@@ -31,7 +32,19 @@ public sealed record AccountView(
     IReadOnlyList<LedgerBalance> Balances,
     IReadOnlyList<LedgerMovement> Ledger,
     IReadOnlyList<AuditEntry> Audit,
-    string AdjustmentReference);
+    string AdjustmentReference,
+    IReadOnlyList<TierChoice> Tiers);
+
+/// <summary>A tier the operator may give an account, and the APIs that declare it.</summary>
+public sealed record TierChoice(string Name, IReadOnlyList<string> Apis)
+{
+    /// <summary>Every tier the registered APIs declare (one entry per name, ignoring case), in registration order.</summary>
+    public static IReadOnlyList<TierChoice> Declared(ApiRegistry apis) =>
+        [.. apis.Definitions
+            .SelectMany(d => d.DeclaredTiers.Select(tier => (Tier: tier, Api: d.Name)))
+            .GroupBy(p => p.Tier, StringComparer.OrdinalIgnoreCase)
+            .Select(g => new TierChoice(g.First().Tier, [.. g.Select(p => p.Api).Distinct(StringComparer.Ordinal)]))];
+}
 
 public sealed record JobsView(string? Type, string? State, KeysetPage<JobSummary> Page);
 
