@@ -15,11 +15,23 @@ public sealed record CliResult(int ExitCode, string Output, string Error)
 /// </summary>
 public static class Cli
 {
-    public static async Task<CliResult> RunAsync(TestDatabase database, params string[] args)
+    public static Task<CliResult> RunAsync(TestDatabase database, params string[] args) => RunAsync(database, clusterMasterKey: false, args);
+
+    /// <summary>
+    /// A command beside nodes that share <paramref name="database"/> (each a factory made on it): with
+    /// their shared Data Protection master key, as an operator's environment would give it.
+    /// </summary>
+    public static Task<CliResult> RunOnClusterAsync(TestDatabase database, params string[] args) => RunAsync(database, clusterMasterKey: true, args);
+
+    private static async Task<CliResult> RunAsync(TestDatabase database, bool clusterMasterKey, string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
         var settings = new Dictionary<string, string?> { ["Mindstack:Database"] = database.PostgresConnectionString ?? "" };
+        if (clusterMasterKey)
+        {
+            settings["Mindstack:DataProtection:MasterKey"] = database.SharedMasterKey;
+        }
         var code = await CliCommands.RunAsync([.. args, "--data", database.DataDirectory], output, error, settings);
         return new CliResult(code, output.ToString(), error.ToString());
     }

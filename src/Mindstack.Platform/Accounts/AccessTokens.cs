@@ -21,7 +21,9 @@ public enum AccessTokenStatus
 
 /// <summary>
 /// HS256 JWT access tokens: <c>iss</c> = mindstack, <c>aud</c> = the API, <c>sub</c> = the
-/// account, <c>sid</c> = the session, <c>iat/nbf/exp</c> from <see cref="TimeProvider"/>.
+/// account, <c>sid</c> = the session, <c>iat/nbf/exp</c> from <see cref="TimeProvider"/>, and the
+/// signing key's id in the <c>kid</c> header (tokens without one, from before key rotation, are
+/// checked against every key of the ring).
 /// </summary>
 public interface IAccessTokenService
 {
@@ -38,7 +40,7 @@ internal sealed class AccessTokenService(SigningKeyProvider keys, TimeProvider c
     public async Task<AccessToken> IssueAsync(string accountId, string sessionId, string audience, TimeSpan lifetime,
         CancellationToken cancellationToken = default)
     {
-        var key = await keys.GetAsync(cancellationToken);
+        var key = await keys.CurrentAsync(cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         // Whole seconds, as exp is on the wire.
         now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
@@ -55,7 +57,7 @@ internal sealed class AccessTokenService(SigningKeyProvider keys, TimeProvider c
                 [JwtRegisteredClaimNames.Sub] = accountId,
                 [JwtRegisteredClaimNames.Sid] = sessionId,
             },
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(key.SecurityKey(), SecurityAlgorithms.HmacSha256),
         });
         return new AccessToken(token, expires, lifetime);
     }
@@ -67,12 +69,21 @@ internal sealed class AccessTokenService(SigningKeyProvider keys, TimeProvider c
         {
             return (AccessTokenStatus.Invalid, null);
         }
-        var key = await keys.GetAsync(cancellationToken);
+        string? keyId;
+        try
+        {
+            keyId = _handler.ReadJsonWebToken(token).Kid;
+        }
+        catch (Exception exception) when (exception is ArgumentException or SecurityTokenException or System.Text.Json.JsonException or FormatException)
+        {
+            return (AccessTokenStatus.Invalid, null);
+        }
+        var keyRing = await keys.VerificationKeysAsync(string.IsNullOrEmpty(keyId) ? null : keyId, cancellationToken);
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = Issuer,
             ValidAudience = audience,
-            IssuerSigningKey = new SymmetricSecurityKey(key),
+            IssuerSigningKeys = [.. keyRing.Select(k => k.SecurityKey())],
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
             RequireSignedTokens = true,
             RequireExpirationTime = true,

@@ -33,6 +33,7 @@ public static class AccountsExtensions
         services.TryAddSingleton<AccountSecretProtector>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IStoredSecretsUpgrade, AccountSecretsUpgrade>());
         services.TryAddSingleton<SigningKeyProvider>();
+        services.TryAddSingleton<ISigningKeyRing>(sp => sp.GetRequiredService<SigningKeyProvider>());
         services.TryAddSingleton<IAccessTokenService, AccessTokenService>();
         services.TryAddScoped<AccountService>();
         services.TryAddScoped<IAccountService>(sp => sp.GetRequiredService<AccountService>());

@@ -42,6 +42,14 @@ public sealed class AiOptions
     /// <summary>The longest delay between two attempts.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Time allowed for one call with all its attempts and waits; default every attempt's
+    /// <see cref="Timeout"/> plus the longest wait before each retry.
+    /// </summary>
+    public TimeSpan? TotalTimeout { get; set; }
+
+    internal TimeSpan EffectiveTotalTimeout => TotalTimeout ?? Timeout * (1 + Math.Max(0, MaxRetries)) + MaxRetryDelay * Math.Max(0, MaxRetries);
+
     /// <summary>How long the health probe's reachability check of the remote provider is reused.</summary>
     public TimeSpan HealthCache { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -128,6 +136,10 @@ public sealed class AiOptions
         if (MaxRetryDelay < TimeSpan.Zero)
         {
             return MaxRetryDelaySeconds is null ? "Mindstack:Ai:MaxRetryDelay must not be negative" : "Mindstack:Ai:MaxRetryDelaySeconds must be 0 or more";
+        }
+        if (TotalTimeout is { } total && total <= TimeSpan.Zero)
+        {
+            return "Mindstack:Ai:TotalTimeout must be more than zero";
         }
         return HealthCache < TimeSpan.Zero
             ? HealthCacheSeconds is null ? "Mindstack:Ai:HealthCache must not be negative" : "Mindstack:Ai:HealthCacheSeconds must be 0 or more"

@@ -13,6 +13,9 @@ internal sealed class AiRouter : IAiRouting
 {
     internal const string HttpClientName = "mindstack-ai";
 
+    /// <summary>The health probe's client: no retries (a probe reports, it does not insist).</summary>
+    internal const string ProbeClientName = "mindstack-ai-probe";
+
     private readonly AiOptions _options;
     private readonly LocalAiEngine _local;
     private readonly IHttpClientFactory _http;
@@ -43,7 +46,7 @@ internal sealed class AiRouter : IAiRouting
         var endpoint = options?.Provider is { } own
             ? OpenAiEndpoint.Create(own.Name, own.BaseUrl, own.ApiKey)
             : _configured.Value!;
-        var engine = new OpenAiCompatibleEngine(new OpenAiClient(_http.CreateClient(HttpClientName), endpoint, _options, _clock), _clock);
+        var engine = new OpenAiCompatibleEngine(Client(endpoint), _clock);
         return (engine, route, (options ?? new AiCallOptions()) with { Model = route.Model });
     }
 
@@ -74,7 +77,7 @@ internal sealed class AiRouter : IAiRouting
             var now = _clock.GetUtcNow();
             if (_lastCheck is not { } last || now - last.At >= _options.HealthCache)
             {
-                var client = new OpenAiClient(_http.CreateClient(HttpClientName), _configured.Value!, _options, _clock);
+                var client = Client(_configured.Value!);
                 var (ok, detail) = await client.PingAsync(cancellationToken);
                 _lastCheck = last = (now, ok, detail);
             }
@@ -85,6 +88,9 @@ internal sealed class AiRouter : IAiRouting
             _checkLock.Release();
         }
     }
+
+    private OpenAiClient Client(OpenAiEndpoint endpoint) =>
+        new(_http.CreateClient(HttpClientName), _http.CreateClient(ProbeClientName), endpoint, _options, _clock);
 
     private AiRoutingTable LocalOnly() =>
         new(AiProviders.Local, null, [.. Enum.GetValues<AiOperation>().Select(o => Local(o, "the AI configuration is invalid"))]);

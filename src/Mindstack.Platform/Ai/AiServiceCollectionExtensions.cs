@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Mindstack.Platform.Ai.Local;
+using Mindstack.Platform.Ai.OpenAi;
 using Mindstack.Platform.Observability;
 
 namespace Mindstack.Platform.Ai;
@@ -20,8 +21,15 @@ public static class AiServiceCollectionExtensions
             .PostConfigure(options => options.ApplyNumericKeys()).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiOptions>, AiOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        // Timeouts are the engine's own (per attempt, and between stream chunks), not HttpClient's.
-        services.AddHttpClient(AiRouter.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // Timeouts and retries are the resilience handler's (and, between stream chunks, the engine's), not HttpClient's.
+        services.TryAddTransient<AiAttempts.CountingHandler>();
+        var remote = services.AddHttpClient(AiRouter.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        remote.AddResilienceHandler("mindstack-ai", (pipeline, context) =>
+            AiResilience.Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<AiOptions>>().Value,
+                context.ServiceProvider.GetRequiredService<TimeProvider>()));
+        // Inside the resilience handler, so every attempt is counted.
+        remote.AddHttpMessageHandler<AiAttempts.CountingHandler>();
+        services.AddHttpClient(AiRouter.ProbeClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<SentenceEmbedder>();
         services.TryAddSingleton<LocalAiEngine>();
         services.TryAddSingleton<AiRouter>();

@@ -96,8 +96,22 @@ internal static class AccessCommands
                     context.Output.WriteLine($"revoked {id}");
                     return 0;
                 }
+            case "rotate-signing":
+                {
+                    var rotation = await Run(() => context.Services.GetRequiredService<ISigningKeyRing>().RotateAsync());
+                    context.Output.WriteLine(rotation.KeptKeyIds.Count == 0
+                        ? "no older key kept"
+                        : $"still accepted until their tokens expire (at most {rotation.LongestTokenLifetime} after they were replaced): {string.Join(", ", rotation.KeptKeyIds)}");
+                    if (rotation.DroppedKeyIds.Count > 0)
+                    {
+                        context.Output.WriteLine($"removed (replaced longer ago than that): {string.Join(", ", rotation.DroppedKeyIds)}");
+                    }
+                    context.Output.WriteLine("new access tokens are signed with the key below (their kid); running nodes switch within 30 s");
+                    context.Output.WriteLine(rotation.CurrentKeyId);
+                    return 0;
+                }
             default:
-                throw new CliUsageException($"usage: keys create --api {string.Join('|', keyed)} --email E --name N [--sandbox] [--permissions a,b] | keys revoke --id K");
+                throw new CliUsageException($"usage: keys create --api {string.Join('|', keyed)} --email E --name N [--sandbox] [--permissions a,b] | keys revoke --id K | keys rotate-signing");
         }
     }
 

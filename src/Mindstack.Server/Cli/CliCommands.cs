@@ -142,7 +142,9 @@ internal static class CliCommands
             Leaf("create", "Create an API key for an account; the key is printed last, and only then", AccessCommands.KeysAsync,
                 api, email, Required("--name", "The key's name"), Flag("--sandbox", "A sandbox (test) key"),
                 Optional("--permissions", "Comma-separated permissions")),
-            Leaf("revoke", "Revoke an API key", AccessCommands.KeysAsync, Required("--id", "The key's id (key_…)"))));
+            Leaf("revoke", "Revoke an API key", AccessCommands.KeysAsync, Required("--id", "The key's id (key_…)")),
+            Leaf("rotate-signing", "Make a new access-token signing key current; tokens signed with the older keys stay valid until they expire; prints the new key's id last",
+                AccessCommands.KeysAsync)));
 
         var webhookApi = Required("--api", "mindra or mindpeeker");
         root.Subcommands.Add(Group("webhooks", "An account's webhooks on one API",

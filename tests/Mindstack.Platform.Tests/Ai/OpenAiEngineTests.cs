@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Mindstack.Platform.Ai;
 using Mindstack.Platform.Http;
@@ -73,6 +74,44 @@ public sealed class OpenAiEngineTests : IAsyncLifetime
 
         Assert.Equal("made it", result.Value.Text);
         Assert.Equal(2, result.Usage.Attempts);
+        Assert.Equal(2, _server.ChatRequests.Count);
+    }
+
+    [Fact]
+    public async Task Complete_429WithRetryAfter_WaitsThatLongThenSucceeds()
+    {
+        // The backoff alone would retry after 10 ms: only Retry-After makes the call wait a second.
+        _server.ThenChat(FakeOpenAiServer.Fail(429, "slow down", retryAfter: "1"), FakeOpenAiServer.Reply("after the wait"));
+        var started = TimeProvider.System.GetTimestamp();
+
+        var result = await Ai.CompleteAsync([AiMessage.User("hello after a throttle")]);
+
+        Assert.Equal("after the wait", result.Value.Text);
+        Assert.Equal(2, result.Usage.Attempts);
+        Assert.Equal(2, _server.ChatRequests.Count);
+        Assert.True(TimeProvider.System.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(950), "the retry came before Retry-After had passed");
+    }
+
+    [Fact]
+    public async Task Complete_OllamaAndVllmErrorShapes_ProviderMessageInTheProblem()
+    {
+        _server.ThenChat(
+            (context, _) =>
+            {
+                context.Response.StatusCode = 404;
+                return context.Response.WriteAsJsonAsync(new { error = "model \"llama9\" not found, try pulling it first" });
+            },
+            (context, _) =>
+            {
+                context.Response.StatusCode = 400;
+                return context.Response.WriteAsJsonAsync(new { @object = "error", message = "This model's maximum context length is 4096 tokens.", type = "BadRequestError", code = 400 });
+            });
+
+        var ollama = await Assert.ThrowsAsync<Problem>(() => Ai.CompleteAsync([AiMessage.User("hello")]));
+        var vllm = await Assert.ThrowsAsync<Problem>(() => Ai.CompleteAsync([AiMessage.User("hello")]));
+
+        Assert.Equal(("model \"llama9\" not found, try pulling it first", 404), (Assert.IsType<AiProblemDetails>(ollama.Details).Reason, Assert.IsType<AiProblemDetails>(ollama.Details).Status));
+        Assert.Equal(("This model's maximum context length is 4096 tokens.", 400), (Assert.IsType<AiProblemDetails>(vllm.Details).Reason, Assert.IsType<AiProblemDetails>(vllm.Details).Status));
         Assert.Equal(2, _server.ChatRequests.Count);
     }
 

@@ -1,124 +1,147 @@
-using System.Net;
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using Polly.Timeout;
 
 namespace Mindstack.Platform.Ai.OpenAi;
 
-/// <summary>A parsed non-streaming answer, with how many attempts it took.</summary>
-internal sealed record OpenAiAnswer(JsonElement Body, int Attempts, TimeSpan Latency);
+/// <summary>A chat answer through <see cref="IChatClient"/>, with how many HTTP attempts it took.</summary>
+internal sealed record OpenAiChatAnswer(ChatResponse Response, int Attempts, TimeSpan Latency);
 
-/// <summary>One server-sent event of a streamed chat completion.</summary>
-internal sealed record OpenAiStreamPiece(string? Delta, string? FinishReason, int? PromptTokens, int? CompletionTokens, string? Model);
+/// <summary>Embeddings through <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>, with how many HTTP attempts they took.</summary>
+internal sealed record OpenAiEmbeddingAnswer(GeneratedEmbeddings<Embedding<float>> Embeddings, int Attempts, TimeSpan Latency);
 
 /// <summary>
-/// The wire to an OpenAI-compatible server: JSON POSTs with a bearer key; each attempt has a
-/// timeout; 429, 5xx, timeouts and refused connections are retried with exponential backoff (a
-/// <c>Retry-After</c> answer wins, within bounds); anything else, or the last failure, becomes an
-/// UpstreamFailed problem that names the provider, never the key. Streams are read as SSE
-/// (<c>data: {…}</c> lines up to <c>data: [DONE]</c>), with the timeout applied between chunks.
+/// The wire to an OpenAI-compatible server, through Microsoft.Extensions.AI's <see cref="IChatClient"/>
+/// and <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over the OpenAI library. Retries and
+/// timeouts are not the library's (its own retry is off): they are the resilience handler's on the
+/// <see cref="AiRouter.HttpClientName"/> client (429, 5xx, timeouts and refused connections retried,
+/// <c>Retry-After</c> honoured within bounds, a timeout per attempt and one in all). Whatever still
+/// fails becomes an UpstreamFailed problem naming the provider, never the key; a stream's chunks
+/// must come within the per-attempt timeout of each other.
 /// </summary>
-internal sealed class OpenAiClient(HttpClient http, OpenAiEndpoint endpoint, AiOptions options, TimeProvider clock)
+internal sealed class OpenAiClient
 {
-    private TimeSpan Timeout => options.Timeout;
+    private readonly OpenAIClient _sdk;
+    private readonly HttpClient _probe;
+    private readonly AiOptions _options;
+    private readonly TimeProvider _clock;
 
-    private int MaxAttempts => 1 + Math.Max(0, options.MaxRetries);
-
-    public OpenAiEndpoint Endpoint => endpoint;
-
-    public async Task<OpenAiAnswer> PostAsync(string path, JsonObject payload, AiOperation operation, string? model, CancellationToken cancellationToken)
+    public OpenAiClient(HttpClient http, HttpClient probe, OpenAiEndpoint endpoint, AiOptions options, TimeProvider clock)
     {
-        var started = clock.GetTimestamp();
-        var (response, attempts) = await SendAsync(path, payload, operation, model, stream: false, cancellationToken);
-        using (response)
+        _probe = probe;
+        _options = options;
+        _clock = clock;
+        Endpoint = endpoint;
+        var sdkOptions = new OpenAIClientOptions
         {
-            string text;
-            try
-            {
-                using var timeout = new CancellationTokenSource(Timeout, clock);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-                text = await response.Content.ReadAsStringAsync(linked.Token);
-            }
-            catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
-            {
-                throw AiProblems.Upstream(operation, endpoint.Name, model, "the answer was cut off or timed out", null, attempts);
-            }
-            try
-            {
-                using var document = JsonDocument.Parse(text);
-                return new OpenAiAnswer(document.RootElement.Clone(), attempts, clock.GetElapsedTime(started));
-            }
-            catch (JsonException)
-            {
-                throw AiProblems.Upstream(operation, endpoint.Name, model, "the answer is not JSON", (int)response.StatusCode, attempts);
-            }
+            Endpoint = endpoint.BaseUri,
+            Transport = new HttpClientPipelineTransport(http),
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            // The resilience handler bounds each attempt and the whole call; this only stops the library cutting in first.
+            NetworkTimeout = options.EffectiveTotalTimeout + TimeSpan.FromSeconds(1),
+        };
+        if (endpoint.ApiKey is null)
+        {
+            // Local servers (Ollama, llama.cpp) take no key: send no Authorization header at all, as before.
+            sdkOptions.AddPolicy(new NoAuthorizationPolicy(), PipelinePosition.BeforeTransport);
+        }
+        _sdk = new OpenAIClient(new ApiKeyCredential(endpoint.ApiKey ?? "no-key"), sdkOptions);
+    }
+
+    public OpenAiEndpoint Endpoint { get; }
+
+    public IChatClient ChatClient(string model) => _sdk.GetChatClient(model).AsIChatClient();
+
+    public IEmbeddingGenerator<string, Embedding<float>> EmbeddingGenerator(string model) => _sdk.GetEmbeddingClient(model).AsIEmbeddingGenerator();
+
+    public async Task<OpenAiChatAnswer> ChatAsync(IList<ChatMessage> messages, ChatOptions options, AiOperation operation, string model,
+        CancellationToken cancellationToken)
+    {
+        var started = _clock.GetTimestamp();
+        var attempts = AiAttempts.Begin();
+        try
+        {
+            var response = await ChatClient(model).GetResponseAsync(messages, options, cancellationToken);
+            return new OpenAiChatAnswer(response, Math.Max(1, attempts.Value), _clock.GetElapsedTime(started));
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && Translate(exception, operation, model, attempts.Value) is { } problem)
+        {
+            throw problem;
         }
     }
 
-    public async IAsyncEnumerable<OpenAiStreamPiece> StreamAsync(string path, JsonObject payload, AiOperation operation, string? model,
+    public async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IList<ChatMessage> messages, ChatOptions options, AiOperation operation, string model,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var (response, attempts) = await SendAsync(path, payload, operation, model, stream: true, cancellationToken);
-        using (response)
+        var attempts = AiAttempts.Begin();
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+        var updates = ChatClient(model).GetStreamingResponseAsync(messages, options, linked.Token).GetAsyncEnumerator(linked.Token);
+        try
         {
-            Stream body;
-            try
-            {
-                body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            }
-            catch (Exception exception) when (exception is HttpRequestException or IOException)
-            {
-                throw AiProblems.Upstream(operation, endpoint.Name, model, "the stream could not be read", null, attempts);
-            }
-            using var reader = new StreamReader(body, Encoding.UTF8);
+            // The first chunk may wait for the retries; after it, the per-attempt timeout is the longest pause allowed.
+            var wait = _options.EffectiveTotalTimeout;
             while (true)
             {
-                string? line;
+                idle.CancelAfter(wait);
+                bool more;
                 try
                 {
-                    using var idle = new CancellationTokenSource(Timeout, clock);
-                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
-                    line = await reader.ReadLineAsync(linked.Token);
+                    more = await updates.MoveNextAsync();
                 }
-                catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+                catch (Exception exception) when (!cancellationToken.IsCancellationRequested
+                    && Translate(exception, operation, model, attempts.Value, stalled: wait == _options.Timeout && idle.IsCancellationRequested) is { } problem)
                 {
-                    throw AiProblems.Upstream(operation, endpoint.Name, model,
-                        exception is OperationCanceledException ? $"the stream stalled for more than {options.Timeout.TotalSeconds:0.###} s" : "the stream broke off", null, attempts);
+                    throw problem;
                 }
-                if (line is null)
-                {
-                    yield break;
-                }
-                if (!line.StartsWith("data:", StringComparison.Ordinal))
-                {
-                    continue;
-                }
-                var data = line[5..].Trim();
-                if (data == "[DONE]")
+                idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                if (!more)
                 {
                     yield break;
                 }
-                if (data.Length == 0)
-                {
-                    continue;
-                }
-                yield return Piece(data, operation, model, attempts);
+                wait = _options.Timeout;
+                yield return updates.Current;
             }
+        }
+        finally
+        {
+            await updates.DisposeAsync();
         }
     }
 
-    /// <summary>Can the server be reached and does it answer <c>GET models</c>?</summary>
+    public async Task<OpenAiEmbeddingAnswer> EmbedAsync(IReadOnlyList<string> texts, string model, CancellationToken cancellationToken)
+    {
+        var started = _clock.GetTimestamp();
+        var attempts = AiAttempts.Begin();
+        try
+        {
+            var embeddings = await EmbeddingGenerator(model).GenerateAsync(texts, null, cancellationToken);
+            return new OpenAiEmbeddingAnswer(embeddings, Math.Max(1, attempts.Value), _clock.GetElapsedTime(started));
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && Translate(exception, AiOperation.Embed, model, attempts.Value) is { } problem)
+        {
+            throw problem;
+        }
+    }
+
+    /// <summary>Can the server be reached and does it answer <c>GET models</c>? (One try: a probe reports, it does not insist.)</summary>
     public async Task<(bool Ok, string? Detail)> PingAsync(CancellationToken cancellationToken)
     {
         try
         {
-            using var timeout = new CancellationTokenSource(options.Timeout < TimeSpan.FromSeconds(5) ? options.Timeout : TimeSpan.FromSeconds(5), clock);
+            using var timeout = new CancellationTokenSource(_options.Timeout < TimeSpan.FromSeconds(5) ? _options.Timeout : TimeSpan.FromSeconds(5), _clock);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            using var request = new HttpRequestMessage(HttpMethod.Get, endpoint.Resolve("models"));
-            Authorize(request);
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, Endpoint.Resolve("models"));
+            if (Endpoint.ApiKey is { } key)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            }
+            using var response = await _probe.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
             return response.IsSuccessStatusCode ? (true, null) : (false, $"GET models answered HTTP {(int)response.StatusCode}");
         }
         catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException && !cancellationToken.IsCancellationRequested)
@@ -127,185 +150,123 @@ internal sealed class OpenAiClient(HttpClient http, OpenAiEndpoint endpoint, AiO
         }
     }
 
-    private async Task<(HttpResponseMessage Response, int Attempts)> SendAsync(string path, JsonObject payload, AiOperation operation, string? model,
-        bool stream, CancellationToken cancellationToken)
+    /// <summary>The problem a failed call becomes, or null for what is not the provider's failure (a bug of ours stays an exception).</summary>
+    private Http.Problem? Translate(Exception exception, AiOperation operation, string model, int attempts, bool stalled = false)
     {
-        var body = payload.ToJsonString();
-        for (var attempt = 1; ; attempt++)
+        attempts = Math.Max(1, attempts);
+        if (exception is Http.Problem)
         {
-            string reason;
-            int? status = null;
-            TimeSpan? retryAfter = null;
-            using var timeout = new CancellationTokenSource(Timeout, clock);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            HttpResponseMessage? response = null;
+            return null;
+        }
+        if (stalled)
+        {
+            return AiProblems.Upstream(operation, Endpoint.Name, model, $"the stream stalled for more than {Seconds(_options.Timeout)} s", null, attempts);
+        }
+        if (exception is ClientResultException { Status: > 0 } failed)
+        {
+            return AiProblems.Upstream(operation, Endpoint.Name, model, ErrorMessage(failed), failed.Status, attempts);
+        }
+        for (var cause = exception; cause is not null; cause = cause.InnerException)
+        {
+            switch (cause)
+            {
+                case TimeoutRejectedException or OperationCanceledException:
+                    return AiProblems.Upstream(operation, Endpoint.Name, model, $"no answer within {Seconds(_options.Timeout)} s", null, attempts);
+                case HttpRequestException or IOException:
+                    return AiProblems.Upstream(operation, Endpoint.Name, model, "connection failed: " + cause.Message, null, attempts);
+                case JsonException or FormatException:
+                    return AiProblems.Upstream(operation, Endpoint.Name, model, "the answer is not JSON", null, attempts);
+            }
+        }
+        return exception is ClientResultException or InvalidOperationException or KeyNotFoundException
+            ? AiProblems.Upstream(operation, Endpoint.Name, model, "the answer could not be read: " + Short(exception.Message), null, attempts)
+            : null;
+    }
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The provider's own words: OpenAI's <c>{"error":{"message"}}</c>, Ollama's <c>{"error":"…"}</c>, vLLM's <c>{"object":"error","message"}</c>.</summary>
+    private static string ErrorMessage(ClientResultException exception)
+    {
+        var response = exception.GetRawResponse();
+        string? text = null;
+        try
+        {
+            text = response?.Content?.ToString();
+        }
+        catch (InvalidOperationException)
+        {
+            // A streamed error whose body was not buffered: the status and phrase must do.
+        }
+        if (!string.IsNullOrWhiteSpace(text))
+        {
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Resolve(path))
+                using var document = JsonDocument.Parse(text);
+                var root = document.RootElement;
+                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var error))
                 {
-                    Content = new StringContent(body, Encoding.UTF8, "application/json"),
-                };
-                Authorize(request);
-                if (stream)
-                {
-                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+                    if (error.ValueKind == JsonValueKind.String)
+                    {
+                        return Short(error.GetString()!);
+                    }
+                    if (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
+                    {
+                        return Short(message.GetString()!);
+                    }
                 }
-                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
-                if (response.IsSuccessStatusCode)
+                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out var plain) && plain.ValueKind == JsonValueKind.String)
                 {
-                    return (response, attempt);
-                }
-                status = (int)response.StatusCode;
-                retryAfter = RetryAfter(response);
-                reason = await ErrorMessageAsync(response, linked.Token);
-                response.Dispose();
-                if (!IsRetryable(response.StatusCode) || attempt >= MaxAttempts)
-                {
-                    throw AiProblems.Upstream(operation, endpoint.Name, model, reason, status, attempt);
+                    return Short(plain.GetString()!);
                 }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (JsonException)
             {
-                response?.Dispose();
-                reason = $"no answer within {options.Timeout.TotalSeconds:0.###} s";
-                if (attempt >= MaxAttempts)
-                {
-                    throw AiProblems.Upstream(operation, endpoint.Name, model, reason, null, attempt);
-                }
             }
-            catch (HttpRequestException exception)
-            {
-                response?.Dispose();
-                reason = "connection failed: " + exception.Message;
-                if (attempt >= MaxAttempts)
-                {
-                    throw AiProblems.Upstream(operation, endpoint.Name, model, reason, null, attempt);
-                }
-            }
-            await Task.Delay(Backoff(attempt, retryAfter), clock, cancellationToken);
+            return Short(text);
         }
-    }
-
-    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
-    {
-        var max = options.MaxRetryDelay;
-        var exponential = options.RetryBaseDelay * Math.Pow(2, attempt - 1);
-        var delay = retryAfter ?? exponential;
-        return delay > max ? max : delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
-    }
-
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta;
-        }
-        return header?.Date is { } date ? date - clock.GetUtcNow() : null;
-    }
-
-    private static bool IsRetryable(HttpStatusCode status) =>
-        status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)status >= 500;
-
-    private void Authorize(HttpRequestMessage request)
-    {
-        if (endpoint.ApiKey is { } key)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-    }
-
-    private static async Task<string> ErrorMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        string text;
-        try
-        {
-            text = await response.Content.ReadAsStringAsync(cancellationToken);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException)
-        {
-            return response.ReasonPhrase ?? "error";
-        }
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            var root = document.RootElement;
-            // OpenAI: {"error": {"message": …}}; Ollama and others: {"error": "…"}; some: {"message": …}.
-            if (root.TryGetProperty("error", out var error))
-            {
-                if (error.ValueKind == JsonValueKind.String)
-                {
-                    return Short(error.GetString()!);
-                }
-                if (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
-                {
-                    return Short(message.GetString()!);
-                }
-            }
-            if (root.TryGetProperty("message", out var plain) && plain.ValueKind == JsonValueKind.String)
-            {
-                return Short(plain.GetString()!);
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        return string.IsNullOrWhiteSpace(text) ? response.ReasonPhrase ?? "error" : Short(text);
+        return response?.ReasonPhrase is { Length: > 0 } phrase ? phrase : "error";
     }
 
     private static string Short(string text) => text.Length > 300 ? text[..300] + "…" : text.Trim();
 
-    private OpenAiStreamPiece Piece(string data, AiOperation operation, string? model, int attempts)
+    /// <summary>Removes the library's bearer header when the provider has no key.</summary>
+    private sealed class NoAuthorizationPolicy : PipelinePolicy
     {
-        try
+        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
         {
-            using var document = JsonDocument.Parse(data);
-            var root = document.RootElement;
-            if (root.TryGetProperty("error", out var error))
-            {
-                var message = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) ? m.GetString() : error.ToString();
-                throw AiProblems.Upstream(operation, endpoint.Name, model, message ?? "error in stream", null, attempts);
-            }
-            string? delta = null;
-            string? finish = null;
-            if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
-            {
-                var choice = choices[0];
-                if (choice.TryGetProperty("delta", out var d) && d.ValueKind == JsonValueKind.Object && d.TryGetProperty("content", out var content)
-                    && content.ValueKind == JsonValueKind.String)
-                {
-                    delta = content.GetString();
-                }
-                if (choice.TryGetProperty("finish_reason", out var f) && f.ValueKind == JsonValueKind.String)
-                {
-                    finish = f.GetString();
-                }
-            }
-            var (prompt, completion) = OpenAiJson.Usage(root);
-            return new OpenAiStreamPiece(delta, finish, prompt, completion, OpenAiJson.String(root, "model"));
+            message.Request.Headers.Remove("Authorization");
+            ProcessNext(message, pipeline, currentIndex);
         }
-        catch (JsonException)
+
+        public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
         {
-            throw AiProblems.Upstream(operation, endpoint.Name, model, "a stream event is not JSON", null, attempts);
+            message.Request.Headers.Remove("Authorization");
+            return ProcessNextAsync(message, pipeline, currentIndex);
         }
     }
 }
 
-/// <summary>Reading OpenAI-shaped JSON leniently (servers differ in what they include).</summary>
-internal static class OpenAiJson
+/// <summary>
+/// Counts the HTTP attempts of one engine call: the call opens a counter, the handler inside the
+/// resilience pipeline adds one per try (so usage can say a call took two attempts).
+/// </summary>
+internal static class AiAttempts
 {
-    public static (int? Prompt, int? Completion) Usage(JsonElement root)
+    private static readonly AsyncLocal<StrongBox<int>?> Current = new();
+
+    public static StrongBox<int> Begin() => Current.Value = new StrongBox<int>(0);
+
+    /// <summary>Sits inside the resilience handler, so it sees every attempt.</summary>
+    internal sealed class CountingHandler : DelegatingHandler
     {
-        if (!root.TryGetProperty("usage", out var usage) || usage.ValueKind != JsonValueKind.Object)
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            return (null, null);
+            if (Current.Value is { } counter)
+            {
+                Interlocked.Increment(ref counter.Value);
+            }
+            return base.SendAsync(request, cancellationToken);
         }
-        return (Int(usage, "prompt_tokens"), Int(usage, "completion_tokens"));
     }
-
-    public static int? Int(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : null;
-
-    public static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

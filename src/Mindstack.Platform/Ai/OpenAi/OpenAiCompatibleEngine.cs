@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
 using Mindstack.Platform.Ai.Json;
 using Mindstack.Platform.Ai.Local;
 using Mindstack.Platform.Ai.Text;
@@ -10,10 +11,10 @@ using Mindstack.Platform.Ai.Text;
 namespace Mindstack.Platform.Ai.OpenAi;
 
 /// <summary>
-/// The engine on an OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp…):
-/// <c>chat/completions</c> for chat (SSE when streaming), JSON-schema structured output
-/// (<c>response_format: json_schema</c>, validated here and retried once with the errors) on which
-/// every typed operation is built, and <c>embeddings</c>. The model comes from
+/// The engine on an OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp…), spoken through
+/// Microsoft.Extensions.AI's <see cref="IChatClient"/> and <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>:
+/// chat (streamed when asked), JSON-schema structured output (validated here and retried once with
+/// the errors) on which every typed operation is built, and embeddings. The model comes from
 /// <see cref="AiCallOptions.Model"/>, which the router always sets.
 /// </summary>
 internal sealed class OpenAiCompatibleEngine(OpenAiClient client, TimeProvider clock) : IAiEngine
@@ -33,24 +34,25 @@ internal sealed class OpenAiCompatibleEngine(OpenAiClient client, TimeProvider c
     {
         AiInput.RequireMessages(messages);
         var model = ModelOf(options);
-        var payload = ChatPayload(messages, options, model, null);
-        payload["stream"] = true;
-        payload["stream_options"] = new JsonObject { ["include_usage"] = true };
         var started = clock.GetTimestamp();
         var text = new StringBuilder();
         string? finish = null;
         int? prompt = null, completion = null;
         var served = model;
-        await foreach (var piece in client.StreamAsync("chat/completions", payload, AiOperation.Complete, model, cancellationToken))
+        await foreach (var update in client.StreamAsync(ChatMessages(messages), ChatOptionsOf(options, null), AiOperation.Complete, model, cancellationToken))
         {
-            finish = piece.FinishReason ?? finish;
-            prompt = piece.PromptTokens ?? prompt;
-            completion = piece.CompletionTokens ?? completion;
-            served = piece.Model ?? served;
-            if (!string.IsNullOrEmpty(piece.Delta))
+            finish = update.FinishReason?.Value ?? finish;
+            served = update.ModelId ?? served;
+            foreach (var usageContent in update.Contents.OfType<UsageContent>())
             {
-                text.Append(piece.Delta);
-                yield return new AiStreamEvent(piece.Delta);
+                prompt = (int?)usageContent.Details.InputTokenCount ?? prompt;
+                completion = (int?)usageContent.Details.OutputTokenCount ?? completion;
+            }
+            var delta = update.Text;
+            if (!string.IsNullOrEmpty(delta))
+            {
+                text.Append(delta);
+                yield return new AiStreamEvent(delta);
             }
         }
         var usage = Usage(AiOperation.Complete, served, prompt, completion, Joined(messages), text.ToString(), clock.GetElapsedTime(started), 1);
@@ -260,33 +262,14 @@ internal sealed class OpenAiCompatibleEngine(OpenAiClient client, TimeProvider c
         {
             return new AiResult<AiEmbeddings>(new AiEmbeddings([], 0), Usage(AiOperation.Embed, model, 0, 0, "", "", TimeSpan.Zero, 0));
         }
-        var payload = new JsonObject
-        {
-            ["model"] = model,
-            ["input"] = new JsonArray([.. texts.Select(t => (JsonNode?)JsonValue.Create(t))]),
-        };
-        var answer = await client.PostAsync("embeddings", payload, AiOperation.Embed, model, cancellationToken);
-        var vectors = new float[texts.Count][];
-        if (answer.Body.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
-        {
-            var position = 0;
-            foreach (var item in data.EnumerateArray())
-            {
-                var index = OpenAiJson.Int(item, "index") ?? position;
-                position++;
-                if (index < 0 || index >= vectors.Length || !item.TryGetProperty("embedding", out var embedding) || embedding.ValueKind != JsonValueKind.Array)
-                {
-                    continue;
-                }
-                vectors[index] = Unit([.. embedding.EnumerateArray().Select(v => v.GetSingle())]);
-            }
-        }
-        if (vectors.Any(v => v is null) || vectors.Select(v => v.Length).Distinct().Count() != 1)
+        var answer = await client.EmbedAsync(texts, model, cancellationToken);
+        var vectors = answer.Embeddings.Select(e => Unit(e.Vector.ToArray())).ToArray();
+        if (vectors.Length != texts.Count || vectors.Select(v => v.Length).Distinct().Count() != 1)
         {
             throw AiProblems.Upstream(AiOperation.Embed, Provider, model, $"expected {texts.Count} embeddings of one dimension", null, answer.Attempts);
         }
-        var (prompt, _) = OpenAiJson.Usage(answer.Body);
-        var usage = Usage(AiOperation.Embed, OpenAiJson.String(answer.Body, "model") ?? model, prompt, 0, string.Join('\n', texts), "", answer.Latency, answer.Attempts);
+        var served = answer.Embeddings.Select(e => e.ModelId).FirstOrDefault(m => m is not null) ?? model;
+        var usage = Usage(AiOperation.Embed, served, (int?)answer.Embeddings.Usage?.InputTokenCount, 0, string.Join('\n', texts), "", answer.Latency, answer.Attempts);
         return new AiResult<AiEmbeddings>(new AiEmbeddings(vectors, vectors[0].Length), usage);
     }
 
@@ -307,16 +290,7 @@ internal sealed class OpenAiCompatibleEngine(OpenAiClient client, TimeProvider c
     private async Task<AiResult<JsonElement>> StructuredCoreAsync(AiOperation operation, IReadOnlyList<AiMessage> messages, JsonElement schema,
         string schemaName, AiCallOptions? options, CancellationToken cancellationToken)
     {
-        var format = new JsonObject
-        {
-            ["type"] = "json_schema",
-            ["json_schema"] = new JsonObject
-            {
-                ["name"] = SchemaName(schemaName),
-                ["schema"] = JsonNode.Parse(schema.GetRawText()),
-                ["strict"] = false,
-            },
-        };
+        var format = ChatResponseFormat.ForJsonSchema(schema, SchemaName(schemaName));
         var conversation = messages.ToList();
         AiUsage? total = null;
         List<string> errors = [];
@@ -340,56 +314,36 @@ internal sealed class OpenAiCompatibleEngine(OpenAiClient client, TimeProvider c
     }
 
     private async Task<(string Text, string FinishReason, AiUsage Usage)> ChatAsync(AiOperation operation, IReadOnlyList<AiMessage> messages,
-        AiCallOptions? options, JsonObject? responseFormat, CancellationToken cancellationToken)
+        AiCallOptions? options, ChatResponseFormat? responseFormat, CancellationToken cancellationToken)
     {
         var model = ModelOf(options);
-        var answer = await client.PostAsync("chat/completions", ChatPayload(messages, options, model, responseFormat), operation, model, cancellationToken);
-        var body = answer.Body;
-        string? text = null;
-        var finish = "stop";
-        if (body.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
-        {
-            var choice = choices[0];
-            if (choice.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
-            {
-                text = OpenAiJson.String(message, "content");
-            }
-            finish = OpenAiJson.String(choice, "finish_reason") ?? finish;
-        }
-        if (text is null)
+        var answer = await client.ChatAsync(ChatMessages(messages), ChatOptionsOf(options, responseFormat), operation, model, cancellationToken);
+        var response = answer.Response;
+        if (!response.Messages.SelectMany(m => m.Contents).OfType<TextContent>().Any())
         {
             throw AiProblems.Upstream(operation, Provider, model, "the answer has no message content", null, answer.Attempts);
         }
-        var (prompt, completion) = OpenAiJson.Usage(body);
-        var usage = Usage(operation, OpenAiJson.String(body, "model") ?? model, prompt, completion, Joined(messages), text, answer.Latency, answer.Attempts);
+        var text = response.Text;
+        var finish = response.FinishReason?.Value ?? "stop";
+        var usage = Usage(operation, response.ModelId ?? model, (int?)response.Usage?.InputTokenCount, (int?)response.Usage?.OutputTokenCount,
+            Joined(messages), text, answer.Latency, answer.Attempts);
         return (text, finish, usage);
     }
 
-    private static JsonObject ChatPayload(IReadOnlyList<AiMessage> messages, AiCallOptions? options, string model, JsonObject? responseFormat)
+    private static List<ChatMessage> ChatMessages(IReadOnlyList<AiMessage> messages) =>
+        [.. messages.Select(m => new ChatMessage(m.Role switch
+        {
+            AiRole.System => ChatRole.System,
+            AiRole.Assistant => ChatRole.Assistant,
+            _ => ChatRole.User,
+        }, m.Content))];
+
+    private static ChatOptions ChatOptionsOf(AiCallOptions? options, ChatResponseFormat? responseFormat) => new()
     {
-        var payload = new JsonObject
-        {
-            ["model"] = model,
-            ["messages"] = new JsonArray([.. messages.Select(m => (JsonNode?)new JsonObject
-            {
-                ["role"] = m.Role.ToString().ToLowerInvariant(),
-                ["content"] = m.Content,
-            })]),
-        };
-        if (options?.Temperature is { } temperature)
-        {
-            payload["temperature"] = temperature;
-        }
-        if (options?.MaxOutputTokens is { } max)
-        {
-            payload["max_tokens"] = max;
-        }
-        if (responseFormat is not null)
-        {
-            payload["response_format"] = responseFormat.DeepClone();
-        }
-        return payload;
-    }
+        Temperature = options?.Temperature is { } temperature ? (float)temperature : null,
+        MaxOutputTokens = options?.MaxOutputTokens,
+        ResponseFormat = responseFormat,
+    };
 
     private string ModelOf(AiCallOptions? options) =>
         options?.Model is { Length: > 0 } model ? model : throw Http.Problem.Invalid("model", $"No model is configured for the AI provider '{Provider}'.");
