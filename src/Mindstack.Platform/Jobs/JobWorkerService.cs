@@ -33,6 +33,10 @@ internal sealed class JobWorkerService(
 
     private readonly CancellationTokenSource _abort = new();
 
+    // SQLite has one writer: the claim and completion loops take turns here (an async wait that
+    // holds no thread) rather than meet at the file lock, where the loser's thread sleeps.
+    private readonly SemaphoreSlim _queueWrites = new(1, 1);
+
     private readonly Channel<PendingCompletion> _completions =
         Channel.CreateUnbounded<PendingCompletion>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -91,6 +95,7 @@ internal sealed class JobWorkerService(
     public override void Dispose()
     {
         _abort.Dispose();
+        _queueWrites.Dispose();
         base.Dispose();
     }
 
@@ -120,7 +125,8 @@ internal sealed class JobWorkerService(
             {
                 await using var scope = scopes.CreateAsyncScope();
                 // Not cancellable: a claim interrupted after its commit would leave the jobs leased until they expire.
-                jobs = await scope.ServiceProvider.GetRequiredService<JobStore>().ClaimBatchAsync(registry.Names, wanted, CancellationToken.None);
+                var store = scope.ServiceProvider.GetRequiredService<JobStore>();
+                jobs = await TakingTurnsAsync(() => store.ClaimBatchAsync(registry.Names, wanted, CancellationToken.None));
             }
             catch (Exception exception)
             {
@@ -185,7 +191,9 @@ internal sealed class JobWorkerService(
             await handler.ExecuteAsync(context, running.Token);
             await StopAsync(stopRenewing, renewal);
             // Unsaved changes must commit with the job in one transaction; otherwise the job joins a batch.
-            var completed = scope.ServiceProvider.GetRequiredService<MindstackDbContext>().ChangeTracker.HasChanges()
+            // A context the handler never used has none (and asking would set it up for nothing).
+            var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+            var completed = db.IsInitialized && db.ChangeTracker.HasChanges()
                 ? await store.CompleteAsync(job, CancellationToken.None)
                 : await CompleteInBatchAsync(job);
             if (!completed)
@@ -283,6 +291,23 @@ internal sealed class JobWorkerService(
         }
     }
 
+    private async Task<T> TakingTurnsAsync<T>(Func<Task<T>> write)
+    {
+        if (database.Provider != DatabaseProvider.Sqlite)
+        {
+            return await write();
+        }
+        await _queueWrites.WaitAsync(CancellationToken.None);
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            _queueWrites.Release();
+        }
+    }
+
     private Task<bool> CompleteInBatchAsync(ClaimedJob job)
     {
         var pending = new PendingCompletion(job, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -310,8 +335,8 @@ internal sealed class JobWorkerService(
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var done = await scope.ServiceProvider.GetRequiredService<JobStore>()
-                    .CompleteBatchAsync([.. batch.Select(p => p.Job)], CancellationToken.None);
+                var store = scope.ServiceProvider.GetRequiredService<JobStore>();
+                var done = await TakingTurnsAsync(() => store.CompleteBatchAsync([.. batch.Select(p => p.Job)], CancellationToken.None));
                 foreach (var pending in batch)
                 {
                     pending.Done.TrySetResult(done.Contains(pending.Job.Id));

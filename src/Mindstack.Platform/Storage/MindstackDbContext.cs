@@ -21,9 +21,18 @@ public sealed class MindstackDbContext(
     /// <summary>Which database this context talks to.</summary>
     public DatabaseProvider Provider => settings.Provider;
 
+    private static ModelKeyCache? _lastModelKey;
+
     /// <summary>What the model is built from: EF caches one model per distinct key.</summary>
-    internal string ModelKey { get; } = settings.Provider + ":" + string.Join(",",
-        contributors.Select(c => c.GetType().FullName).Order(StringComparer.Ordinal));
+    internal string ModelKey => ModelKeyFor(settings.Provider, contributors);
+
+    /// <summary>
+    /// True once EF has set up this instance's services (its first query, save or change-tracker
+    /// use): a context nobody used has nothing to save, and asking it would set it up.
+    /// </summary>
+    internal bool IsInitialized { get; private set; }
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => IsInitialized = true;
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -44,6 +53,25 @@ public sealed class MindstackDbContext(
             configurationBuilder.Properties<DateTime?>().HaveConversion<NullableUtcDateTimeConverter>();
         }
     }
+
+    /// <summary>
+    /// The key is asked for every time a context is set up: the same contributors (singletons) as
+    /// last time reuse the last key instead of sorting their names again.
+    /// </summary>
+    private static string ModelKeyFor(DatabaseProvider provider, IEnumerable<IModelContributor> contributors)
+    {
+        var list = contributors as IModelContributor[] ?? [.. contributors];
+        var last = Volatile.Read(ref _lastModelKey);
+        if (last is not null && last.Provider == provider && last.Contributors.AsSpan().SequenceEqual(list))
+        {
+            return last.Key;
+        }
+        var key = provider + ":" + string.Join(",", list.Select(c => c.GetType().FullName).Order(StringComparer.Ordinal));
+        Volatile.Write(ref _lastModelKey, new ModelKeyCache(provider, list, key));
+        return key;
+    }
+
+    private sealed record ModelKeyCache(DatabaseProvider Provider, IModelContributor[] Contributors, string Key);
 
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
         v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),

@@ -50,7 +50,10 @@ public static class StorageServiceCollectionExtensions
             options.ConfigureWarnings(w => w.Log((RelationalEventId.CommandExecuted, LogLevel.Debug)));
             options.ReplaceService<IModelCacheKeyFactory, ContributorModelCacheKeyFactory>();
             options.AddInterceptors(sp.GetServices<IInterceptor>());
-        });
+        },
+        // The options are built once: every setting above and every interceptor is a singleton,
+        // and building them per context (the default) cost more CPU than a short query.
+        optionsLifetime: ServiceLifetime.Singleton);
         services.AddMindstackDataProtection(configuration);
         services.AddOptions<UsageCountersOptions>().BindConfiguration(UsageCountersOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageCountersOptions>, UsageCountersOptionsValidator>());

@@ -31,3 +31,42 @@ public sealed class SqlitePragmaTests
         Assert.Equal(expected, synchronous);
     }
 }
+
+/// <summary>A writer that finds SQLite's write lock taken waits for it through the platform's busy handler.</summary>
+public sealed class SqliteBusyHandlerTests
+{
+    [Fact]
+    public async Task Write_LockHeldByAnotherConnection_WaitsAndSucceeds()
+    {
+        if (TestDatabase.UsePostgres)
+        {
+            return;
+        }
+        using var factory = new PlatformFactory();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+        await db.Database.OpenConnectionAsync();
+        Assert.True(SqliteBusyHandler.TryInstall((Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection()));
+
+        await using var holder = new Microsoft.Data.Sqlite.SqliteConnection(db.Database.GetConnectionString());
+        await holder.OpenAsync();
+        await using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE";
+            await begin.ExecuteNonQueryAsync();
+        }
+        var release = Task.Run(async () =>
+        {
+            await Task.Delay(300);
+            await using var commit = holder.CreateCommand();
+            commit.CommandText = "COMMIT";
+            await commit.ExecuteNonQueryAsync();
+        });
+
+        var written = await db.Database.ExecuteSqlRawAsync(
+            "INSERT INTO jobs_leases (name, owner, expires_at) VALUES ('busy-probe', 'test', '2000-01-01 00:00:00')");
+        await release;
+
+        Assert.Equal(1, written);
+    }
+}
