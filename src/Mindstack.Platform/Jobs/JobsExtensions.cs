@@ -18,7 +18,8 @@ public static class JobsExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<JobsSettings>>().Value);
         services.TryAddSingleton<JobsNotifier>();
         services.TryAddSingleton<WorkSignals>();
-        services.ConfigureDbContext<MindstackDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<WorkSignals>()));
+        services.ConfigureDbContext<MindstackDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<WorkSignals>()),
+            ServiceLifetime.Singleton);
         services.AddModelContributor<JobsModel>();
         services.TryAddSingleton<JobHandlerRegistry>();
         services.TryAddScoped<JobStore>();
