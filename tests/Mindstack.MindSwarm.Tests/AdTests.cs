@@ -214,6 +214,61 @@ public sealed class AdTests(MindSwarmFactory factory) : IClassFixture<MindSwarmF
     }
 
     [Fact]
+    public async Task InboundStats_TrackedLandingsWithUtm_GroupedUnderTheirSource()
+    {
+        var admin = await AdminAsync();
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var (source, campaign, referrerHost) = ("newsletter" + tag, "spring" + tag, $"ref{tag}.example.org");
+        var anonymous = factory.Anonymous();
+        for (var i = 0; i < 2; i++)
+        {
+            await anonymous.PostDataAsync("/api/analytics/track", new
+            {
+                eventType = "inbound_landing",
+                metadata = new { utmSource = source, utmMedium = "email", utmCampaign = campaign, landingPath = "/feed" },
+            });
+        }
+        await anonymous.PostDataAsync("/api/analytics/track", new { eventType = "inbound_landing", metadata = new { referrer = $"https://{referrerHost}/a" } });
+        await anonymous.PostDataAsync("/api/analytics/track", new { eventType = "inbound_landing", metadata = new { landingPath = "/" } });
+        // A page view is no landing.
+        await anonymous.PostDataAsync("/api/analytics/track", new { eventType = "page_view", metadata = new { utmSource = source } });
+        var challenge = await anonymous.GetDataAsync("/api/auth/challenge");
+        var username = "in" + tag;
+        await anonymous.PostDataAsync("/api/auth/register", new Dictionary<string, object>
+        {
+            ["email"] = username + "@example.com",
+            ["username"] = username,
+            ["password"] = "BotPass1234!",
+            ["challengeToken"] = challenge.GetProperty("token").GetString()!,
+            ["challengeAnswer"] = MindSwarmFactory.Solve(challenge.GetProperty("question").GetString()!),
+            ["_attribution"] = new { utmSource = source, utmMedium = "email", utmCampaign = campaign },
+        }, HttpStatusCode.Created);
+
+        static JsonElement? Group(JsonElement stats, string key) =>
+            stats.GetProperty("byGroup").EnumerateArray().Where(g => g.GetProperty("key").GetString() == key).Select(g => (JsonElement?)g).FirstOrDefault();
+        // Tracked events are written in batches: the landings show up once flushed.
+        var bySource = await Eventually.UntilAsync(() => admin.GetDataAsync("/api/admin/inbound/stats?days=7&groupBy=source"),
+            s => Group(s, source)?.GetProperty("landings").GetInt64() == 2 && Group(s, referrerHost) is not null, "the tracked landings");
+        var mine = Group(bySource, source)!.Value;
+        Assert.Equal(1, mine.GetProperty("signups").GetInt64());
+        Assert.Equal(50.0, mine.GetProperty("conversionRate").GetDouble());
+        // No utm but an outside referrer: its host; neither: the (direct) bucket.
+        Assert.Equal(1, Group(bySource, referrerHost)!.Value.GetProperty("landings").GetInt64());
+        Assert.True(Group(bySource, "(direct)")!.Value.GetProperty("landings").GetInt64() >= 1);
+        var window = bySource.GetProperty("window");
+        Assert.True(window.GetProperty("landings").GetInt64() >= 4);
+        Assert.True(window.GetProperty("attributedSignups").GetInt64() >= 1);
+        Assert.Equal(window.GetProperty("signups").GetInt64(),
+            window.GetProperty("attributedSignups").GetInt64() + window.GetProperty("directSignups").GetInt64());
+        Assert.Equal(window.GetProperty("landings").GetInt64(), bySource.GetProperty("series").EnumerateArray().Sum(d => d.GetProperty("landings").GetInt64()));
+        Assert.Equal(bySource.GetProperty("byGroup").EnumerateArray().Sum(g => g.GetProperty("landings").GetInt64()), window.GetProperty("landings").GetInt64());
+
+        var byCampaign = await admin.GetDataAsync("/api/admin/inbound/stats?days=7&groupBy=campaign");
+        var spring = Group(byCampaign, campaign)!.Value;
+        Assert.Equal((2, 1), (spring.GetProperty("landings").GetInt64(), spring.GetProperty("signups").GetInt64()));
+    }
+
+    [Fact]
     public async Task SendTip_NoNodeConfigured_PendingWithReason()
     {
         var author = await factory.RegisterAsync();

@@ -125,6 +125,104 @@ public sealed class DataExportTests(MindSwarmFactory factory) : IClassFixture<Mi
         await user.ErrorAsync(HttpMethod.Post, "/api/data-export/request", new { }, HttpStatusCode.TooManyRequests, "EXPORT_RATE_LIMITED");
     }
 
+    private async Task<ZipArchive> ExportAsync(SwarmClient user)
+    {
+        var exportId = (await user.PostDataAsync("/api/data-export/request", null, HttpStatusCode.Accepted)).GetProperty("export").GetProperty("_id").GetString();
+        var done = await Eventually.UntilAsync(
+            async () => (await user.GetDataAsync("/api/data-export/history")).GetProperty("exports")[0],
+            e => e.GetProperty("status").GetString() is "completed" or "failed", "the export finished");
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        using var response = await user.SendAsync(HttpMethod.Get, $"/api/data-export/download/{exportId}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return new ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), ZipArchiveMode.Read);
+    }
+
+    private static JsonElement ReadEntry(ZipArchive zip, string name)
+    {
+        using var stream = (zip.GetEntry(name) ?? throw new Xunit.Sdk.XunitException(name + " is not in the archive")).Open();
+        return JsonDocument.Parse(stream).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task Export_TipsAdsAnalyticsAndAi_InArchiveWithoutSecrets()
+    {
+        const string secret = "sk-export-provider-key-0123456789abcdef";
+        var user = await factory.RegisterAsync();
+        var friend = await factory.RegisterAsync();
+        var admin = await factory.RegisterAsync();
+        using (var scope = factory.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<Mindstack.Platform.Accounts.IAccountService>()
+                .SetRoleAsync(admin.UserId, Mindstack.Platform.Accounts.AccountRoles.Admin);
+        }
+        await user.PutDataAsync("/api/users/crypto-addresses", new { eth = "0x1111111111111111111111111111111111111111" });
+        await friend.PutDataAsync("/api/users/crypto-addresses", new { eth = "0x2222222222222222222222222222222222222222" });
+        var postId = (await user.PostAsync(new { content = "Tip jar" })).GetProperty("_id").GetString()!;
+        static string Hash() => "0x" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
+        var sentHash = Hash();
+        var receivedHash = Hash();
+        await user.PostDataAsync("/api/tips/send",
+            new { recipientId = friend.UserId, cryptocurrency = "eth", amount = "0.01", transactionHash = sentHash, message = "Thanks" }, HttpStatusCode.Created);
+        await friend.PostDataAsync("/api/tips/send",
+            new { recipientId = user.UserId, postId, cryptocurrency = "eth", amount = "0.02", transactionHash = receivedHash }, HttpStatusCode.Created);
+
+        var adId = (await user.PostDataAsync("/api/ads",
+            new { title = "Export ad", description = "Building decentralized social", linkUrl = "https://example.com/x", duration = 7, placement = "inline" },
+            HttpStatusCode.Created)).GetProperty("ad").GetProperty("id").GetString()!;
+        await admin.PostDataAsync($"/api/admin/ads/{adId}/review", new { action = "approve" });
+        Assert.Equal("active", (await user.PostDataAsync($"/api/ads/{adId}/pay")).GetProperty("status").GetString());
+        await factory.Anonymous().PostDataAsync($"/api/ads/{adId}/track", new { type = "impression" });
+        await factory.Anonymous().PostDataAsync($"/api/ads/{adId}/track", new { type = "click" });
+
+        await user.PostDataAsync("/api/analytics/track", new { eventType = "post_view", targetId = postId, targetType = "Post", metadata = new { utmSource = "export-test" } });
+        await friend.PostDataAsync("/api/analytics/track", new { eventType = "post_view", targetId = postId, targetType = "Post" });
+        // Tracked events are written in batches: wait until both are stored.
+        await Eventually.UntilAsync(() => factory.Anonymous().GetDataAsync("/api/analytics/content/" + postId),
+            c => c.GetProperty("events").EnumerateArray().Any(e => e.GetProperty("name").GetString() == "post_view" && e.GetProperty("count").GetInt32() == 2),
+            "both views stored");
+
+        // The tool runs on the platform's engine before the account has a key of its own (which would call the provider).
+        await user.PostDataAsync("/api/ai/tool", new { content = "Offline engines summarize text without any network at all. They are fast.", tool = "summarize" });
+        await user.PostDataAsync("/api/ai/keys", new { name = "Mine", provider = "openai", key = secret }, HttpStatusCode.Created);
+        await user.PostDataAsync("/api/ai/auto-reply/toggle", new { enabled = true, settings = new { tone = "friendly" } });
+
+        using var zip = await ExportAsync(user);
+        var tips = ReadEntry(zip, "tips.json");
+        var sent = Assert.Single(tips.GetProperty("sent").EnumerateArray());
+        Assert.Equal((sentHash, friend.UserId, "0.01"), (sent.GetProperty("txHash").GetString(), sent.GetProperty("recipientId").GetString(), sent.GetProperty("amount").GetString()));
+        var received = Assert.Single(tips.GetProperty("received").EnumerateArray());
+        Assert.Equal((receivedHash, friend.UserId, postId), (received.GetProperty("txHash").GetString(), received.GetProperty("senderId").GetString(),
+            received.GetProperty("postId").GetString()));
+
+        var ad = Assert.Single(ReadEntry(zip, "ads.json").EnumerateArray());
+        Assert.Equal((adId, "Export ad", "active"), (ad.GetProperty("ad").GetProperty("id").GetString(), ad.GetProperty("ad").GetProperty("title").GetString(),
+            ad.GetProperty("ad").GetProperty("status").GetString()));
+        Assert.Equal((1, 1), (ad.GetProperty("stats").GetProperty("impressions").GetInt64(), ad.GetProperty("stats").GetProperty("clicks").GetInt64()));
+        var day = Assert.Single(ad.GetProperty("stats").GetProperty("daily").EnumerateArray());
+        Assert.Equal((1, 1), (day.GetProperty("impressions").GetInt64(), day.GetProperty("clicks").GetInt64()));
+
+        // Only the events the account made (not the friend's view of its post).
+        var analytics = ReadEntry(zip, "analytics.json");
+        var tracked = Assert.Single(analytics.GetProperty("events").EnumerateArray(), e => e.GetProperty("eventType").GetString() == "post_view");
+        Assert.Equal((postId, "export-test"), (tracked.GetProperty("targetId").GetString(), tracked.GetProperty("utmSource").GetString()));
+        Assert.Contains(analytics.GetProperty("events").EnumerateArray(), e => e.GetProperty("eventType").GetString() == "signup_attributed");
+
+        var ai = ReadEntry(zip, "ai.json");
+        var key = Assert.Single(ai.GetProperty("providerKeys").EnumerateArray());
+        Assert.Equal(("openai", "sk-••••••••cdef"), (key.GetProperty("provider").GetString(), key.GetProperty("maskedKey").GetString()));
+        Assert.Contains(ai.GetProperty("usage").EnumerateArray(), u => u.GetProperty("feature").GetString() is { } f && f.Contains("summarize", StringComparison.Ordinal));
+        Assert.True(ai.GetProperty("autoReply").GetProperty("enabled").GetBoolean());
+        Assert.Equal("friendly", ai.GetProperty("autoReply").GetProperty("settings").GetProperty("tone").GetString());
+        // The secret is nowhere in the archive, not even encrypted.
+        foreach (var entry in zip.Entries)
+        {
+            using var reader = new StreamReader(entry.Open());
+            var text = await reader.ReadToEndAsync();
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+            Assert.DoesNotContain("ciphertext", text, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     [Fact]
     public async Task DeleteAccount_AfterGracePeriod_NoRowOrFileLeftAndOtherSideAnonymised()
     {

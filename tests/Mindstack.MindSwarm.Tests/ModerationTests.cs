@@ -324,6 +324,63 @@ public sealed class ModerationTests(MindSwarmFactory factory) : IClassFixture<Mi
         await moderator.PostDataAsync($"/api/moderation/bans/{banId}/lift", new { reason = "Reviewed" });
         Assert.Equal((2, 1, 1, 1, 1), await Counts(author));
     }
+
+    [Fact]
+    public async Task ShadowBan_LikeRepostAndFollowReplies_CountAsTheCallerReadsThem()
+    {
+        var moderator = await ModeratorAsync();
+        var shadowed = await factory.RegisterAsync();
+        var author = await factory.RegisterAsync();
+        var fan = await factory.RegisterAsync();
+        var postId = (await author.PostAsync(new { content = "Reply counts" })).GetProperty("_id").GetString()!;
+        await BanAsync(moderator, shadowed, "shadow");
+
+        // The shadow-banned account's own replies count its own actions, as its reads do.
+        Assert.Equal(1, (await shadowed.PostDataAsync($"/api/posts/{postId}/like")).GetProperty("likeCount").GetInt32());
+        Assert.Equal(1, (await shadowed.PostDataAsync($"/api/posts/{postId}/repost")).GetProperty("repostCount").GetInt32());
+        Assert.Equal(1, (await shadowed.PostDataAsync($"/api/users/{author.Username}/follow")).GetProperty("followersCount").GetInt32());
+
+        // Everyone else's replies leave it out: the same numbers a GET shows them right after.
+        var liked = await fan.PostDataAsync($"/api/posts/{postId}/like");
+        Assert.Equal((1, 1), (liked.GetProperty("likeCount").GetInt32(), liked.GetProperty("likesCount").GetInt32()));
+        Assert.Equal(1, (await fan.GetDataAsync($"/api/posts/{postId}")).GetProperty("post").GetProperty("likeCount").GetInt32());
+        Assert.Equal(1, (await fan.PostDataAsync($"/api/posts/{postId}/repost")).GetProperty("repostCount").GetInt32());
+        Assert.Equal(1, (await fan.PostDataAsync($"/api/posts/{postId}/repost", new { content = "Quoting it" })).GetProperty("repostCount").GetInt32());
+        Assert.Equal(1, (await fan.PostDataAsync($"/api/users/{author.Username}/follow")).GetProperty("followersCount").GetInt32());
+        Assert.Equal(1, (await fan.GetDataAsync($"/api/users/{author.Username}")).GetProperty("user").GetProperty("followersCount").GetInt32());
+        Assert.Equal(0, (await fan.PostDataAsync($"/api/posts/{postId}/like")).GetProperty("likeCount").GetInt32());
+        Assert.Equal(0, (await fan.PostDataAsync($"/api/posts/{postId}/repost")).GetProperty("repostCount").GetInt32());
+        Assert.Equal(0, (await fan.DataAsync(HttpMethod.Delete, $"/api/users/{author.Username}/follow")).GetProperty("followersCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task ShadowBan_EngagementOnAPost_AlgorithmFeedRanksWithoutIt()
+    {
+        var moderator = await ModeratorAsync();
+        var shadowed = await factory.RegisterAsync();
+        var older = await factory.RegisterAsync();
+        var newer = await factory.RegisterAsync();
+        var viewer = await factory.RegisterAsync();
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var boosted = (await older.PostAsync(new { content = $"Older {tag}" })).GetProperty("_id").GetString()!;
+        var plain = (await newer.PostAsync(new { content = $"Newer {tag}" })).GetProperty("_id").GetString()!;
+        // Followed by the viewer, both rank above the rest; with nothing counted the newer one leads.
+        await viewer.PostDataAsync($"/api/users/{older.Username}/follow");
+        await viewer.PostDataAsync($"/api/users/{newer.Username}/follow");
+        await BanAsync(moderator, shadowed, "shadow");
+        await shadowed.PostDataAsync($"/api/posts/{boosted}/like");
+        await shadowed.PostAsync(new { content = "Hidden reply", replyTo = boosted });
+        await shadowed.PostDataAsync($"/api/posts/{boosted}/repost");
+        await shadowed.PostDataAsync($"/api/posts/{boosted}/repost", new { content = "Hidden quote" });
+
+        List<string> Ranked(JsonElement page) => page.GetProperty("posts").EnumerateArray().Select(p => p.GetProperty("_id").GetString()!)
+            .Where(id => id == boosted || id == plain).ToList();
+        Assert.Equal([plain, boosted], Ranked(await viewer.GetDataAsync("/api/posts/feed?type=algorithm&limit=50")));
+        // The shadow-banned account sees its own engagement counted.
+        await shadowed.PostDataAsync($"/api/users/{older.Username}/follow");
+        await shadowed.PostDataAsync($"/api/users/{newer.Username}/follow");
+        Assert.Equal([boosted, plain], Ranked(await shadowed.GetDataAsync("/api/posts/feed?type=algorithm&limit=50")));
+    }
 }
 
 /// <summary>The MindSwarm server with each request's client address taken from a test header (in-process hosts have none).</summary>

@@ -197,6 +197,34 @@ public sealed class RealtimeTests(MindSwarmSocketFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task Socket_DeveloperKeyOwnerBanned_DisconnectedAtOnceAndRefusedAfter()
+    {
+        var moderator = await factory.RegisterAsync();
+        using (var scope = factory.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IAccountService>().SetRoleAsync(moderator.UserId, AccountRoles.Moderator);
+        }
+        var owner = await factory.RegisterAsync();
+        var key = (await owner.PostDataAsync("/api/developer/apps", new { name = "Banned bot" }, HttpStatusCode.Created)).GetProperty("apiKey").GetString()!;
+        await using var bot = await ConnectAsync(key);
+        // An owner signed out everywhere: no session is left for the ban to revoke, and its key's socket still closes.
+        var idle = await factory.RegisterAsync();
+        var idleKey = (await idle.PostDataAsync("/api/developer/apps", new { name = "Idle bot" }, HttpStatusCode.Created)).GetProperty("apiKey").GetString()!;
+        await using var idleBot = await ConnectAsync(idleKey);
+        await idle.PostDataAsync("/api/auth/logout");
+
+        await moderator.PostDataAsync("/api/moderation/bans", new { userId = owner.UserId, type = "temporary", duration = "1d", reason = "Spam bot" },
+            HttpStatusCode.Created);
+        Assert.Equal("io server disconnect", (await bot.WaitForKindAsync("disconnect")).GetProperty("reason").GetString());
+        await moderator.PostDataAsync("/api/moderation/bans", new { userId = idle.UserId, type = "permanent", reason = "Spam bot" }, HttpStatusCode.Created);
+        Assert.Equal("io server disconnect", (await idleBot.WaitForKindAsync("disconnect")).GetProperty("reason").GetString());
+
+        // While the ban lasts the key opens no new socket either.
+        await using var again = SocketIoNodeClient.Start(factory.BaseAddress, SocketPath, key);
+        await again.WaitForKindAsync("connect_error");
+    }
+
+    [Fact]
     public async Task Socket_DeveloperKeyOrBadToken_AcceptedOrRefused()
     {
         var owner = await factory.RegisterAsync();

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
+using Mindstack.MindSwarm.Analytics;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Http;
@@ -29,22 +31,58 @@ internal sealed class AdInsights(MindstackDbContext db, AdService ads, TimeProvi
             new AdCounts(row.Impressions, row.Clicks, AdRules.Ctr(row.Impressions, row.Clicks)), series);
     }
 
+    /// <summary>The bucket of landings and signups with no UTM value (no source, or no campaign).</summary>
+    public const string Direct = "(direct)";
+
     /// <summary>
-    /// Landings and signups by day and by UTM source or campaign. Signups are MindSwarm's new members;
-    /// landings and UTM attribution come from section 11's analytics events, which this server does
-    /// not record yet: every signup is in the <c>(direct)</c> bucket and landings are 0, as the note says.
+    /// Landings and signups by day and by UTM source or campaign. Landings are section 11's tracked
+    /// <c>inbound_landing</c> events (a source is the <c>utmSource</c>, or the outside referrer's host
+    /// as tracking stored it); signups are MindSwarm's new members, attributed by the first touch their
+    /// registration or magic link carried. No value lands in <c>(direct)</c>; conversion rates are
+    /// signups per 100 landings.
     /// </summary>
     public async Task<InboundStats> InboundAsync(int days, string groupBy, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var first = now.Date.AddDays(1 - days);
-        var signups = await PerDayAsync(db.Set<ProfileRow>().AsNoTracking().Where(p => p.CreatedAt >= first).Select(p => p.CreatedAt), ct);
-        var total = signups.Values.Sum();
-        var series = Days(first, days).Select(day => new InboundDay(Key(day), 0, signups.GetValueOrDefault(day))).ToList();
-        IReadOnlyList<InboundGroup> groups = total == 0 ? [] : [new InboundGroup("(direct)", 0, total, 0)];
-        return new InboundStats(new InboundWindow(0, total, 0, total, 0), series, groups, groupBy,
-            "Landings and UTM attribution come from analytics events (inbound_landing, signup_attributed); none are recorded, so every signup counts as (direct)");
+        var landings = db.Set<AnalyticsEventRow>().AsNoTracking().Where(e => e.EventType == InboundLanding && e.CreatedAt >= first);
+        var landingsByDay = await PerDayAsync(landings.Select(e => e.CreatedAt), ct);
+        Expression<Func<AnalyticsEventRow, string?>> landingKey = groupBy == "campaign" ? e => e.UtmCampaign : e => e.UtmSource;
+        var landingGroups = await landings.GroupBy(landingKey).Select(g => new { g.Key, Count = g.LongCount() }).ToListAsync(ct);
+
+        var members = db.Set<ProfileRow>().AsNoTracking().Where(p => p.CreatedAt >= first);
+        var signupsByDay = await PerDayAsync(members.Select(p => p.CreatedAt), ct);
+        var firstTouches =
+            from member in members
+            join touch in db.Set<AttributionRow>().AsNoTracking() on member.AccountId equals touch.AccountId
+            select touch;
+        var attributed = await firstTouches.LongCountAsync(t => t.UtmSource != null, ct);
+        Expression<Func<AttributionRow, string?>> signupKey = groupBy == "campaign" ? t => t.UtmCampaign : t => t.UtmSource;
+        var signupGroups = await firstTouches.GroupBy(signupKey).Select(g => new { g.Key, Count = g.LongCount() }).ToListAsync(ct);
+
+        var totalLandings = landingsByDay.Values.Sum();
+        var totalSignups = signupsByDay.Values.Sum();
+        var landingsBy = landingGroups.GroupBy(g => g.Key ?? Direct).ToDictionary(g => g.Key, g => g.Sum(x => x.Count), StringComparer.Ordinal);
+        var signupsBy = signupGroups.Where(g => g.Key is not null).ToDictionary(g => g.Key!, g => g.Count, StringComparer.Ordinal);
+        // Members without a first touch naming a value are direct signups.
+        var directSignups = totalSignups - signupsBy.Values.Sum();
+        if (directSignups > 0)
+        {
+            signupsBy[Direct] = directSignups;
+        }
+        var groups = landingsBy.Keys.Union(signupsBy.Keys, StringComparer.Ordinal)
+            .Select(key => new InboundGroup(key, landingsBy.GetValueOrDefault(key), signupsBy.GetValueOrDefault(key),
+                Conversion(landingsBy.GetValueOrDefault(key), signupsBy.GetValueOrDefault(key))))
+            .OrderByDescending(g => g.Landings).ThenByDescending(g => g.Signups).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var series = Days(first, days).Select(day => new InboundDay(Key(day), landingsByDay.GetValueOrDefault(day), signupsByDay.GetValueOrDefault(day))).ToList();
+        return new InboundStats(new InboundWindow(totalLandings, totalSignups, attributed, totalSignups - attributed, Conversion(totalLandings, totalSignups)),
+            series, groups, groupBy);
     }
+
+    private const string InboundLanding = "inbound_landing";
+
+    /// <summary>Signups per 100 landings, two decimals; 0 without landings.</summary>
+    private static double Conversion(long landings, long signups) => landings == 0 ? 0 : Math.Round(100.0 * signups / landings, 2);
 
     public async Task<DashboardTrends> TrendsAsync(int days, CancellationToken ct)
     {

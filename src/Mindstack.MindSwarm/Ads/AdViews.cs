@@ -107,8 +107,7 @@ internal sealed record InboundDay(string Day, long Landings, long Signups);
 
 internal sealed record InboundGroup(string Key, long Landings, long Signups, double ConversionRate);
 
-internal sealed record InboundStats(InboundWindow Window, IReadOnlyList<InboundDay> Series, IReadOnlyList<InboundGroup> ByGroup, string GroupBy,
-    string? Note);
+internal sealed record InboundStats(InboundWindow Window, IReadOnlyList<InboundDay> Series, IReadOnlyList<InboundGroup> ByGroup, string GroupBy);
 
 internal sealed record DayCount(string Day, long Count);
 

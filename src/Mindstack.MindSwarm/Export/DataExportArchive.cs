@@ -20,9 +20,9 @@ namespace Mindstack.MindSwarm.Export;
 /// <summary>
 /// Writes everything an account owns in MindSwarm to a zip: one JSON file per kind of data
 /// (<c>account.json</c>, <c>profile.json</c>, <c>posts.json</c>, <c>replies.json</c>,
-/// <c>messages.json</c>…) and the account's uploaded files under <c>media/</c>, read through the
+/// <c>messages.json</c>, <c>tips.json</c>, <c>ads.json</c>, <c>analytics.json</c>, <c>ai.json</c>…) and the account's uploaded files under <c>media/</c>, read through the
 /// blob store so it works on every storage backend. Secrets (password and token hashes, key
-/// hashes) are left out.
+/// hashes, AI provider keys) are left out.
 /// </summary>
 internal sealed class DataExportArchive(MindstackDbContext db, IBlobStore store, TimeProvider clock)
 {
@@ -156,6 +156,65 @@ internal sealed class DataExportArchive(MindstackDbContext db, IBlobStore store,
                 .ToListAsync(ct));
             await Add("boosts.json", await db.Set<Boosts.BoostRow>().Where(b => b.AccountId == accountId).ToListAsync(ct));
             await Add("crypto_transactions.json", await db.Set<Crypto.UsedTransactionRow>().Where(t => t.AccountId == accountId).ToListAsync(ct));
+            await Add("tips.json", new
+            {
+                Sent = await db.Set<Tips.TipRow>().Where(t => t.SenderId == accountId).OrderBy(t => t.CreatedAt).ToListAsync(ct),
+                Received = await db.Set<Tips.TipRow>().Where(t => t.RecipientId == accountId).OrderBy(t => t.CreatedAt).ToListAsync(ct),
+            });
+            var ads = await db.Set<Ads.AdRow>().Where(a => a.AccountId == accountId).OrderBy(a => a.CreatedAt).ToListAsync(ct);
+            var adIds = ads.Select(a => a.Id).ToList();
+            var adDays = await db.Set<Ads.AdDailyRow>().Where(d => adIds.Contains(d.AdId)).OrderBy(d => d.Day).ToListAsync(ct);
+            // Each ad with its counters and per-day series (who saw it, by address, is the viewers' and stays out).
+            await Add("ads.json", ads.Select(a => new
+            {
+                Ad = a,
+                Stats = new
+                {
+                    a.Impressions,
+                    a.Clicks,
+                    Ctr = Ads.AdRules.Ctr(a.Impressions, a.Clicks),
+                    Daily = adDays.Where(d => d.AdId == a.Id).Select(d => new { d.Day, d.Impressions, d.Clicks }),
+                },
+            }).ToList());
+            await Add("analytics.json", new
+            {
+                FirstTouch = await db.Set<Analytics.AttributionRow>().FirstOrDefaultAsync(a => a.AccountId == accountId, ct),
+                Events = (await db.Set<Analytics.AnalyticsEventRow>().Where(e => e.AccountId == accountId).OrderBy(e => e.CreatedAt).ToListAsync(ct))
+                    .Select(e => new
+                    {
+                        e.Id,
+                        e.EventType,
+                        e.TargetType,
+                        e.TargetId,
+                        e.UtmSource,
+                        e.UtmMedium,
+                        e.UtmCampaign,
+                        e.UtmTerm,
+                        e.UtmContent,
+                        e.LandingPath,
+                        e.Referrer,
+                        Metadata = JsonSerializer.Deserialize<JsonElement>(e.MetadataJson),
+                        e.CreatedAt,
+                    }).ToList(),
+            });
+            var autoReply = await db.Set<Ai.AutoReplyRow>().FirstOrDefaultAsync(a => a.AccountId == accountId, ct);
+            await Add("ai.json", new
+            {
+                // Provider keys as the lists show them: masked; the secret (even encrypted) never leaves.
+                ProviderKeys = await db.Set<Ai.AiKeyRow>().Where(k => k.AccountId == accountId).OrderBy(k => k.CreatedAt)
+                    .Select(k => new { k.Id, k.Name, k.Provider, MaskedKey = k.Masked, k.IsDefault, k.IsActive, k.CreatedAt, k.UpdatedAt, k.LastUsedAt })
+                    .ToListAsync(ct),
+                Usage = await db.Set<Ai.AiUsageRow>().Where(u => u.AccountId == accountId).OrderBy(u => u.CreatedAt)
+                    .Select(u => new { u.Id, u.KeyId, u.Feature, u.Provider, u.Model, u.InputTokens, u.OutputTokens, u.CreatedAt }).ToListAsync(ct),
+                AutoReply = autoReply is null ? null : new
+                {
+                    autoReply.Enabled,
+                    autoReply.KeyId,
+                    Settings = JsonSerializer.Deserialize<JsonElement>(autoReply.SettingsJson),
+                    autoReply.UpdatedAt,
+                },
+                AutoReplies = await db.Set<Ai.AutoReplyDoneRow>().Where(d => d.AccountId == accountId).OrderBy(d => d.CreatedAt).ToListAsync(ct),
+            });
             await Add("profile_images.json", await db.Set<ProfileImages.ProfileImageRow>().Where(i => i.AccountId == accountId).ToListAsync(ct));
             await Add("video_downloads.json", await db.Set<VideoDownloads.VideoDownloadRow>().Where(v => v.AccountId == accountId)
                 .Select(v => new { v.Id, v.PostId, v.SourceUrl, v.FileName, v.Size, v.ExpiresAt, v.Downloads, v.CreatedAt }).ToListAsync(ct));

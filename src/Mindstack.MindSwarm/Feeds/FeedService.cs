@@ -135,6 +135,8 @@ internal sealed class FeedService(MindstackDbContext db, TimeProvider clock, Rel
                 interactions[row.AuthorId] = interactions.GetValueOrDefault(row.AuthorId) + row.Count;
             }
         }
+        // Engagement as the viewer sees it: shadow-banned accounts' likes, replies and reposts do not lift a post.
+        await views.ShowCountersAsync(candidates, viewerId, ct);
         var ranked = FeedRanking.Rank(candidates, asOf, viewerId, followed, interactions);
         var pageIds = ranked.Skip(offset).Take(limit).Select(p => p.Id).ToList();
         var more = ranked.Count > offset + limit;

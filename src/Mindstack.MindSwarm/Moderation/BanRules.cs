@@ -10,6 +10,7 @@ using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Limits;
+using Mindstack.Platform.Realtime;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.MindSwarm.Moderation;
@@ -213,4 +214,19 @@ internal static class BanGate
             throw Bans.Refusal(ban);
         }
     }
+}
+
+/// <summary>
+/// A banned account holds no socket: on every node, when the account's callers change (a ban
+/// publishes that change), its open MindSwarm sockets are closed — those signed in with a session
+/// (already closed with their revoked session) and those opened with an owner's app key, which no
+/// session revocation reaches. A shadow ban is not to be noticed, so it closes nothing.
+/// </summary>
+internal sealed class BannedSocketCheck(TimeProvider clock) : IRealtimeCallerCheck
+{
+    public string Api => MindSwarmApi.Name;
+
+    public async Task<bool> MayStayAsync(RealtimeCaller caller, IServiceProvider services, CancellationToken cancellationToken) =>
+        await Bans.BlockingAsync(services.GetRequiredService<MindstackDbContext>(), clock.GetUtcNow().UtcDateTime, caller.SubjectId, null,
+            cancellationToken) is null;
 }

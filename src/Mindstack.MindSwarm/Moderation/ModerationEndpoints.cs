@@ -18,6 +18,7 @@ internal static class ModerationEndpoints
     {
         services.AddModelContributor<ModerationModel>();
         services.TryAddScoped<ModerationService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Platform.Realtime.IRealtimeCallerCheck, BannedSocketCheck>());
         return services;
     }
 

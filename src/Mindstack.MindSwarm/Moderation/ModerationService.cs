@@ -30,7 +30,8 @@ internal sealed class ModerationService(
     Notifier notifier,
     ISessionService sessions,
     IAccountService accounts,
-    IRateLimiter limiter)
+    IRateLimiter limiter,
+    ICallerChanges callerChanges)
 {
     private const int MaxReason = 1000;
     private const int MaxText = 2000;
@@ -448,7 +449,7 @@ internal sealed class ModerationService(
         }
         if (ban is not null)
         {
-            await sessions.RevokeAllSessionsAsync(accountId, MindSwarmApi.Name, "banned", ct);
+            await SignOutBannedAsync(accountId, ct);
         }
         return new WarningResult(View(row), finals, ban is not null, ban is null ? null : View(ban, now));
     }
@@ -462,10 +463,22 @@ internal sealed class ModerationService(
         await db.SaveChangesAsync(ct);
         if (BanTypes.Blocks(row.Type))
         {
-            // Signed-in devices are signed out at once; signing in again is refused while the ban lasts.
-            await sessions.RevokeAllSessionsAsync(accountId, MindSwarmApi.Name, "banned", ct);
+            await SignOutBannedAsync(accountId, ct);
         }
         return View(row, now);
+    }
+
+    /// <summary>
+    /// Signed-in devices are signed out at once (signing in again is refused while the ban lasts);
+    /// the account's change is published even when no session was left, so every node closes its
+    /// sockets opened with the account's app keys too (<see cref="BannedSocketCheck"/>).
+    /// </summary>
+    private async Task SignOutBannedAsync(string accountId, CancellationToken ct)
+    {
+        if (await sessions.RevokeAllSessionsAsync(accountId, MindSwarmApi.Name, "banned", ct) == 0)
+        {
+            await callerChanges.AccountChangedAsync(accountId, ct);
+        }
     }
 
     private BanRow NewBan(Caller moderator, string accountId, (string Type, TimeSpan? Length, string? Duration) terms, string reason, string? ip,

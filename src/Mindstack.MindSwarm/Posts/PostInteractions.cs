@@ -54,7 +54,8 @@ internal sealed class PostInteractions(
             liked = true;
         }
         await transaction.CommitAsync(ct);
-        var count = await db.Set<PostRow>().Where(p => p.Id == post.Id).Select(p => p.LikeCount).FirstAsync(ct);
+        // The count this caller's GET shows (shadow-banned accounts' likes left out for others).
+        var count = (await views.CountersAsync(post.Id, caller.AccountId, ct)).Likes;
         return new LikeResult(liked, count, count);
     }
 
@@ -71,7 +72,8 @@ internal sealed class PostInteractions(
         if (!string.IsNullOrWhiteSpace(content))
         {
             var quote = await posts.CreateAsync(author, new CreatePostRequest { Content = content, QuotedPost = original.Id }, ct);
-            return new RepostResult(true, original.RepostCount, await views.CreatedAsync(quote, caller.AccountId, ct));
+            return new RepostResult(true, (await views.CountersAsync(original.Id, caller.AccountId, ct)).Reposts,
+                await views.CreatedAsync(quote, caller.AccountId, ct));
         }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -112,7 +114,7 @@ internal sealed class PostInteractions(
             view = await views.OneAsync(repost, caller.AccountId, ct);
         }
         await transaction.CommitAsync(ct);
-        var count = await db.Set<PostRow>().Where(p => p.Id == original.Id).Select(p => p.RepostCount).FirstAsync(ct);
+        var count = (await views.CountersAsync(original.Id, caller.AccountId, ct)).Reposts;
         return new RepostResult(undone == 0, count, view);
     }
 

@@ -10,6 +10,9 @@ namespace Mindstack.MindSwarm.Posts;
 /// <summary>A media item on a post: <c>{type, url, thumbnailUrl}</c>.</summary>
 internal sealed record MediaItem(string Type, string Url, string? ThumbnailUrl);
 
+/// <summary>A post's counters as one viewer sees them.</summary>
+internal sealed record ShownCounters(int Likes, int Replies, int Reposts, int Quotes);
+
 internal sealed record PollOptionView(int Index, string Text, int Votes);
 
 internal sealed record PollView(IReadOnlyList<PollOptionView> Options, DateTime EndsAt, bool IsClosed, int TotalVotes, int? UserVote);
@@ -163,6 +166,39 @@ internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, 
             var mine = options.Where(o => o.PostId == row.Id).Select(o => new PollOptionView(o.Position, o.Text, o.Votes)).ToList();
             return new PollView(mine, ends, row.PollClosed || now >= ends, mine.Sum(o => o.Votes),
                 votes.TryGetValue(row.Id, out var vote) ? vote : null);
+        }
+    }
+
+    /// <summary>
+    /// One post's counters as this viewer's GET shows them (shadow-banned accounts' actions left out
+    /// for everyone but themselves): what like, repost and quote replies answer.
+    /// </summary>
+    public async Task<ShownCounters> CountersAsync(string postId, string? viewerId, CancellationToken ct)
+    {
+        var stored = await db.Set<PostRow>().Where(p => p.Id == postId)
+            .Select(p => new { p.LikeCount, p.ReplyCount, p.RepostCount, p.QuoteCount }).FirstAsync(ct);
+        var hidden = await HiddenCountsAsync([postId], viewerId, ct);
+        return new ShownCounters(Shown(stored.LikeCount, hidden.Likes, postId), Shown(stored.ReplyCount, hidden.Replies, postId),
+            Shown(stored.RepostCount, hidden.Reposts, postId), Shown(stored.QuoteCount, hidden.Quotes, postId));
+    }
+
+    /// <summary>
+    /// Sets these untracked rows' counters to what the viewer's views show, so a ranking weighs the
+    /// same engagement the viewer reads (never save such rows).
+    /// </summary>
+    public async Task ShowCountersAsync(IReadOnlyList<PostRow> rows, string? viewerId, CancellationToken ct)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        var hidden = await HiddenCountsAsync(rows.Select(r => r.Id).Distinct().ToList(), viewerId, ct);
+        foreach (var row in rows)
+        {
+            row.LikeCount = Shown(row.LikeCount, hidden.Likes, row.Id);
+            row.ReplyCount = Shown(row.ReplyCount, hidden.Replies, row.Id);
+            row.RepostCount = Shown(row.RepostCount, hidden.Reposts, row.Id);
+            row.QuoteCount = Shown(row.QuoteCount, hidden.Quotes, row.Id);
         }
     }
 

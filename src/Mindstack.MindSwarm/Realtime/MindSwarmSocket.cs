@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.MindSwarm.Groups;
 using Mindstack.MindSwarm.Messages;
+using Mindstack.MindSwarm.Moderation;
 using Mindstack.MindSwarm.Storage;
 using Mindstack.Platform.Http;
 using Mindstack.Platform.Realtime;
@@ -43,6 +44,12 @@ internal static class MindSwarmSocket
             {
                 await using var scope = services.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+                // A banned owner's app key still authenticates (the key is not revoked); the ban refuses it here.
+                var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+                if (await Bans.BlockingAsync(db, now, socket.Caller.SubjectId, null, ct) is { } ban)
+                {
+                    throw Bans.Refusal(ban);
+                }
                 var followed = await db.Set<FollowRow>().AsNoTracking()
                     .Where(f => f.FollowerId == socket.Caller.SubjectId && f.Status == FollowStatus.Accepted)
                     .OrderByDescending(f => f.CreatedAt).Select(f => f.FollowingId).Take(MaxFollowedChannels).ToListAsync(ct);

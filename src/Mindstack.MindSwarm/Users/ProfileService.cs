@@ -81,12 +81,8 @@ internal sealed class ProfileService(MindstackDbContext db, TimeProvider clock, 
         var profile = await EnsureAsync(account.Id, ct: ct);
         var self = viewerId == account.Id;
         var view = UserView.Of(account, profile, self);
-        // Follows by shadow-banned accounts (but the viewer's own) are left out of the count others see.
-        var actors = await relations.ShadowActorsHiddenFromAsync(viewerId, ct);
-        if (actors.Count > 0)
+        if (await HiddenFollowersAsync(account.Id, viewerId, ct) is > 0 and var hidden)
         {
-            var hidden = await db.Set<FollowRow>().CountAsync(f => f.FollowingId == account.Id && f.Status == FollowStatus.Accepted
-                && actors.Contains(f.FollowerId), ct);
             view = view with { FollowersCount = Math.Max(0, profile.FollowerCount - hidden) };
         }
         if (self)
@@ -114,6 +110,21 @@ internal sealed class ProfileService(MindstackDbContext db, TimeProvider clock, 
             IsBlocked = blocked,
             IsMuted = muted,
         };
+    }
+
+    /// <summary>An account's followers count as this viewer's GET of the account shows it (what follow and unfollow answer).</summary>
+    public async Task<int> FollowersShownAsync(string accountId, string? viewerId, CancellationToken ct)
+    {
+        var stored = await db.Set<ProfileRow>().Where(p => p.AccountId == accountId).Select(p => p.FollowerCount).FirstOrDefaultAsync(ct);
+        return Math.Max(0, stored - await HiddenFollowersAsync(accountId, viewerId, ct));
+    }
+
+    /// <summary>Follows by shadow-banned accounts (but the viewer's own), left out of the count others see.</summary>
+    private async Task<int> HiddenFollowersAsync(string accountId, string? viewerId, CancellationToken ct)
+    {
+        var actors = await relations.ShadowActorsHiddenFromAsync(viewerId, ct);
+        return actors.Count == 0 ? 0 : await db.Set<FollowRow>().CountAsync(f => f.FollowingId == accountId && f.Status == FollowStatus.Accepted
+            && actors.Contains(f.FollowerId), ct);
     }
 
     /// <summary>Light views of many accounts at once (posts, Follow records).</summary>

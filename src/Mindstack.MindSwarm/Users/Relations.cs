@@ -38,8 +38,19 @@ internal sealed class Relations(MindstackDbContext db, TimeProvider clock)
     /// The shadow-banned accounts whose actions (likes, replies, reposts, follows) a viewer's counters
     /// leave out: all of them but the viewer itself, who still sees its own. Usually none, so read once.
     /// </summary>
-    public Task<List<string>> ShadowActorsHiddenFromAsync(string? viewerId, CancellationToken ct) =>
-        Bans.ShadowBanned(db, clock.GetUtcNow().UtcDateTime).Where(id => viewerId == null || id != viewerId).Distinct().ToListAsync(ct);
+    public async Task<List<string>> ShadowActorsHiddenFromAsync(string? viewerId, CancellationToken ct)
+    {
+        // Read once per scope (a request or a job): the algorithm feed ranks by the counts and then shows the same posts.
+        var key = viewerId ?? "";
+        if (!_shadowActors.TryGetValue(key, out var actors))
+        {
+            actors = await Bans.ShadowBanned(db, clock.GetUtcNow().UtcDateTime).Where(id => viewerId == null || id != viewerId).Distinct().ToListAsync(ct);
+            _shadowActors[key] = actors;
+        }
+        return actors;
+    }
+
+    private readonly Dictionary<string, List<string>> _shadowActors = new(StringComparer.Ordinal);
 
     /// <summary>Accounts the viewer follows (accepted).</summary>
     public IQueryable<string> Followed(string viewerId) =>

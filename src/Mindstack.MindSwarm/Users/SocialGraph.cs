@@ -62,7 +62,7 @@ internal sealed class SocialGraph(
         var existing = await db.Set<FollowRow>().AsNoTracking().FirstOrDefaultAsync(f => f.FollowerId == followerId && f.FollowingId == target.Id, ct);
         if (existing is not null)
         {
-            return new FollowResult(existing.Status == FollowStatus.Accepted, existing.Status, profile.FollowerCount);
+            return new FollowResult(existing.Status == FollowStatus.Accepted, existing.Status, await profiles.FollowersShownAsync(target.Id, followerId, ct));
         }
         var status = profile.IsPrivate ? FollowStatus.Pending : FollowStatus.Accepted;
         var row = new FollowRow { Id = ids.New("follow"), FollowerId = followerId, FollowingId = target.Id, Status = status, CreatedAt = clock.GetUtcNow().UtcDateTime };
@@ -78,7 +78,7 @@ internal sealed class SocialGraph(
             await transaction.RollbackAsync(ct);
             db.ChangeTracker.Clear();
             var winner = await db.Set<FollowRow>().AsNoTracking().FirstAsync(f => f.FollowerId == followerId && f.FollowingId == target.Id, ct);
-            return new FollowResult(winner.Status == FollowStatus.Accepted, winner.Status, await FollowersAsync(target.Id, ct));
+            return new FollowResult(winner.Status == FollowStatus.Accepted, winner.Status, await profiles.FollowersShownAsync(target.Id, followerId, ct));
         }
         if (status == FollowStatus.Accepted)
         {
@@ -88,14 +88,14 @@ internal sealed class SocialGraph(
         Publish(status == FollowStatus.Accepted ? MindSwarmEvents.UserFollowed : MindSwarmEvents.FollowRequested, row, target.Id);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        return new FollowResult(status == FollowStatus.Accepted, status, await FollowersAsync(target.Id, ct));
+        return new FollowResult(status == FollowStatus.Accepted, status, await profiles.FollowersShownAsync(target.Id, followerId, ct));
     }
 
     public async Task<FollowResult> UnfollowAsync(string followerId, string username, CancellationToken ct)
     {
         var target = await profiles.RequireByUsernameAsync(username, ct);
         await RemoveFollowAsync(followerId, target.Id, ct);
-        return new FollowResult(false, "none", await FollowersAsync(target.Id, ct));
+        return new FollowResult(false, "none", await profiles.FollowersShownAsync(target.Id, followerId, ct));
     }
 
     /// <summary>Accepts or rejects a request to follow the caller.</summary>
@@ -250,9 +250,6 @@ internal sealed class SocialGraph(
             await profiles.AdjustFollowingAsync(followerId, -1, ct);
         }
     }
-
-    private Task<int> FollowersAsync(string accountId, CancellationToken ct) =>
-        db.Set<ProfileRow>().Where(p => p.AccountId == accountId).Select(p => p.FollowerCount).FirstOrDefaultAsync(ct);
 
     private void Publish(string type, FollowRow row, string concerns) =>
         events.Publish(new NewEvent(type, "follow", row.Id)

@@ -13,11 +13,13 @@ namespace Mindstack.Platform.Access;
 /// Closes open realtime connections whose credential stopped holding: on every node, each caller
 /// change of an account (a session revoked — as a ban or sign-out-everywhere does —, a key revoked,
 /// the account suspended, banned or deleted) checks that account's local connections again and
-/// disconnects those whose session or key is no longer valid or whose account may no longer sign in.
-/// Listens on the caller-change channel that already reaches every node.
+/// disconnects those whose session or key is no longer valid or whose account may no longer sign in,
+/// or which an API's own <see cref="IRealtimeCallerCheck"/> refuses (e.g. a ban of that API, which a
+/// key-authenticated socket would otherwise outlive). Listens on the caller-change channel that
+/// already reaches every node.
 /// </summary>
 internal sealed class RealtimeCredentialGuard(RealtimeHub hub, IServiceScopeFactory scopes, TimeProvider clock,
-    ILogger<RealtimeCredentialGuard> logger) : IHostedService
+    IEnumerable<IRealtimeCallerCheck> checks, ILogger<RealtimeCredentialGuard> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -58,6 +60,13 @@ internal sealed class RealtimeCredentialGuard(RealtimeHub hub, IServiceScopeFact
                 {
                     valid = await db.Set<ApiKey>().AnyAsync(k => k.Id == keyId && k.IsActive && k.RevokedAt == null
                         && (k.ExpiresAt == null || k.ExpiresAt > now));
+                }
+                foreach (var check in checks)
+                {
+                    if (valid && string.Equals(check.Api, connection.Api, StringComparison.Ordinal))
+                    {
+                        valid = await check.MayStayAsync(connection.Caller, scope.ServiceProvider, CancellationToken.None);
+                    }
                 }
                 if (!valid)
                 {
