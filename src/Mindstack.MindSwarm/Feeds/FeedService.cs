@@ -71,7 +71,14 @@ internal sealed class FeedService(MindstackDbContext db, TimeProvider clock, Rel
             var (at, id) = ReadKeyset(cursor);
             posts = posts.Where(p => p.PublishedAt < at || (p.PublishedAt == at && string.Compare(p.Id, id) < 0));
         }
-        var rows = await posts.OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(limit + 1).ToListAsync(ct);
+        var ordered = posts.OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(limit + 1);
+        var rows = type == "following"
+            // The page's ids from the timeline index alone (ix_mindswarm_posts_timeline holds author,
+            // time and id of every timeline post), so the followed authors' other posts are never read
+            // from the table; the page's rows whole by primary key, in the same statement.
+            ? await db.Set<PostRow>().AsNoTracking().Where(p => ordered.Select(k => k.Id).Contains(p.Id))
+                .OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).ToListAsync(ct)
+            : await ordered.ToListAsync(ct);
         var more = rows.Count > limit;
         var page = rows.Take(limit).ToList();
         var next = more ? WriteKeyset(page[^1].PublishedAt!.Value, page[^1].Id) : null;

@@ -55,8 +55,8 @@ internal static class PostEndpoints
     private static async Task<IResult> Create(Body<CreatePostRequest> body, Caller caller, HttpContext context, PostService posts, PostViews views,
         MindSwarmDialect dialect, CancellationToken ct)
     {
-        var row = await posts.CreateAsync(new Author(caller, context.App()), body.Value, ct);
-        return dialect.Ok(new PostEnvelopeView(await views.CreatedAsync(row, caller.AccountId, ct)), StatusCodes.Status201Created);
+        var created = await posts.CreateWithAuthorAsync(new Author(caller, context.App()), body.Value, ct);
+        return dialect.Ok(new PostEnvelopeView(await views.CreatedAsync(created.Row, caller.AccountId, ct, created.Author)), StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> Feed(HttpContext context, FeedService feeds, MindSwarmDialect dialect, CancellationToken ct)

@@ -30,6 +30,9 @@ internal sealed record CreatePostRequest
 /// <summary>Who makes a post: the account, and the developer app when an app key is used.</summary>
 internal sealed record Author(Caller Caller, DeveloperAppRow? App);
 
+/// <summary>A post just made, with its author's summary (read while posting, so the answer need not read it again).</summary>
+internal sealed record CreatedPost(PostRow Row, UserSummary Author);
+
 /// <summary>Posts: create (now or scheduled), publish, edit with history, delete, and the rules each follows.</summary>
 internal sealed class PostService(
     MindstackDbContext db,
@@ -73,7 +76,16 @@ internal sealed class PostService(
     }
 
     /// <summary>Creates a post (in <paramref name="groupId"/> for a group post), in the caller's transaction when one is open.</summary>
-    public async Task<PostRow> CreateAsync(Author author, CreatePostRequest request, CancellationToken ct, string? groupId = null)
+    public async Task<PostRow> CreateAsync(Author author, CreatePostRequest request, CancellationToken ct, string? groupId = null) =>
+        (await CreateWithAuthorAsync(author, request, ct, groupId)).Row;
+
+    /// <summary>
+    /// Creates a post and answers its author's summary too. Every read and every CPU step (content
+    /// rules, moderation, hashtags, mentions, the built-in AI detection) comes before the write
+    /// transaction, which then holds only the counter update and one INSERT batch: on SQLite that
+    /// transaction holds the one write lock, so its length bounds posts per second.
+    /// </summary>
+    public async Task<CreatedPost> CreateWithAuthorAsync(Author author, CreatePostRequest request, CancellationToken ct, string? groupId = null)
     {
         var caller = author.Caller;
         var now = clock.GetUtcNow().UtcDateTime;
@@ -90,7 +102,17 @@ internal sealed class PostService(
         {
             throw Problem.Invalid("contentWarning", $"contentWarning must be at most {ContentRules.MaxContentWarningLength} characters");
         }
-        var profile = await profiles.EnsureAsync(caller.AccountId, ct: ct);
+        // The author's username, profile and shadow ban in one query (a profile is made on first use).
+        var shadowed = Moderation.Bans.ShadowBanned(db, now);
+        var state = await (
+            from account in db.Set<Account>().AsNoTracking()
+            where account.Id == caller.AccountId
+            join p in db.Set<ProfileRow>().AsNoTracking() on account.Id equals p.AccountId into found
+            from p in found.DefaultIfEmpty()
+            select new { account.Username, Profile = p, ShadowBanned = shadowed.Contains(account.Id) })
+            .FirstOrDefaultAsync(ct);
+        var profile = state?.Profile ?? await profiles.EnsureAsync(caller.AccountId, ct: ct);
+        var shadowBanned = state?.ShadowBanned ?? await relations.IsShadowBannedAsync(caller.AccountId, ct);
         var isAi = profile.BadgeList.Contains(ProfileService.AiBadge) || (request.IsAiGenerated ?? caller.IsApiKey);
 
         PostRow? parent = null;
@@ -185,14 +207,18 @@ internal sealed class PostService(
             CreatedAt = now,
             UpdatedAt = now,
         };
-        // A group post or a published draft writes its own rows and events in the same transaction.
-        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         db.Add(row);
         for (var i = 0; i < (pollOptions?.Count ?? 0); i++)
         {
             db.Add(new PollOptionRow { PostId = row.Id, Position = i, Text = pollOptions![i] });
         }
         await IndexAsync(row, ct);
+        if (scheduled is null && !aiRouting.Describe()[AiOperation.DetectGenerated].Remote)
+        {
+            (row.AiDetectionJson, row.AiVerdict) = await DetectAiJob.DetectAsync(ai, row.Content, clock, dialect, ct);
+        }
+        // A group post or a published draft writes its own rows and events in the same transaction.
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         if (scheduled is { } runAt)
         {
             jobs.Enqueue<PublishScheduledPostJob>(new PostJobPayload(row.Id), new JobOptions { RunAt = runAt });
@@ -201,13 +227,13 @@ internal sealed class PostService(
         else
         {
             // The post, its hashtags, mentions, events and jobs go in one INSERT batch (PublishAsync saves).
-            await PublishAsync(row, ct);
+            await PublishAsync(row, ct, shadowBanned);
         }
         if (transaction is not null)
         {
             await transaction.CommitAsync(ct);
         }
-        return row;
+        return new CreatedPost(row, UserSummary.Of(caller.AccountId, state?.Username, profile));
     }
 
     /// <summary>
@@ -216,9 +242,11 @@ internal sealed class PostService(
     /// engine that detects is the built-in one: a fraction of a millisecond, cheaper than a job's
     /// three write transactions; else a job) and its
     /// jobs (poll close, link preview) — all in the caller's transaction, written by one SaveChanges
-    /// (a new post: one INSERT batch with its hashtags and mentions).
+    /// (a new post: one INSERT batch with its hashtags and mentions). <paramref name="authorShadowBanned"/>
+    /// is the author's shadow ban when the caller has read it already; detection already made (before
+    /// the transaction) is kept.
     /// </summary>
-    public async Task PublishAsync(PostRow row, CancellationToken ct)
+    public async Task PublishAsync(PostRow row, CancellationToken ct, bool? authorShadowBanned = null)
     {
         var isNew = db.Entry(row).State == EntityState.Added;
         var now = clock.GetUtcNow().UtcDateTime;
@@ -228,7 +256,7 @@ internal sealed class PostService(
         await profiles.AdjustPostsAsync(row.AuthorId, 1, ct);
         var data = new PostEventData(row.Id, row.ShortId, row.AuthorId, row.AuthorId, Content: Preview(row.Content));
         // A shadow-banned author's new post is not sent live to followers (its notifications are skipped by the Notifier).
-        Publish(MindSwarmEvents.PostCreated, row, row.AuthorId, data, toAccount: false, live: !await relations.IsShadowBannedAsync(row.AuthorId, ct));
+        Publish(MindSwarmEvents.PostCreated, row, row.AuthorId, data, toAccount: false, live: !(authorShadowBanned ?? await relations.IsShadowBannedAsync(row.AuthorId, ct)));
         if (row.ReplyToId is { } parentId)
         {
             await Bump(parentId, p => p.ReplyCount, 1, ct);
@@ -264,7 +292,7 @@ internal sealed class PostService(
         {
             jobs.Enqueue<DetectAiJob>(new PostJobPayload(row.Id));
         }
-        else
+        else if (row.AiDetectionJson is null)
         {
             (row.AiDetectionJson, row.AiVerdict) = await DetectAiJob.DetectAsync(ai, row.Content, clock, dialect, ct);
         }

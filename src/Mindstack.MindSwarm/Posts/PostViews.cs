@@ -76,12 +76,13 @@ internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, 
     /// <summary>
     /// A post its author has just created: no one has liked, saved, pinned, reposted or voted on it
     /// yet, so those are not read; and, as the document says, a fresh post answers without
-    /// <c>aiDetection</c> (a later fetch has it).
+    /// <c>aiDetection</c> (a later fetch has it). The author's summary, when the caller has it, is not read again.
     /// </summary>
-    public async Task<PostView> CreatedAsync(PostRow row, string viewerId, CancellationToken ct) =>
-        (await ManyAsync([row], viewerId, ct, created: true))[0] with { AiDetection = null };
+    public async Task<PostView> CreatedAsync(PostRow row, string viewerId, CancellationToken ct, UserSummary? author = null) =>
+        (await ManyAsync([row], viewerId, ct, created: true, author))[0] with { AiDetection = null };
 
-    public async Task<IReadOnlyList<PostView>> ManyAsync(IReadOnlyList<PostRow> rows, string? viewerId, CancellationToken ct, bool created = false)
+    public async Task<IReadOnlyList<PostView>> ManyAsync(IReadOnlyList<PostRow> rows, string? viewerId, CancellationToken ct, bool created = false,
+        UserSummary? knownAuthor = null)
     {
         if (rows.Count == 0)
         {
@@ -93,7 +94,9 @@ internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, 
             .Where(p => embeddedIds.Contains(p.Id) && p.DeletedAt == null), db, clock.GetUtcNow().UtcDateTime, viewerId).ToListAsync(ct);
         var all = rows.Concat(embeddedRows).ToList();
         var ids = all.Select(r => r.Id).Distinct().ToList();
-        var authors = await profiles.SummariesAsync(all.Select(r => r.AuthorId), ct);
+        var authors = knownAuthor is not null && all.All(r => r.AuthorId == knownAuthor.Id)
+            ? new Dictionary<string, UserSummary>(StringComparer.Ordinal) { [knownAuthor.Id] = knownAuthor }
+            : await profiles.SummariesAsync(all.Select(r => r.AuthorId), ct);
         var pollIds = all.Where(r => r.PollEndsAt is not null).Select(r => r.Id).ToList();
         var options = pollIds.Count == 0 ? [] : await db.Set<PollOptionRow>().AsNoTracking()
             .Where(o => pollIds.Contains(o.PostId)).OrderBy(o => o.Position).ToListAsync(ct);
@@ -112,7 +115,10 @@ internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, 
                     .ToDictionaryAsync(v => v.PostId, v => v.Position, ct);
             }
         }
-        var hidden = await HiddenCountsAsync(ids, viewerId, ct);
+        // Nothing to subtract from counters that are all zero (a new post, a quiet page).
+        var hidden = all.All(r => r.LikeCount == 0 && r.ReplyCount == 0 && r.RepostCount == 0 && r.QuoteCount == 0)
+            ? new HiddenCounts([], [], [], [])
+            : await HiddenCountsAsync(ids, viewerId, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var embedded = embeddedRows.ToDictionary(r => r.Id, r => Build(r, null));
         return rows.Select(r => Build(r, (r.QuotedPostId ?? r.RepostOfId) is { } e && embedded.TryGetValue(e, out var inner) ? inner : null)).ToList();
