@@ -154,6 +154,8 @@ public sealed class HardeningFactory : MindstackFactory
         || table.StartsWith("audit_", StringComparison.Ordinal)
         || table.StartsWith("events_", StringComparison.Ordinal)
         || table.StartsWith("realtime_", StringComparison.Ordinal)
+        // Each node's request counts per minute and its heartbeat: the operator console's figures.
+        || table is "observability_request_minutes" or "observability_nodes"
         || table.EndsWith("_usage", StringComparison.Ordinal)
         || table.EndsWith("_usage_months", StringComparison.Ordinal)
         || table.EndsWith("_query_logs", StringComparison.Ordinal)
