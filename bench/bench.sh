@@ -50,6 +50,7 @@ pids=()
 pg_dir=""
 pg_bin=""
 bench_db=""
+extra_dbs=()
 admin=""
 run_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 progress() { printf '\033[2m[%s] %s\033[0m\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -57,6 +58,7 @@ stop_pids() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/
 cleanup() {
   stop_pids
   if [ -n "$bench_db" ]; then psql_admin "DROP DATABASE IF EXISTS \"$bench_db\" WITH (FORCE)" >/dev/null 2>&1; fi
+  for d in "${extra_dbs[@]}"; do psql_admin "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" >/dev/null 2>&1; done
   if [ -n "$pg_dir" ] && [ -f "$pg_dir/data/postmaster.pid" ]; then
     run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
   fi
@@ -100,6 +102,16 @@ if [ "$db" = postgres ]; then
   psql_admin "CREATE DATABASE \"$bench_db\"" >/dev/null || { echo "cannot create database $bench_db" >&2; exit 1; }
   server_database="$(sed 's/Database=[^;]*//I' <<< "$admin");Database=$bench_db"
 fi
+
+# A phase with a data folder of its own gets a database of its own on PostgreSQL: the database's
+# Data Protection key ring is encrypted with the folder's master key, so they go together.
+fresh_database() {
+  [ "$db" = postgres ] || return 0
+  local name="${bench_db}_$1"
+  psql_admin "CREATE DATABASE \"$name\"" >/dev/null || { echo "cannot create database $name" >&2; exit 1; }
+  extra_dbs+=("$name")
+  server_database="$(sed 's/Database=[^;]*//I' <<< "$admin");Database=$name"
+}
 
 wants() { local s; for s in "${scenarios[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 http_scenarios="health-live health mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage startup"
@@ -312,6 +324,7 @@ if wants swarm-feed || wants swarm-post; then
   wants swarm-post && swarm_args+=(--post)
   data_dir="$work/swarm-data"
   mkdir -p "$data_dir"
+  fresh_database swarm
   start_server
   wait_ready "http://127.0.0.1:$server_port/health" 120 || { echo "the server did not start" >&2; tail -n 40 "$work/server.log" >&2; exit 1; }
   if [ "$db" = postgres ]; then swarm_db=$server_database; else swarm_db="Data Source=$data_dir/mindstack.db"; fi
@@ -328,6 +341,7 @@ fi
 if wants mesh-run; then
   data_dir="$work/mesh-data"
   mkdir -p "$data_dir"
+  fresh_database mesh
   if [ ! -f "$pub/Mindstack.Server.dll" ]; then
     progress "publishing the server (Release)"
     dotnet publish src/Mindstack.Server -c Release -o "$pub" --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
