@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Mindstack.MindSwarm.Ads;
 using Mindstack.MindSwarm.AiImages;
 using Mindstack.MindSwarm.Boosts;
+using Mindstack.MindSwarm.Crypto;
 using Mindstack.MindSwarm.Gifs;
 using Mindstack.MindSwarm.LinkPreviews;
 using Mindstack.MindSwarm.PriceFeeds;
@@ -36,6 +37,7 @@ internal static class ConnectedFeatures
         services.AddMindSwarmPriceFeeds();
         services.AddMindSwarmServices();
         services.AddJobHandler<FetchLinkPreviewJob>(FetchLinkPreviewJob.Name, o => o.MaxAttempts = 3);
+        services.AddMindSwarmCryptoAnalysis();
         return services;
     }
 

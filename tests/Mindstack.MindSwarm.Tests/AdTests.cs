@@ -296,6 +296,29 @@ public sealed class AdTests(MindSwarmFactory factory) : IClassFixture<MindSwarmF
     }
 
     [Fact]
+    public async Task PayAd_PricedButNoNodeConfigured_PaymentPendingWithReason()
+    {
+        await using var priced = new MindSwarmFactory();
+        priced.WithSetting("Mindstack:MindSwarm:Ads:DailyRates:eth", "0.005");
+        var advertiser = await priced.RegisterAsync();
+        var admin = await priced.RegisterAsync();
+        using (var scope = priced.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IAccountService>().SetRoleAsync(admin.UserId, AccountRoles.Admin);
+        }
+        var id = (await SubmitAsync(advertiser)).GetProperty("id").GetString()!;
+        await admin.PostDataAsync($"/api/admin/ads/{id}/review", new { action = "approve" });
+
+        var paid = await advertiser.PostDataAsync($"/api/ads/{id}/pay",
+            new { cryptocurrency = "eth", amount = "0.035", transactionHash = "0x" + new string('c', 64), blockchainNetwork = "ethereum" });
+        Assert.Equal("approved", paid.GetProperty("status").GetString());
+        var payment = paid.GetProperty("ad").GetProperty("payment");
+        Assert.Equal("pending", payment.GetProperty("status").GetString());
+        Assert.Contains("Mindstack:MindSwarm:Chain:RpcUrl", payment.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(id, Served(await priced.Anonymous().GetDataAsync("/api/ads/active"), "inline"));
+    }
+
+    [Fact]
     public async Task OpenApi_TipAndAdRoutes_DescribedWithSchemas()
     {
         using var response = await factory.SendRawAsync(HttpMethod.Get, "/openapi/mindswarm.json");

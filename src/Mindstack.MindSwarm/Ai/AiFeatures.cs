@@ -57,6 +57,7 @@ internal sealed class AiFeatures(
     IIdGenerator ids,
     TimeProvider clock,
     IAiEngine ai,
+    IAiRouting routing,
     AiKeys keys,
     AiTokenCounter tokens,
     PostService posts,
@@ -104,6 +105,13 @@ internal sealed class AiFeatures(
                 view = Tool(tool, sentiment.Value.Label, usage) with { Sentiment = sentiment.Value };
                 break;
             case "translate":
+                // The built-in engine has no translation model: say what would serve it rather than the engine's generic refusal.
+                if (plan.Key is null && !routing.Describe(plan.Options)[AiOperation.Translate].Remote)
+                {
+                    throw OutsideService.NotConfigured("Translation",
+                        "Mindstack:Ai:Provider=openai with Mindstack:Ai:BaseUrl and Mindstack:Ai:Model, an OpenAI-compatible model that translation is routed to; "
+                        + "or add your own provider key with POST /api/ai/keys");
+                }
                 var target = (request.TargetLanguage ?? request.Language ?? "en").Trim();
                 var translated = await ai.TranslateAsync(content, target.Length == 0 ? "en" : target, null, plan.Options, ct);
                 usage = translated.Usage;

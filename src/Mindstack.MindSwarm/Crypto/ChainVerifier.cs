@@ -15,7 +15,8 @@ namespace Mindstack.MindSwarm.Crypto;
 /// <summary>
 /// <c>Mindstack:MindSwarm:Chain:*</c>: the Ethereum JSON-RPC node payments are checked against —
 /// <c>RpcUrl</c> (verification is off without it: payments stay <c>pending</c>),
-/// <c>MinConfirmations</c> (default 1) and <c>Timeout</c>.
+/// <c>MinConfirmations</c> (default 1) and <c>Timeout</c>; <c>ExplorerUrl</c>/<c>ExplorerApiKey</c>, an
+/// Etherscan-compatible API for the same chain, which post crypto analysis asks for source verification and wallet age.
 /// </summary>
 public sealed class ChainOptions
 {
@@ -25,7 +26,15 @@ public sealed class ChainOptions
     public int MinConfirmations { get; set; } = 1;
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>An Etherscan-compatible API endpoint (e.g. <c>https://api.etherscan.io/v2/api?chainid=1</c>); its query is kept.</summary>
+    public string? ExplorerUrl { get; set; }
+
+    /// <summary>Sent as <c>apikey</c> to <see cref="ExplorerUrl"/>.</summary>
+    public string? ExplorerApiKey { get; set; }
+
     internal bool Configured => !string.IsNullOrWhiteSpace(RpcUrl);
+
+    internal bool ExplorerConfigured => !string.IsNullOrWhiteSpace(ExplorerUrl);
 }
 
 internal sealed class ChainOptionsValidator : IValidateOptions<ChainOptions>
@@ -36,6 +45,10 @@ internal sealed class ChainOptionsValidator : IValidateOptions<ChainOptions>
         if (OutsideService.CheckUrl(ChainOptions.Section + ":RpcUrl", options.RpcUrl) is { } bad)
         {
             failures.Add(bad);
+        }
+        if (OutsideService.CheckUrl(ChainOptions.Section + ":ExplorerUrl", options.ExplorerUrl) is { } badExplorer)
+        {
+            failures.Add(badExplorer);
         }
         if (options.MinConfirmations < 1)
         {

@@ -300,6 +300,10 @@ internal sealed class PostService(
         {
             jobs.Enqueue<LinkPreviews.FetchLinkPreviewJob>(new PostJobPayload(row.Id));
         }
+        if (row.CryptoAnalysisJson is null && Crypto.CryptoReferences.Find(row.Content).Count > 0)
+        {
+            jobs.Enqueue<Crypto.AnalyzeCryptoJob>(new PostJobPayload(row.Id));
+        }
         await db.SaveChangesAsync(ct);
     }
 
@@ -340,6 +344,12 @@ internal sealed class PostService(
         {
             row.LinkPreviewJson = null;
         }
+        // Addresses added, changed or removed: the old analysis is stale, and new addresses get their own.
+        var cryptoKey = Crypto.CryptoReferences.Key(text);
+        if (cryptoKey != Crypto.CryptoReferences.Key(row.Content))
+        {
+            row.CryptoAnalysisJson = null;
+        }
         row.Content = text;
         row.EditedAt = now;
         row.UpdatedAt = now;
@@ -354,6 +364,12 @@ internal sealed class PostService(
             if (linkChanged && link is not null)
             {
                 jobs.Enqueue<LinkPreviews.FetchLinkPreviewJob>(new PostJobPayload(row.Id));
+            }
+            // Also when the addresses are the same but their analysis is not stored yet: a job
+            // running on the text before this edit will not store its result.
+            if (cryptoKey.Length > 0 && row.CryptoAnalysisJson is null)
+            {
+                jobs.Enqueue<Crypto.AnalyzeCryptoJob>(new PostJobPayload(row.Id));
             }
             Publish(MindSwarmEvents.PostUpdated, row, row.AuthorId,
                 new PostEventData(row.Id, row.ShortId, row.AuthorId, row.AuthorId, Content: Preview(row.Content)), toAccount: false);

@@ -46,6 +46,8 @@ internal sealed record PostView
     /// <summary>Server-side detection, filled asynchronously; null until scanned.</summary>
     public JsonElement? AiDetection { get; init; }
     public JsonElement? LinkPreview { get; init; }
+    /// <summary>What the chain says of the addresses the text names (filled by a job); null when it names none or until analysed.</summary>
+    public Crypto.CryptoAnalysisView? CryptoAnalysis { get; init; }
     /// <summary><c>API</c> when a developer app's key made the post.</summary>
     public required IReadOnlyList<string> Badges { get; init; }
     public bool ViaApi { get; init; }
@@ -146,6 +148,7 @@ internal sealed class PostViews(MindstackDbContext db, ProfileService profiles, 
             IsAiGenerated = row.IsAiGenerated,
             AiDetection = row.AiDetectionJson is null ? null : JsonView.Parse(row.AiDetectionJson),
             LinkPreview = row.LinkPreviewJson is null ? null : JsonView.Parse(row.LinkPreviewJson),
+            CryptoAnalysis = Crypto.CryptoAnalysisJson.Read(row.CryptoAnalysisJson),
             Badges = row.ViaAppId is null ? [] : ["API"],
             ViaApi = row.ViaAppId is not null,
             LikeCount = Shown(row.LikeCount, hidden.Likes, row.Id),

@@ -110,6 +110,7 @@ internal static class ServiceEndpoints
             new("imageGeneration", sources.ImageGeneration.Value.Configured, ImageGenerationOptions.Section + ":BaseUrl"),
             new("videoDownloads", sources.VideoDownloads.Value.Configured, VideoDownloadOptions.Section + ":GatewayUrl"),
             new("chainVerification", sources.Chain.Value.Configured, ChainOptions.Section + ":RpcUrl"),
+            new("blockExplorer", sources.Chain.Value.ExplorerConfigured, ChainOptions.Section + ":ExplorerUrl"),
         ];
         var balance = await sources.Ledger.GetBalanceAsync(caller.AccountId, ServiceProxy.Currency, ct);
         var host = settings.GatewayConfigured && Uri.TryCreate(settings.GatewayUrl, UriKind.Absolute, out var uri) ? uri.Host : null;

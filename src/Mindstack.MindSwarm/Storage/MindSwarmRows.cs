@@ -74,6 +74,8 @@ internal sealed class PostRow
     public string? AiVerdict { get; set; }
     /// <summary>JSON of the link preview, filled by a job; null until fetched.</summary>
     public string? LinkPreviewJson { get; set; }
+    /// <summary>JSON of the crypto analysis of the addresses the text names, filled by a job; null until analysed or when it names none.</summary>
+    public string? CryptoAnalysisJson { get; set; }
     public int LikeCount { get; set; }
     public int ReplyCount { get; set; }
     public int RepostCount { get; set; }

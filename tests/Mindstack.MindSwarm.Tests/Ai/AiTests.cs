@@ -143,9 +143,11 @@ public sealed class AiTests(AiStandIn standIn) : IClassFixture<AiStandIn>
         Assert.Equal("positive", sentiment.GetProperty("result").GetString());
         var points = await user.PostDataAsync("/api/ai/tool", new { content = text, tool = "keypoints" });
         Assert.True(points.GetProperty("points").GetArrayLength() > 0);
-        // The built-in engine cannot translate, and says so.
-        await user.ErrorAsync(HttpMethod.Post, "/api/ai/tool", new { content = text, tool = "translate", targetLanguage = "fr" },
-            HttpStatusCode.ServiceUnavailable);
+        // The built-in engine cannot translate, and says what would.
+        var untranslated = await user.ErrorAsync(HttpMethod.Post, "/api/ai/tool", new { content = text, tool = "translate", targetLanguage = "fr" },
+            HttpStatusCode.ServiceUnavailable, "SERVICE_NOT_CONFIGURED");
+        Assert.Contains("Mindstack:Ai:BaseUrl", untranslated.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("POST /api/ai/keys", untranslated.GetProperty("error").GetString(), StringComparison.Ordinal);
         await user.ErrorAsync(HttpMethod.Post, "/api/ai/tool", new { content = text, tool = "rewrite" }, HttpStatusCode.BadRequest, "VALIDATION_ERROR");
         await user.ErrorAsync(HttpMethod.Post, "/api/ai/tool", new { content = "", tool = "summarize" }, HttpStatusCode.BadRequest, "VALIDATION_ERROR");
         await Factory.Anonymous().ErrorAsync(HttpMethod.Post, "/api/ai/tool", new { content = text, tool = "summarize" }, HttpStatusCode.Unauthorized);
@@ -157,6 +159,41 @@ public sealed class AiTests(AiStandIn standIn) : IClassFixture<AiStandIn>
         Assert.Equal(JsonValueKind.Null, day.GetProperty("keyId").ValueKind);
         Assert.Equal(usage.GetProperty("totalTokens").GetInt32(), day.GetProperty("totalTokens").GetInt32());
         Assert.Equal(6 * Cl100k.CountTokens(text), usage.GetProperty("totalInputTokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Tool_TranslateWithOwnProviderKey_TranslatedByThatProvider()
+    {
+        const string secret = "sk-translate-key-0123456789abcdef";
+        var user = await Factory.RegisterAsync();
+        await user.PostDataAsync("/api/ai/keys", new { name = "Mine", provider = "openai", key = secret }, HttpStatusCode.Created);
+
+        var result = await user.PostDataAsync("/api/ai/tool", new { content = "Bonjour tout le monde", tool = "translate", targetLanguage = "en" });
+        Assert.Equal(AiStandIn.ReplyText, result.GetProperty("result").GetString());
+        Assert.Equal(("openai", "en"), (result.GetProperty("provider").GetString(), result.GetProperty("language").GetString()));
+        Assert.Equal(await KeyIdAsync(user), result.GetProperty("apiKeyId").GetString());
+        var call = standIn.Provider.On("/v1/chat/completions").Last(c => c.Text.Contains("Bonjour tout le monde", StringComparison.Ordinal));
+        Assert.Equal("Bearer " + secret, call.Header("Authorization"));
+        Assert.Contains("into en", call.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tool_TranslateOnOperatorsRemoteProvider_Translated()
+    {
+        await using var remote = new MindSwarmFactory();
+        remote.WithSetting("Mindstack:Ai:Provider", "openai");
+        remote.WithSetting("Mindstack:Ai:BaseUrl", standIn.Provider.Url("/v1"));
+        remote.WithSetting("Mindstack:Ai:ApiKey", "sk-operator-key");
+        remote.WithSetting("Mindstack:Ai:Model", "stand-in-model");
+        var user = await remote.RegisterAsync();
+
+        var result = await user.PostDataAsync("/api/ai/tool", new { content = "Hallo zusammen", tool = "translate", language = "fr" });
+        Assert.Equal(AiStandIn.ReplyText, result.GetProperty("result").GetString());
+        Assert.Equal("fr", result.GetProperty("language").GetString());
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("apiKeyId").ValueKind);
+        var call = standIn.Provider.On("/v1/chat/completions").Last(c => c.Text.Contains("Hallo zusammen", StringComparison.Ordinal));
+        Assert.Equal("Bearer sk-operator-key", call.Header("Authorization"));
+        Assert.Contains("into fr", call.Text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -147,6 +147,23 @@ public sealed class NotConfiguredTests(MindSwarmFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task CreatePost_AddressWithoutChainRpc_AnalysisUnavailableWithReason()
+    {
+        var user = await factory.RegisterAsync();
+        var address = "0x" + new string('7', 40);
+        var post = await user.PostAsync(new { content = $"Is {address} safe?" });
+        var analysis = await Eventually.UntilAsync(
+            async () => (await user.GetDataAsync("/api/posts/" + post.GetProperty("id").GetString())).GetProperty("post").GetProperty("cryptoAnalysis"),
+            a => a.ValueKind == JsonValueKind.Object, "the post's crypto analysis");
+        Assert.Equal("unavailable", analysis.GetProperty("status").GetString());
+        Assert.Contains("Mindstack:MindSwarm:Chain:RpcUrl", analysis.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal([address], analysis.GetProperty("addresses").EnumerateArray().Select(a => a.GetString()));
+        Assert.Empty(analysis.GetProperty("tokens").EnumerateArray());
+        Assert.Empty(analysis.GetProperty("wallets").EnumerateArray());
+        Assert.Empty(analysis.GetProperty("contracts").EnumerateArray());
+    }
+
+    [Fact]
     public async Task DownloadVideo_NotConfigured_Answers503()
     {
         var user = await factory.RegisterAsync();
@@ -175,6 +192,25 @@ public sealed class ConnectedOpenApiTests(MindSwarmFactory factory) : IClassFixt
             Assert.True(paths.TryGetProperty(path, out var item), path + " missing");
             var success = item.GetProperty(method).GetProperty("responses").EnumerateObject().First(r => r.Name.StartsWith('2'));
             Assert.True(success.Value.GetProperty("content").GetProperty("application/json").TryGetProperty("schema", out _), path + " has no schema");
+        }
+    }
+
+    [Fact]
+    public async Task OpenApi_PostSchema_DescribesCryptoAnalysis()
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.GetAsync("/openapi/mindswarm.json");
+        var schemas = (await SwarmClient.Expect(response, HttpStatusCode.OK)).GetProperty("components").GetProperty("schemas").EnumerateObject().ToList();
+        Assert.Contains(schemas, s => s.Value.TryGetProperty("properties", out var p) && p.TryGetProperty("shortId", out _) && p.TryGetProperty("cryptoAnalysis", out _));
+        var analysis = schemas.Single(s => s.Name.StartsWith("CryptoAnalysisView", StringComparison.Ordinal)).Value.GetProperty("properties");
+        foreach (var field in new[] { "status", "reason", "addresses", "tokens", "wallets", "contracts", "skipped" })
+        {
+            Assert.True(analysis.TryGetProperty(field, out _), field + " missing");
+        }
+        var token = schemas.Single(s => s.Name.StartsWith("TokenAnalysisView", StringComparison.Ordinal)).Value.GetProperty("properties");
+        foreach (var field in new[] { "safetyScore", "rating", "honeypot", "honeypotReason", "verified", "securityIssues" })
+        {
+            Assert.True(token.TryGetProperty(field, out _), field + " missing");
         }
     }
 }

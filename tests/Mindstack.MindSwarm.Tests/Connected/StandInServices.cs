@@ -19,6 +19,7 @@ public sealed class StandInServices : IAsyncLifetime
     {
         Outside = new LoopbackReceiver { Respond = RouteAsync };
         On("/rpc", RpcAsync);
+        On("/explorer", ExplorerAsync);
         Swarm = new MindSwarmFactory();
         Swarm.WithSetting("Mindstack:MindSwarm:Giphy:ApiKey", "giphy-test-key");
         Swarm.WithSetting("Mindstack:MindSwarm:Giphy:BaseUrl", Outside.Url("/giphy"));
@@ -27,6 +28,8 @@ public sealed class StandInServices : IAsyncLifetime
         Swarm.WithSetting("Mindstack:MindSwarm:ImageGeneration:Model", "test-image-model");
         Swarm.WithSetting("Mindstack:MindSwarm:Sandbox:BaseUrl", Outside.Url("/piston"));
         Swarm.WithSetting("Mindstack:MindSwarm:Chain:RpcUrl", Outside.Url("/rpc"));
+        Swarm.WithSetting("Mindstack:MindSwarm:Chain:ExplorerUrl", Outside.Url("/explorer/api?chainid=1"));
+        Swarm.WithSetting("Mindstack:MindSwarm:Chain:ExplorerApiKey", ExplorerKey);
         Swarm.WithSetting("Mindstack:MindSwarm:Boosts:RecipientAddress", BoostRecipient);
         Swarm.WithSetting("Mindstack:MindSwarm:Boosts:RecheckInterval", "00:00:01");
         Swarm.WithSetting("Mindstack:MindSwarm:Ads:PaymentAddress", AdRecipient);
@@ -47,7 +50,19 @@ public sealed class StandInServices : IAsyncLifetime
     /// <summary>The USDC contract on the stand-in chain.</summary>
     public const string UsdcContract = "0x5555555555555555555555555555555555555555";
 
+    /// <summary>The key the explorer stand-in expects.</summary>
+    public const string ExplorerKey = "explorer-test-key";
+
     public LoopbackReceiver Outside { get; }
+
+    /// <summary>Accounts on the stand-in chain by address: balance, nonce, code and the <c>eth_call</c> answers of a contract.</summary>
+    public ConcurrentDictionary<string, ChainAccount> Accounts { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Contracts whose source the explorer stand-in has verified, by address; any other is unverified.</summary>
+    public ConcurrentDictionary<string, VerifiedSource> Sources { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The chain id the JSON-RPC stand-in reports.</summary>
+    public long ChainId { get; set; } = 1;
 
     /// <summary>The transactions the JSON-RPC stand-in knows, by hash (lower case).</summary>
     public ConcurrentDictionary<string, ChainTransaction> Chain { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -62,17 +77,39 @@ public sealed class StandInServices : IAsyncLifetime
 
     public static string NewTxHash() => "0x" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
 
-    /// <summary>An Ethereum node as Nethereum speaks to it: eth_getTransactionReceipt, eth_getTransactionByHash, eth_blockNumber.</summary>
+    public static string NewAddress() => "0x" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
+
+    /// <summary>
+    /// An Ethereum node as Nethereum speaks to it: eth_getTransactionReceipt, eth_getTransactionByHash,
+    /// eth_blockNumber, eth_chainId, eth_getCode, eth_getBalance, eth_getTransactionCount and eth_call
+    /// (a selector the contract does not answer reverts).
+    /// </summary>
     private Task RpcAsync(HttpContext context, ReceivedRequest request)
     {
         var call = request.Json;
         var id = call.GetProperty("id");
         var method = call.GetProperty("method").GetString();
-        var hash = call.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Array && p.GetArrayLength() > 0 ? p[0].GetString() : null;
+        var p = call.TryGetProperty("params", out var given) && given.ValueKind == JsonValueKind.Array && given.GetArrayLength() > 0 ? given[0] : default;
+        var hash = p.ValueKind == JsonValueKind.String ? p.GetString() : null;
         Chain.TryGetValue(hash ?? "", out var tx);
+        Accounts.TryGetValue(hash ?? "", out var account);
+        if (method == "eth_call")
+        {
+            var to = p.GetProperty("to").GetString() ?? "";
+            var data = (p.TryGetProperty("data", out var d) ? d : p.GetProperty("input")).GetString() ?? "";
+            var answer = Accounts.TryGetValue(to, out var contract) && contract.Calls is { } calls && data.Length >= 10
+                && calls.TryGetValue(data[..10].ToLowerInvariant(), out var found) ? found : null;
+            return WriteAsync(context, 200, JsonSerializer.Serialize(answer is null
+                ? new Dictionary<string, object?> { ["jsonrpc"] = "2.0", ["id"] = id, ["error"] = new { code = 3, message = "execution reverted" } }
+                : new Dictionary<string, object?> { ["jsonrpc"] = "2.0", ["id"] = id, ["result"] = answer }));
+        }
         object? result = method switch
         {
             "eth_blockNumber" => Hex(HeadBlock),
+            "eth_chainId" => Hex(ChainId),
+            "eth_getCode" => account?.Code ?? "0x",
+            "eth_getBalance" => "0x" + (account?.Balance ?? BigInteger.Zero).ToString("x", System.Globalization.CultureInfo.InvariantCulture).TrimStart('0').PadLeft(1, '0'),
+            "eth_getTransactionCount" => Hex(account?.Nonce ?? 0),
             "eth_getTransactionReceipt" when tx is { Mined: true } => new Dictionary<string, object?>
             {
                 ["transactionHash"] = hash,
@@ -109,6 +146,62 @@ public sealed class StandInServices : IAsyncLifetime
             _ => null,
         };
         return WriteAsync(context, 200, JsonSerializer.Serialize(new Dictionary<string, object?> { ["jsonrpc"] = "2.0", ["id"] = id, ["result"] = result }));
+    }
+
+    /// <summary>
+    /// An Etherscan-compatible API: <c>getsourcecode</c> (verified for <see cref="Sources"/>, else
+    /// Etherscan's "not verified" answer) and <c>txlist</c> (an account's first transaction); a wrong key is refused as Etherscan does.
+    /// </summary>
+    private Task ExplorerAsync(HttpContext context, ReceivedRequest request)
+    {
+        var query = context.Request.Query;
+        if (query["apikey"] != ExplorerKey)
+        {
+            return WriteAsync(context, 200, """{"status":"0","message":"NOTOK","result":"Invalid API Key"}""");
+        }
+        var address = query["address"].ToString();
+        object body = (query["module"].ToString(), query["action"].ToString()) switch
+        {
+            ("contract", "getsourcecode") when Sources.TryGetValue(address, out var source) => new
+            {
+                status = "1",
+                message = "OK",
+                result = new[]
+                {
+                    new Dictionary<string, string>
+                    {
+                        ["SourceCode"] = "contract " + source.ContractName + " { }",
+                        ["ABI"] = JsonSerializer.Serialize(source.Functions.Select(f => new { type = "function", name = f, inputs = Array.Empty<object>() })),
+                        ["ContractName"] = source.ContractName,
+                        ["CompilerVersion"] = "v0.8.20+commit.a1b79de6",
+                        ["Proxy"] = source.Proxy ? "1" : "0",
+                        ["Implementation"] = "",
+                    },
+                },
+            },
+            ("contract", "getsourcecode") => new
+            {
+                status = "1",
+                message = "OK",
+                result = new[]
+                {
+                    new Dictionary<string, string>
+                    {
+                        ["SourceCode"] = "", ["ABI"] = "Contract source code not verified", ["ContractName"] = "", ["CompilerVersion"] = "", ["Proxy"] = "0",
+                        ["Implementation"] = "",
+                    },
+                },
+            },
+            ("account", "txlist") when Accounts.TryGetValue(address, out var known) && known.FirstTransactionAt is { } first => new
+            {
+                status = "1",
+                message = "OK",
+                result = new[] { new { timeStamp = new DateTimeOffset(first).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) } },
+            },
+            ("account", "txlist") => new { status = "0", message = "No transactions found", result = Array.Empty<object>() },
+            _ => new { status = "0", message = "NOTOK", result = "Unknown action" },
+        };
+        return WriteAsync(context, 200, JsonSerializer.Serialize(body));
     }
 
     /// <summary>An ERC-20 <c>Transfer(from, to, value)</c> log of the transaction's token.</summary>
@@ -177,6 +270,13 @@ internal static class Multipart
         return await response.Content.ReadAsByteArrayAsync();
     }
 }
+
+/// <summary>An account on the stand-in chain; a contract has <see cref="Code"/> and answers <see cref="Calls"/> (4-byte selector → ABI-encoded result).</summary>
+public sealed record ChainAccount(BigInteger Balance, long Nonce = 0, string Code = "0x", IReadOnlyDictionary<string, string>? Calls = null,
+    DateTime? FirstTransactionAt = null);
+
+/// <summary>A contract the explorer stand-in has verified: its name, ABI function names and whether it is a proxy.</summary>
+public sealed record VerifiedSource(string ContractName, IReadOnlyList<string> Functions, bool Proxy = false);
 
 /// <summary>A transaction on the stand-in chain; with <see cref="Token"/> an ERC-20 transfer of that contract's token to <see cref="To"/>.</summary>
 public sealed record ChainTransaction(string From, string To, BigInteger ValueWei, long Block, bool Mined = true, bool Succeeded = true,
