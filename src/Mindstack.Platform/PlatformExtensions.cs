@@ -28,6 +28,7 @@ public static class PlatformExtensions
         services.AddMindstackStorage(configuration);
         services.AddMindstackHttp();
         services.AddMindstackObservability();
+        services.AddMindstackTelemetry(configuration);
         services.AddMindstackLimits(configuration);
         services.AddMindstackAccounts(configuration);
         services.AddMindstackAi(configuration);

@@ -135,6 +135,13 @@ internal sealed class EventDispatcher(
     private async Task<bool> DispatchAsync(OutboxEvent row, CancellationToken cancellationToken)
     {
         var domainEvent = ToDomainEvent(row);
+        // Subscribers (the webhook fan-out's delivery jobs) join the trace the event was published under.
+        using var activity = MindstackTelemetry.StartChildOf(MindstackTelemetry.Events, "events.dispatch", row.Traceparent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("mindstack.event.id", row.Id);
+            activity.SetTag("mindstack.event.type", row.Type);
+        }
         try
         {
             await using var scope = scopes.CreateAsyncScope();

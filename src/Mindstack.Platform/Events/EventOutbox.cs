@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mindstack.Platform.Jobs;
+using Mindstack.Platform.Observability;
 using Mindstack.Platform.Realtime;
 using Mindstack.Platform.Storage;
 
@@ -43,6 +44,7 @@ internal sealed class EventOutbox(MindstackDbContext db, IIdGenerator ids, TimeP
             Channels = OutboxChannels.Write(ResolveChannels(newEvent)),
             OccurredAt = newEvent.OccurredAt?.ToUniversalTime() ?? clock.GetUtcNow().UtcDateTime,
             State = OutboxStates.Pending,
+            Traceparent = MindstackTelemetry.CurrentTraceparent(),
         };
         db.Add(row);
         signals.Mark(db, NewWork.Events);

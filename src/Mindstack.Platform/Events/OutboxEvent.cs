@@ -26,6 +26,8 @@ internal sealed class OutboxEvent
     public DateTime? NextAttemptAt { get; set; }
     public string? LastError { get; set; }
     public DateTime? DispatchedAt { get; set; }
+    /// <summary>The W3C trace context it was published under (its fan-out joins that trace); null outside any trace.</summary>
+    public string? Traceparent { get; set; }
 }
 
 internal static class OutboxChannels

@@ -28,6 +28,7 @@ internal sealed class ApiMiddleware(
         var dialect = api?.Dialect ?? registry.PlatformDialect;
         var requestId = RequestIds.Assign(context, dialect);
         var apiName = api?.Mount.Name ?? "platform";
+        MindstackTelemetry.TagRequest(requestId, apiName);
 
         using (logger.BeginScope("{RequestId} {Api}", requestId, apiName))
         {

@@ -1,3 +1,4 @@
+using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Jobs;
@@ -61,6 +62,7 @@ internal sealed class JobQueue(
             RunAt = runAt,
             MaxAttempts = Math.Max(1, options?.MaxAttempts ?? registration.Options.MaxAttempts),
             CreatedAt = now,
+            Traceparent = MindstackTelemetry.CurrentTraceparent(),
         };
         db.Add(job);
         signals.Mark(db, NewWork.Jobs);

@@ -4,7 +4,11 @@ using Mindstack.Platform.Storage;
 namespace Mindstack.Platform.Jobs;
 
 /// <summary>A job a worker holds: its lease is (<see cref="Owner"/>, <see cref="Attempt"/>).</summary>
-internal sealed record ClaimedJob(string Id, string Type, string Payload, int Attempt, int MaxAttempts, string Owner);
+internal sealed record ClaimedJob(string Id, string Type, string Payload, int Attempt, int MaxAttempts, string Owner)
+{
+    /// <summary>The trace context the job was enqueued under, if any.</summary>
+    public string? Traceparent { get; init; }
+}
 
 /// <summary>
 /// The queue's state changes. Every change to a claimed job is conditional on the lease it was
@@ -44,7 +48,7 @@ internal sealed class JobStore(MindstackDbContext db, JobsSettings settings, Tim
             LIMIT @limit
             """;
         var q = db.Provider == DatabaseProvider.Postgres ? "jobs_queue." : "";
-        var returning = $"RETURNING {q}id, {q}type, {q}payload, {q}attempts, {q}max_attempts, {q}priority, {q}run_at";
+        var returning = $"RETURNING {q}id, {q}type, {q}payload, {q}attempts, {q}max_attempts, {q}priority, {q}run_at, {q}traceparent";
         // PostgreSQL: the locked pick is materialized once. As an IN (…) subquery the planner may
         // run it again per row, and with SKIP LOCKED each run picks other rows (more than the limit).
         // The outer state check matters there too: a row another node committed meanwhile is
@@ -62,7 +66,10 @@ internal sealed class JobStore(MindstackDbContext db, JobsSettings settings, Tim
                 {returning}
                 """;
         var rows = await db.QueryAsync(sql, parameters, r => (
-            Job: new ClaimedJob(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), settings.NodeId),
+            Job: new ClaimedJob(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), settings.NodeId)
+            {
+                Traceparent = r.IsDBNull(7) ? null : r.GetString(7),
+            },
             Priority: r.GetInt32(5),
             RunAt: r.GetDateTime(6)), cancellationToken);
         // RETURNING keeps no order: put the most urgent first again.

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
 using Npgsql;
 
@@ -177,6 +179,13 @@ internal sealed class JobWorkerService(
     private async Task RunAsync(ClaimedJob job)
     {
         var registration = registry.Find(job.Type)!;
+        // The job joins the trace it was enqueued under; what it enqueues, publishes or sends joins it too.
+        using var activity = MindstackTelemetry.StartChildOf(MindstackTelemetry.Jobs, job.Type, job.Traceparent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("mindstack.job.id", job.Id);
+            activity.SetTag("mindstack.job.attempt", job.Attempt);
+        }
         await using var scope = scopes.CreateAsyncScope();
         var store = scope.ServiceProvider.GetRequiredService<JobStore>();
         using var timeout = new CancellationTokenSource(registration.Options.Timeout);
@@ -213,6 +222,7 @@ internal sealed class JobWorkerService(
         }
         catch (Exception exception)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
             await StopAsync(stopRenewing, renewal);
             await FailAsync(scope, store, job, registration, exception, timeout.IsCancellationRequested);
         }

@@ -63,6 +63,8 @@ internal sealed class QueuedJob
     /// <summary>The recurring schedule that enqueued it, and for which due time (unique together).</summary>
     public string? ScheduleName { get; set; }
     public DateTime? ScheduledFor { get; set; }
+    /// <summary>The W3C trace context it was enqueued under (its run joins that trace); null outside any trace.</summary>
+    public string? Traceparent { get; set; }
 }
 
 /// <summary>One row of <c>jobs_schedules</c>: a recurring job by cron expression.</summary>

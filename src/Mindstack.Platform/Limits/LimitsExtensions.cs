@@ -43,7 +43,8 @@ public static class LimitsExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, RequestBufferingStartupFilter>());
 
         services.TryAddSingleton<LimitsMetrics>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, LimitsMetrics>(sp => sp.GetRequiredService<LimitsMetrics>()));
+        services.AddMetrics();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsInstruments, LimitsMetrics>(sp => sp.GetRequiredService<LimitsMetrics>()));
 
         services.TryAddSingleton<LimitsJanitor>();
         services.AddHostedService(sp => sp.GetRequiredService<LimitsJanitor>());

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -12,7 +11,9 @@ public static class ObservabilityExtensions
 {
     public static IServiceCollection AddMindstackObservability(this IServiceCollection services)
     {
+        services.AddMetrics();
         services.TryAddSingleton<RequestMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsInstruments, RequestMetrics>(sp => sp.GetRequiredService<RequestMetrics>()));
         services.TryAddSingleton<NodeRequestCounts>();
         services.AddModelContributor<ObservabilityModel>();
         services.AddHostedService<NodeHeartbeat>();
@@ -49,16 +50,12 @@ public static class ObservabilityExtensions
             return Results.Json(body, statusCode: healthy ? 200 : 503);
         }).ExcludeFromDescription();
 
-        routes.MapGet("/metrics/prometheus", async (RequestMetrics requests, IEnumerable<IMetricsSource> sources, CancellationToken ct) =>
-        {
-            var output = new StringBuilder();
-            requests.Write(output);
-            foreach (var source in sources)
-            {
-                await source.WriteAsync(output, ct);
-            }
-            return Results.Text(output.ToString(), "text/plain; version=0.0.4; charset=utf-8");
-        }).ExcludeFromDescription();
+        // The OpenTelemetry Prometheus exporter writes the instrumented series; the scrape
+        // middleware in front of it appends the hand-written ones (see MindstackMetrics).
+        routes.MapPrometheusScrapingEndpoint("/metrics/prometheus", meterProvider: null,
+                configureBranchedPipeline: branch => branch.UseMiddleware<PrometheusScrapeMiddleware>(), optionsName: null)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
+            .ExcludeFromDescription();
         return routes;
     }
 }

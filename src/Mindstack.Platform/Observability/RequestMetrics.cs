@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using System.Globalization;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text;
 
 namespace Mindstack.Platform.Observability;
@@ -21,23 +22,41 @@ public sealed record RecentRequests(string Api, long Requests, long ServerErrors
 }
 
 /// <summary>
-/// Request counts and durations by API and status, kept in memory for the scrape, and per-minute
-/// counts of the last hour per API (for the operator console's overview).
+/// Marks a singleton whose series are OpenTelemetry instruments (created in its constructor): the
+/// scrape resolves every one first, so their series are there even before anything used them.
 /// </summary>
-public sealed class RequestMetrics(TimeProvider clock)
+public interface IMetricsInstruments;
+
+/// <summary>
+/// Request counts and durations by API and status, as OpenTelemetry instruments of the platform's
+/// meter (<c>mindstack_http_requests_total</c>, <c>mindstack_http_request_duration_seconds</c>,
+/// exported on the scrape by the Prometheus exporter), and per-minute counts of the last hour per
+/// API (for the operator console's overview).
+/// </summary>
+public sealed class RequestMetrics : IMetricsInstruments
 {
-    private static readonly double[] Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-    private readonly ConcurrentDictionary<(string Api, int Status), Series> _series = new();
+    // Status codes as boxed tag values, made once: a tag of an int would box on every request.
+    private static readonly object[] StatusTags = [.. Enumerable.Range(0, 600).Select(static s => (object)s)];
+    private readonly TimeProvider _clock;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _durations;
     private readonly ConcurrentDictionary<string, MinuteRing> _recent = new(StringComparer.Ordinal);
 
-    public RequestMetrics()
-        : this(TimeProvider.System)
+    public RequestMetrics(TimeProvider clock, IMeterFactory meters)
     {
+        _clock = clock;
+        var meter = MindstackMetrics.CreateMeter(meters);
+        _requests = meter.CreateCounter<long>("mindstack_http_requests_total", description: "HTTP requests answered, by API and status.");
+        // The bucket bounds are the view's (MindstackMetrics); "s" keeps the name as it is (it ends in _seconds).
+        _durations = meter.CreateHistogram<double>(MindstackMetrics.RequestDuration, unit: "s",
+            description: "HTTP request durations, by API and status.");
     }
 
     public void Record(string api, int status, TimeSpan duration)
     {
-        _series.GetOrAdd((api, status), _ => new Series()).Add(duration.TotalSeconds);
+        var tags = new TagList { { "api", api }, { "status", (uint)status < StatusTags.Length ? StatusTags[status] : status } };
+        _requests.Add(1, tags);
+        _durations.Record(duration.TotalSeconds, tags);
         _recent.GetOrAdd(api, _ => new MinuteRing()).Add(CurrentMinute(), status);
     }
 
@@ -56,34 +75,7 @@ public sealed class RequestMetrics(TimeProvider clock)
             .ToList();
     }
 
-    private long CurrentMinute() => clock.GetUtcNow().ToUnixTimeSeconds() / 60;
-
-    public long Count(string api, int status) => _series.TryGetValue((api, status), out var s) ? s.Count : 0;
-
-    public void Write(StringBuilder output)
-    {
-        var snapshot = _series.OrderBy(p => p.Key.Api, StringComparer.Ordinal).ThenBy(p => p.Key.Status).ToList();
-        output.AppendLine("# HELP mindstack_http_requests_total HTTP requests answered, by API and status.");
-        output.AppendLine("# TYPE mindstack_http_requests_total counter");
-        foreach (var ((api, status), series) in snapshot)
-        {
-            output.Append(CultureInfo.InvariantCulture, $"mindstack_http_requests_total{{api=\"{api}\",status=\"{status}\"}} {series.Count}\n");
-        }
-        output.AppendLine("# HELP mindstack_http_request_duration_seconds HTTP request durations, by API and status.");
-        output.AppendLine("# TYPE mindstack_http_request_duration_seconds histogram");
-        foreach (var ((api, status), series) in snapshot)
-        {
-            var labels = $"api=\"{api}\",status=\"{status}\"";
-            var counts = series.BucketCounts();
-            for (var i = 0; i < Buckets.Length; i++)
-            {
-                output.Append(CultureInfo.InvariantCulture, $"mindstack_http_request_duration_seconds_bucket{{{labels},le=\"{Buckets[i]}\"}} {counts[i]}\n");
-            }
-            output.Append(CultureInfo.InvariantCulture, $"mindstack_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {series.Count}\n");
-            output.Append(CultureInfo.InvariantCulture, $"mindstack_http_request_duration_seconds_sum{{{labels}}} {series.Sum}\n");
-            output.Append(CultureInfo.InvariantCulture, $"mindstack_http_request_duration_seconds_count{{{labels}}} {series.Count}\n");
-        }
-    }
+    private long CurrentMinute() => _clock.GetUtcNow().ToUnixTimeSeconds() / 60;
 
     /// <summary>An hour of per-minute counts; a slot is reused when its minute comes round again.</summary>
     private sealed class MinuteRing
@@ -135,40 +127,6 @@ public sealed class RequestMetrics(TimeProvider clock)
                 }
             }
             return (requests, server, client);
-        }
-    }
-
-    private sealed class Series
-    {
-        private readonly Lock _gate = new();
-        private readonly long[] _buckets = new long[Buckets.Length];
-
-        public long Count { get; private set; }
-
-        public double Sum { get; private set; }
-
-        public void Add(double seconds)
-        {
-            lock (_gate)
-            {
-                Count++;
-                Sum += seconds;
-                for (var i = 0; i < Buckets.Length; i++)
-                {
-                    if (seconds <= Buckets[i])
-                    {
-                        _buckets[i]++;
-                    }
-                }
-            }
-        }
-
-        public long[] BucketCounts()
-        {
-            lock (_gate)
-            {
-                return (long[])_buckets.Clone();
-            }
         }
     }
 }

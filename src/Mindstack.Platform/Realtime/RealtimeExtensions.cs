@@ -25,7 +25,8 @@ public static class RealtimeExtensions
             .PostConfigure(options => options.ApplyNumericKeys()).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RealtimeOptions>, RealtimeOptionsValidator>());
         services.TryAddSingleton<RealtimeMetrics>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, RealtimeMetrics>(sp => sp.GetRequiredService<RealtimeMetrics>()));
+        services.AddMetrics();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsInstruments, RealtimeMetrics>(sp => sp.GetRequiredService<RealtimeMetrics>()));
         services.TryAddSingleton<RealtimeHub>();
         services.TryAddSingleton<RealtimeNode>();
         services.TryAddSingleton<IRealtimeAuthenticator, RefusingRealtimeAuthenticator>();

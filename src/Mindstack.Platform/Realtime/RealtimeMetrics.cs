@@ -1,16 +1,21 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
+using System.Diagnostics.Metrics;
 using Mindstack.Platform.Observability;
 
 namespace Mindstack.Platform.Realtime;
 
-/// <summary>Realtime series for <c>/metrics/prometheus</c>: open connections, frames sent, drops, backplane.</summary>
-internal sealed class RealtimeMetrics : IMetricsSource
+/// <summary>
+/// Realtime series for <c>/metrics/prometheus</c>: open connections, frames sent, drops, backplane.
+/// Counted here, read by observable instruments of the platform's meter at each scrape, every
+/// adapter, reason and transport listed (zero until used).
+/// </summary>
+internal sealed class RealtimeMetrics : IMetricsInstruments
 {
     public const string Json = "json";
     public const string SocketIo = "socketio";
     private static readonly string[] Adapters = [Json, SocketIo];
+    private static readonly string[] RefusalReasons = ["rate-limit", "connection-cap"];
+    private static readonly string[] Transports = ["polling", "websocket"];
 
     private readonly ConcurrentDictionary<string, Counter> _open = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Counter> _sent = new(StringComparer.Ordinal);
@@ -21,6 +26,31 @@ internal sealed class RealtimeMetrics : IMetricsSource
     private readonly Counter _backplaneIn = new();
     private readonly Counter _backplaneByReference = new();
     private int _backplaneListening;
+
+    public RealtimeMetrics(IMeterFactory meters)
+    {
+        var meter = MindstackMetrics.CreateMeter(meters);
+        meter.CreateObservableUpDownCounter("mindstack_realtime_connections", () => Values(_open, "adapter", Adapters),
+            description: "Open realtime connections on this node, by adapter.");
+        meter.CreateObservableCounter("mindstack_realtime_messages_sent_total", () => Values(_sent, "adapter", Adapters),
+            description: "Frames written to realtime clients, by adapter.");
+        meter.CreateObservableCounter("mindstack_realtime_dropped_connections_total", () => Values(_dropped, "adapter", Adapters),
+            description: "Connections closed because their send queue overflowed, by adapter.");
+        meter.CreateObservableCounter("mindstack_realtime_refused_connections_total", () => Values(_refused, "reason", RefusalReasons),
+            description: "Handshakes refused, by reason (rate-limit, connection-cap).");
+        meter.CreateObservableUpDownCounter("mindstack_realtime_engineio_sessions", () => Values(_engineSessions, "transport", Transports),
+            description: "Open Engine.IO sessions on this node, by transport.");
+        meter.CreateObservableGauge("mindstack_realtime_backplane_listening", () => BackplaneListening ? 1 : 0,
+            description: "1 while this node listens to the PostgreSQL backplane.");
+        meter.CreateObservableCounter("mindstack_realtime_backplane_messages_total", () => new[]
+            {
+                new Measurement<long>(_backplaneOut.Value, new KeyValuePair<string, object?>("direction", "out")),
+                new Measurement<long>(_backplaneIn.Value, new KeyValuePair<string, object?>("direction", "in")),
+            },
+            description: "Messages through the backplane, by direction.");
+        meter.CreateObservableCounter("mindstack_realtime_backplane_by_reference_total", () => _backplaneByReference.Value,
+            description: "Messages too big for NOTIFY, sent by reference.");
+    }
 
     public void ConnectionOpened(string adapter) => Get(_open, adapter).Add(1);
 
@@ -62,46 +92,8 @@ internal sealed class RealtimeMetrics : IMetricsSource
 
     public long BackplaneReceivedCount => _backplaneIn.Value;
 
-    public Task WriteAsync(StringBuilder output, CancellationToken cancellationToken)
-    {
-        Series(output, "mindstack_realtime_connections", "gauge", "Open realtime connections on this node, by adapter.", _open);
-        Series(output, "mindstack_realtime_messages_sent_total", "counter", "Frames written to realtime clients, by adapter.", _sent);
-        Series(output, "mindstack_realtime_dropped_connections_total", "counter",
-            "Connections closed because their send queue overflowed, by adapter.", _dropped);
-        output.AppendLine("# HELP mindstack_realtime_refused_connections_total Handshakes refused, by reason (rate-limit, connection-cap).");
-        output.AppendLine("# TYPE mindstack_realtime_refused_connections_total counter");
-        foreach (var reason in new[] { "rate-limit", "connection-cap" })
-        {
-            output.Append(CultureInfo.InvariantCulture, $"mindstack_realtime_refused_connections_total{{reason=\"{reason}\"}} {Get(_refused, reason).Value}\n");
-        }
-        output.AppendLine("# HELP mindstack_realtime_engineio_sessions Open Engine.IO sessions on this node, by transport.");
-        output.AppendLine("# TYPE mindstack_realtime_engineio_sessions gauge");
-        foreach (var transport in new[] { "polling", "websocket" })
-        {
-            output.Append(CultureInfo.InvariantCulture, $"mindstack_realtime_engineio_sessions{{transport=\"{transport}\"}} {Get(_engineSessions, transport).Value}\n");
-        }
-        output.AppendLine("# HELP mindstack_realtime_backplane_listening 1 while this node listens to the PostgreSQL backplane.");
-        output.AppendLine("# TYPE mindstack_realtime_backplane_listening gauge");
-        output.Append(CultureInfo.InvariantCulture, $"mindstack_realtime_backplane_listening {(BackplaneListening ? 1 : 0)}\n");
-        output.AppendLine("# HELP mindstack_realtime_backplane_messages_total Messages through the backplane, by direction.");
-        output.AppendLine("# TYPE mindstack_realtime_backplane_messages_total counter");
-        output.Append(CultureInfo.InvariantCulture, $"mindstack_realtime_backplane_messages_total{{direction=\"out\"}} {_backplaneOut.Value}\n");
-        output.Append(CultureInfo.InvariantCulture, $"mindstack_realtime_backplane_messages_total{{direction=\"in\"}} {_backplaneIn.Value}\n");
-        output.AppendLine("# HELP mindstack_realtime_backplane_by_reference_total Messages too big for NOTIFY, sent by reference.");
-        output.AppendLine("# TYPE mindstack_realtime_backplane_by_reference_total counter");
-        output.Append(CultureInfo.InvariantCulture, $"mindstack_realtime_backplane_by_reference_total {_backplaneByReference.Value}\n");
-        return Task.CompletedTask;
-    }
-
-    private static void Series(StringBuilder output, string name, string type, string help, ConcurrentDictionary<string, Counter> byAdapter)
-    {
-        output.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n");
-        output.Append(CultureInfo.InvariantCulture, $"# TYPE {name} {type}\n");
-        foreach (var adapter in Adapters)
-        {
-            output.Append(CultureInfo.InvariantCulture, $"{name}{{adapter=\"{adapter}\"}} {Get(byAdapter, adapter).Value}\n");
-        }
-    }
+    private static IEnumerable<Measurement<long>> Values(ConcurrentDictionary<string, Counter> counters, string label, string[] keys) =>
+        keys.Select(key => new Measurement<long>(Get(counters, key).Value, new KeyValuePair<string, object?>(label, key)));
 
     private static Counter Get(ConcurrentDictionary<string, Counter> counters, string key) => counters.GetOrAdd(key, _ => new Counter());
 

@@ -41,6 +41,8 @@ public sealed class SettingsValidationTests
     [InlineData("Mindstack:Ai:MaxRetries", "-1", "Mindstack:Ai:MaxRetries must be 0 or more")]
     [InlineData("Mindstack:Apis:Mindra:Port", "70000", "Mindstack:Apis:Mindra:Port must be from 1 to 65535")]
     [InlineData("Mindstack:Apis:Nowhere:Port", "8090", "Mindstack:Apis:Nowhere is not an API served here")]
+    [InlineData("Mindstack:Telemetry:OtlpEndpoint", "collector:4318", "Mindstack:Telemetry:OtlpEndpoint must be an absolute http or https URL")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url", "OTEL_EXPORTER_OTLP_ENDPOINT must be an absolute http or https URL")]
     public void Start_BadSetting_RefusedNamingTheSetting(string key, string value, string message)
     {
         using var factory = new MindstackFactory().WithSetting(key, value);
