@@ -7,7 +7,7 @@
 #   ./bench/bench.sh health-live mindra-agents --db postgres --duration 3s
 #
 # Scenarios: health-live health mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage
-#            jobs search startup  (the ceiling runs whenever an HTTP scenario does)
+#            jobs search startup swarm-feed swarm-post mesh-run console  (the ceiling runs whenever an HTTP scenario does)
 # PostgreSQL: MINDSTACK_BENCH_POSTGRES, else MINDSTACK_TEST_POSTGRES (admin connection strings; a
 # fresh database is created and dropped), else a throwaway cluster started here.
 # Knobs: CONNECTIONS (wrk -c, 64), THREADS (wrk -t, 2), JOBS (5000), JOB_WORKERS (16),
@@ -23,6 +23,7 @@ all_scenarios+=" swarm-feed swarm-post" # MindSwarm at scale (its block is below
 e2e_scenarios="session-complete orchestrate webhook"
 all_scenarios="$all_scenarios $e2e_scenarios"
 all_scenarios="$all_scenarios mesh-run"  # MindMesh: a whole graph run, start → completed (MESH_RUNS, 50)
+all_scenarios="$all_scenarios console"   # the operator console's pages at 100k accounts / 1M jobs (its block is below)
 db=sqlite
 duration=10s
 scenarios=()
@@ -357,6 +358,36 @@ if wants mesh-run; then
     else add_row "mesh-run (runs/s)" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/mesh-run.log" >&2; fi
   else
     add_row "mesh-run (runs/s)" "$db" "-" "-" "-" "failed"; tail -n 40 "$work/server.log" >&2
+  fi
+  stop_pids
+fi
+
+# --- console: the operator console's pages on a loaded database (bench/Console) ---------------------
+# Its own server (no job workers: the seeded queue stays as loaded) and data: the driver bulk-loads
+# accounts, jobs, audit entries, webhooks, keys and ledgers into the server's database, signs in as an
+# admin and times each page. Knobs: CONSOLE_ACCOUNTS (100000), CONSOLE_JOBS (1000000), CONSOLE_AUDIT
+# (200000), CONSOLE_LOADS (20 per page).
+if wants console; then
+  if [ ! -f "$pub/Mindstack.Server.dll" ]; then
+    progress "publishing the server (Release)"
+    dotnet publish src/Mindstack.Server -c Release -o "$pub" --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  fi
+  progress "building the console driver"
+  dotnet build bench/Console -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  data_dir="$work/console-data"
+  mkdir -p "$data_dir"
+  JOB_WORKERS=0 start_server
+  if wait_ready "http://127.0.0.1:$server_port/health" 120; then
+    if [ "$db" = postgres ]; then console_db=$server_database; else console_db="Data Source=$data_dir/mindstack.db"; fi
+    progress "console: ${CONSOLE_ACCOUNTS:-100000} accounts, ${CONSOLE_JOBS:-1000000} jobs on $db, server on :$server_port"
+    while read -r _ name rate p50 p99 errors; do
+      add_row "$name" "$db" "$rate" "$p50" "$p99" "$errors"
+    done < <(dotnet bench/Console/bin/Release/net10.0/Mindstack.Bench.Console.dll --url "http://127.0.0.1:$server_port" --provider "$db" \
+      --connection "$console_db" --accounts "${CONSOLE_ACCOUNTS:-100000}" --jobs "${CONSOLE_JOBS:-1000000}" --audit "${CONSOLE_AUDIT:-200000}" \
+      --loads "${CONSOLE_LOADS:-20}" 2> >(tee "$work/console.log" >&2) | grep '^RESULT')
+    grep -q "console-" <<< "${rows[*]}" || { add_row "console" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/server.log" >&2; }
+  else
+    add_row "console" "$db" "-" "-" "-" "failed"; tail -n 40 "$work/server.log" >&2
   fi
   stop_pids
 fi

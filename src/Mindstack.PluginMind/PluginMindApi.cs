@@ -8,15 +8,22 @@ namespace Mindstack.PluginMind;
 
 /// <summary>
 /// Every fact of the PluginMind API the platform works from, in one place: its name and mount,
-/// its one credential (the <c>pm_session</c> cookie), its account rules and its rate limits.
-/// <c>AddPluginMind</c> registers it. (Its subscription tiers are monthly query quotas, set in
-/// <see cref="PluginMindOptions"/>, not rate limits.)
+/// its one credential (the <c>pm_session</c> cookie), its account rules, its subscription tiers and
+/// its rate limits. <c>AddPluginMind</c> registers it. (Its tiers are monthly query quotas, whose
+/// sizes are set in <see cref="PluginMindOptions"/>, not rate limits.)
 /// </summary>
 public static class PluginMindApi
 {
     internal const string Name = "pluginmind";
 
     internal const string BasePath = "/pluginmind";
+
+    /// <summary>
+    /// The subscription tiers (<c>subscription_tier</c> in <c>/me</c> and <c>/me/usage</c>), each a
+    /// monthly query quota (<see cref="PluginMindOptions.TierQueryLimits"/>); the first is the default
+    /// (declared before the policies below, which read it as static fields initialise in order).
+    /// </summary>
+    internal static IReadOnlyList<string> SubscriptionTiers { get; } = ["free", "pro", "enterprise"];
 
     /// <summary>The <c>pm_session</c> cookie (a platform session's access token).</summary>
     internal static ApiCredentials Credentials { get; } = new(Name, [new TokenCookieScheme(PluginMindSession.CookieName)]);
@@ -28,7 +35,7 @@ public static class PluginMindApi
         DisplayName = "PluginMind",
         AccessTokenLifetime = TimeSpan.FromHours(24),
         RefreshTokenLifetime = TimeSpan.FromHours(24),
-        DefaultTier = "free",
+        DefaultTier = SubscriptionTiers[0],
     };
 
     /// <summary>
@@ -50,6 +57,7 @@ public static class PluginMindApi
         Dialect = typeof(PluginMindDialect),
         Credentials = Credentials,
         Accounts = Accounts,
+        PlanTiers = SubscriptionTiers,
         RateLimits = [Limits.PerAddress, Limits.PerUser],
     };
 }

@@ -1,10 +1,12 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Access;
 using Mindstack.Platform.Accounts;
 using Mindstack.Platform.Observability;
 using Mindstack.Platform.Storage;
+using Mindstack.PluginMind;
 
 namespace Mindstack.Console.Tests;
 
@@ -63,9 +65,10 @@ public sealed class ConsolePagesTests(ConsoleFactory factory) : IClassFixture<Co
         var select = Regex.Match(html, "<select id=\"tier\" name=\"tier\">(.*?)</select>", RegexOptions.Singleline);
         Assert.True(select.Success, "no tier select on the page");
         var options = Regex.Matches(select.Groups[1].Value, "<option value=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
-        // MindPeeker's and Mindra's declared tiers, and the default tier of the APIs without tiers of their own.
-        Assert.Superset(new HashSet<string>(["basic", "professional", "enterprise", "developer", "business", "free"], StringComparer.OrdinalIgnoreCase),
+        // MindPeeker's and Mindra's declared tiers, PluginMind's subscription tiers, and the default tier of the APIs without tiers of their own.
+        Assert.Superset(new HashSet<string>(["basic", "professional", "enterprise", "developer", "business", "free", "pro"], StringComparer.OrdinalIgnoreCase),
             new HashSet<string>(options, StringComparer.OrdinalIgnoreCase));
+        Assert.Contains("pro", options);
         Assert.Equal(options.Count, options.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         var roles = Regex.Match(html, "<select id=\"role\" name=\"role\">(.*?)</select>", RegexOptions.Singleline).Groups[1].Value;
         Assert.Equal(AccountRoles.All, Regex.Matches(roles, "<option value=\"([^\"]+)\"").Select(m => m.Groups[1].Value));
@@ -83,6 +86,30 @@ public sealed class ConsolePagesTests(ConsoleFactory factory) : IClassFixture<Co
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
         Assert.Contains("notice=", response.Headers.Location!.ToString(), StringComparison.Ordinal);
         Assert.Equal("business", (await FindAsync(customer.Id)).Tier);
+    }
+
+    [Fact]
+    public async Task SetTier_PluginMindPro_PluginMindUsageShowsProQuota()
+    {
+        var admin = await factory.CreateAccountAsync("admin");
+        var customer = await factory.CreateAccountAsync("user");
+        using var console = await factory.SignedInClientAsync(admin.Email);
+        var cookie = await PluginMindSessionAsync(customer.Id);
+        var before = await PluginMindUsageAsync(cookie);
+        // Made with Mindra's default tier, which PluginMind meters as its free quota.
+        Assert.NotEqual("pro", before.GetProperty("subscription_tier").GetString());
+        Assert.Equal(10, before.GetProperty("queries_limit").GetInt32());
+        Assert.Matches(@"<option value=""pro""[^>]*>pro \([^)]*pluginmind[^)]*\)</option>", await console.GetStringAsync($"/console/accounts/{customer.Id}"));
+
+        using var response = await PostAsync(console, customer.Id, "tier", "tier", "pro");
+
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.Contains("notice=", response.Headers.Location!.ToString(), StringComparison.Ordinal);
+        // The same session, read again: the change reached PluginMind's cached caller too.
+        var after = await PluginMindUsageAsync(cookie);
+        Assert.Equal("pro", after.GetProperty("subscription_tier").GetString());
+        Assert.Equal(1_000, after.GetProperty("queries_limit").GetInt32());
+        Assert.True(after.GetProperty("can_make_query").GetBoolean());
     }
 
     [Fact]
@@ -193,6 +220,28 @@ public sealed class ConsolePagesTests(ConsoleFactory factory) : IClassFixture<Co
         var token = await ConsoleFactory.FormTokenAsync(client, $"/console/accounts/{accountId}");
         return await client.PostAsync($"/console/accounts/{accountId}/{action}",
             new FormUrlEncodedContent(new Dictionary<string, string> { ["__console_token"] = token, [field] = value }));
+    }
+
+    /// <summary>A PluginMind session of the account, as its <c>pm_session</c> cookie (what <c>/auth/google</c> would set).</summary>
+    private async Task<string> PluginMindSessionAsync(string accountId)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var account = await FindAsync(accountId);
+        var tokens = await scope.ServiceProvider.GetRequiredService<ISessionService>()
+            .StartSessionAsync(account, PluginMindApi.Definition.Accounts!, "test");
+        return tokens.AccessToken.Token;
+    }
+
+    private async Task<JsonElement> PluginMindUsageAsync(string cookie)
+    {
+        // No cookie container: the session cookie goes as the header a browser would send.
+        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = factory.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/pluginmind/me/usage");
+        request.Headers.Add("Cookie", "pm_session=" + cookie);
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"/pluginmind/me/usage answered {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
     }
 
     private async Task<Account> FindAsync(string id)

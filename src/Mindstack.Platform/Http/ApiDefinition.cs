@@ -40,11 +40,17 @@ public sealed record ApiDefinition
     public ApiTiers? Tiers { get; init; }
 
     /// <summary>
-    /// The tier names an account may hold for this API: its <see cref="Tiers"/> and the default tier
-    /// of its <see cref="Accounts"/> (for an API whose tiers carry no rate limit of their own).
+    /// Tier names whose meaning the module applies itself (monthly quotas, features) and which carry
+    /// no rate limit of their own, unlike <see cref="Tiers"/>; empty when it has none.
+    /// </summary>
+    public IReadOnlyList<string> PlanTiers { get; init; } = [];
+
+    /// <summary>
+    /// The tier names an account may hold for this API: its <see cref="Tiers"/>, the default tier
+    /// of its <see cref="Accounts"/> and its <see cref="PlanTiers"/>.
     /// </summary>
     public IReadOnlyList<string> DeclaredTiers =>
-        [.. (Tiers?.All.Select(t => t.Name) ?? []).Concat(Accounts is { } accounts ? [accounts.DefaultTier] : [])
+        [.. (Tiers?.All.Select(t => t.Name) ?? []).Concat(Accounts is { } accounts ? [accounts.DefaultTier] : []).Concat(PlanTiers)
             .Distinct(StringComparer.OrdinalIgnoreCase)];
 
     /// <summary>Its other rate-limit policies (per kind of endpoint, per address, per user…).</summary>

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Mindstack.Platform.Access;
@@ -81,28 +82,42 @@ public sealed class OperatorData(MindstackDbContext db, TimeProvider clock, IUsa
     {
         limit = Math.Clamp(limit, 1, MaxPageSize);
         var accounts = db.Set<Account>().AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(query))
-        {
-            var text = query.Trim();
-            var normalized = AccountService.Normalize(text);
-            // A range on each unique index as well as the prefix test: LIKE alone reads every account
-            // (SQLite's is case-insensitive, PostgreSQL's needs a pattern index), a range seeks. The
-            // range is exact where text sorts by code point (SQLite; PostgreSQL with the C collation);
-            // StartsWith keeps the answer right under any other.
-            var upper = PrefixEnd(normalized);
-            accounts = accounts.Where(a => a.Id == text
-                || (string.Compare(a.NormalizedEmail, normalized) >= 0 && string.Compare(a.NormalizedEmail, upper) < 0
-                    && a.NormalizedEmail.StartsWith(normalized))
-                || (a.NormalizedUsername != null && string.Compare(a.NormalizedUsername, normalized) >= 0
-                    && string.Compare(a.NormalizedUsername, upper) < 0 && a.NormalizedUsername.StartsWith(normalized)));
-        }
         if (!string.IsNullOrEmpty(after))
         {
             accounts = accounts.Where(a => string.Compare(a.Id, after) < 0);
         }
-        var rows = await accounts.OrderByDescending(a => a.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        if (string.IsNullOrWhiteSpace(query))
+        {
+            return Page(await accounts.OrderByDescending(a => a.Id).Take(limit + 1).ToListAsync(cancellationToken), limit, a => a.Id);
+        }
+        var text = query.Trim();
+        var normalized = AccountService.Normalize(text);
+        // A range on each unique index as well as the prefix test: LIKE alone reads every account
+        // (SQLite's is case-insensitive, PostgreSQL's needs a pattern index), a range seeks. The
+        // range is exact where text sorts by code point (SQLite; PostgreSQL with the C collation);
+        // StartsWith keeps the answer right under any other.
+        var upper = PrefixEnd(normalized);
+        Expression<Func<Account, bool>> matches = a => a.Id == text
+            || (string.Compare(a.NormalizedEmail, normalized) >= 0 && string.Compare(a.NormalizedEmail, upper) < 0
+                && a.NormalizedEmail.StartsWith(normalized))
+            || (a.NormalizedUsername != null && string.Compare(a.NormalizedUsername, normalized) >= 0
+                && string.Compare(a.NormalizedUsername, upper) < 0 && a.NormalizedUsername.StartsWith(normalized));
+        // A broad prefix (one letter) matches most accounts, and the ranges would collect and sort
+        // every match before the first page (100k accounts: hundreds of ms). The newest accounts by id
+        // then hold a whole page of matches, and a page found among them is the page. A narrow prefix
+        // finds too few there and reads its ranges, whose matches are few to sort.
+        var newest = await accounts.OrderByDescending(a => a.Id).Take(BroadSearchWindow).Where(matches)
+            .OrderByDescending(a => a.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        if (newest.Count > limit)
+        {
+            return Page(newest, limit, a => a.Id);
+        }
+        var rows = await accounts.Where(matches).OrderByDescending(a => a.Id).Take(limit + 1).ToListAsync(cancellationToken);
         return Page(rows, limit, a => a.Id);
     }
+
+    /// <summary>How many of the newest accounts a search reads first (see <see cref="AccountsAsync"/>).</summary>
+    private const int BroadSearchWindow = 2_000;
 
     /// <summary>
     /// Every key of the account, revoked ones included (the APIs' own lists leave those out), newest
