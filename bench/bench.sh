@@ -329,6 +329,7 @@ if wants swarm-feed || wants swarm-post; then
   start_server
   wait_ready "http://127.0.0.1:$server_port/health" 120 || { echo "the server did not start" >&2; tail -n 40 "$work/server.log" >&2; exit 1; }
   if [ "$db" = postgres ]; then swarm_db=$server_database; else swarm_db="Data Source=$data_dir/mindstack.db"; fi
+  swarm_args+=(--server-pid "$server_pid") # the driver prints the server's CPU per request of each phase
   progress "swarm: $swarm_posts posts on $db, server on :$server_port"
   while read -r _ name rate p50 p99 errors; do
     add_row "$name" "$db" "$rate" "$p50" "$p99" "$errors"

@@ -20,6 +20,7 @@ using NpgsqlTypes;
 // Usage: dotnet Mindstack.Bench.Swarm.dll --url http://127.0.0.1:PORT --provider sqlite|postgres
 //        --connection CONN [--feed] [--post] [--posts 1000000] [--small 10000] [--accounts N]
 //        [--follows N] [--viewers 100] [--requests 600] [--clients 2] [--post-count 5000] [--post-clients 32]
+//        [--server-pid PID] (then each measured phase also prints the server process's CPU per request, from /proc)
 var url = Option("--url") ?? throw new ArgumentException("--url is required");
 var provider = Option("--provider") ?? "sqlite";
 var connectionString = Option("--connection") ?? throw new ArgumentException("--connection is required");
@@ -34,6 +35,7 @@ var requests = Int("--requests", 600);
 var clients = Int("--clients", 2);
 var postCount = Int("--post-count", 5000);
 var postClients = Int("--post-clients", 32);
+var serverPid = Option("--server-pid");
 const string Password = "BenchPass1234!";
 // One post every PostInterval, the newest a minute ago: 1M posts span about 30 days of history.
 var postInterval = TimeSpan.FromDays(30) / Math.Max(totalPosts, 1);
@@ -279,8 +281,9 @@ async Task MeasureFeedsAsync(string size)
     {
         // Warm-up (connection pools, JIT, the database's cache), then the measured requests.
         await RunFeedAsync(type, Math.Min(60, requests));
+        var cpu = ServerCpuSeconds();
         var (elapsed, timings, errors) = await RunFeedAsync(type, requests);
-        Report($"swarm-feed-{type}-{size}", timings.Count / elapsed.TotalSeconds, timings, errors);
+        Report($"swarm-feed-{type}-{size}", timings.Count / elapsed.TotalSeconds, timings, errors, ServerCpuSeconds() - cpu);
     }
 }
 
@@ -338,6 +341,7 @@ async Task MeasurePostingAsync()
     var timings = new List<double>(postCount);
     var errors = 0;
     var issued = 0;
+    var cpu = ServerCpuSeconds();
     var watch = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, postClients).Select(async c =>
     {
@@ -370,15 +374,33 @@ async Task MeasurePostingAsync()
             }
         }
     }));
-    Report("swarm-post", postCount / watch.Elapsed.TotalSeconds, timings, errors);
+    Report("swarm-post", postCount / watch.Elapsed.TotalSeconds, timings, errors, ServerCpuSeconds() - cpu);
 }
 
-void Report(string name, double rate, List<double> timings, int errors)
+// The server process's user + system CPU seconds so far (its /proc stat), or NaN without --server-pid.
+double ServerCpuSeconds()
+{
+    if (serverPid is null || !File.Exists($"/proc/{serverPid}/stat"))
+    {
+        return double.NaN;
+    }
+    var stat = File.ReadAllText($"/proc/{serverPid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    // utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+void Report(string name, double rate, List<double> timings, int errors, double cpuSeconds = double.NaN)
 {
     timings.Sort();
     double Percentile(double p) => timings.Count == 0 ? 0 : timings[Math.Min(timings.Count - 1, (int)Math.Ceiling(p * timings.Count) - 1)];
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"RESULT {name} {rate:0.0} {Percentile(0.50):0.00}ms {Percentile(0.99):0.00}ms {errors}"));
+    if (!double.IsNaN(cpuSeconds) && timings.Count > 0)
+    {
+        Progress(string.Create(CultureInfo.InvariantCulture,
+            $"{name}: server CPU {cpuSeconds:0.00} s for {timings.Count} requests, {cpuSeconds * 1000 / timings.Count:0.00} ms each"));
+    }
 }
 
 static void Progress(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");

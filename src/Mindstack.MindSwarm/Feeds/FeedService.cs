@@ -87,12 +87,16 @@ internal sealed class FeedService(MindstackDbContext db, TimeProvider clock, Rel
 
     /// <summary>
     /// The viewer's and its followed accounts' timeline posts. The authors are read first (a short
-    /// list) and the posts by author through the (author_id, published_at, id) index, so a page costs
+    /// list, with the accounts hidden from the viewer and the shadow bans the page's counters need,
+    /// in one statement) and the posts by author through the timeline index, so a page costs
     /// what those authors posted, never a walk down the whole timeline looking for them. Followed
     /// private accounts have accepted the viewer, so only blocks, mutes and shadow bans filter here.
     /// </summary>
-    private async Task<IQueryable<PostRow>> FollowingAsync(string viewerId, CancellationToken ct) =>
-        ByAuthors(viewerId, await relations.Followed(viewerId).Except(relations.HiddenFrom(viewerId)).ToListAsync(ct));
+    private async Task<IQueryable<PostRow>> FollowingAsync(string viewerId, CancellationToken ct)
+    {
+        var graph = await relations.ViewerGraphAsync(viewerId, interactionsSince: null, ct);
+        return ByAuthors(viewerId, [.. graph.Followed.Where(a => !graph.Hidden.Contains(a))]);
+    }
 
     private IQueryable<PostRow> ByAuthors(string viewerId, List<string> authors)
     {
@@ -104,47 +108,37 @@ internal sealed class FeedService(MindstackDbContext db, TimeProvider clock, Rel
 
     /// <summary>
     /// Ranks the candidates on what the formula reads (id, author, time, counters), projected, not
-    /// whole posts; then reads the page's posts whole (up to 600 candidates, 20 shown).
+    /// whole posts; then reads the page's posts whole (up to 600 candidates, 20 shown). Three
+    /// statements before the page's views: the viewer's graph (follows, hidden accounts, shadow
+    /// bans, interactions), both candidate sets in one, and the page's rows.
     /// </summary>
     private async Task<FeedPage> RankedAsync(string? viewerId, string? cursor, int limit, CancellationToken ct)
     {
         var (asOf, offset) = cursor is null ? (clock.GetUtcNow().UtcDateTime, 0) : ReadRanked(cursor);
         var since = asOf - CandidateWindow;
-        var recent = Visible(viewerId).Where(p => p.PublishedAt > since && p.PublishedAt <= asOf);
-        var candidates = await Light(recent.OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(GlobalCandidates)).ToListAsync(ct);
-        var followed = new HashSet<string>(StringComparer.Ordinal);
-        var interactions = new Dictionary<string, int>(StringComparer.Ordinal);
+        var graph = await relations.ViewerGraphAsync(viewerId, asOf - InteractionWindow, ct);
+        var shadowed = graph.ShadowBanned.Where(id => id != viewerId).ToList();
+        var hidden = graph.Hidden.ToList();
+        var followed = graph.Followed.ToList();
+        // The newest visible posts of the window: no private account the viewer does not follow,
+        // no shadow-banned one (but the viewer), none hidden from the viewer.
+        var privateTo = db.Set<ProfileRow>().Where(p => p.IsPrivate && p.AccountId != viewerId && !followed.Contains(p.AccountId))
+            .Select(p => p.AccountId);
+        var recent = Timeline().Where(p => p.PublishedAt > since && p.PublishedAt <= asOf
+            && !privateTo.Contains(p.AuthorId) && !shadowed.Contains(p.AuthorId) && !hidden.Contains(p.AuthorId));
+        var candidates = Light(recent.OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(GlobalCandidates));
         if (viewerId is not null)
         {
-            var authors = await relations.Followed(viewerId).ToListAsync(ct);
-            followed = [.. authors];
-            // The followed authors are read once; blocked and muted ones are left out by the posts query itself.
-            var hidden = relations.HiddenFrom(viewerId);
-            var fromFollowed = await Light(ByAuthors(viewerId, authors)
-                .Where(p => p.PublishedAt > since && p.PublishedAt <= asOf && (p.AuthorId == viewerId || !hidden.Contains(p.AuthorId)))
-                .OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(FollowedCandidates)).ToListAsync(ct);
-            candidates = candidates.Concat(fromFollowed).DistinctBy(p => p.Id).ToList();
-            var interactionsSince = asOf - InteractionWindow;
-            var liked = await (
-                from like in db.Set<LikeRow>()
-                where like.AccountId == viewerId && like.CreatedAt > interactionsSince
-                join post in db.Set<PostRow>() on like.PostId equals post.Id
-                group post by post.AuthorId into g
-                select new { AuthorId = g.Key, Count = g.Count() }).ToListAsync(ct);
-            var replied = await (
-                from reply in db.Set<PostRow>()
-                where reply.AuthorId == viewerId && reply.ReplyToId != null && reply.CreatedAt > interactionsSince
-                join parent in db.Set<PostRow>() on reply.ReplyToId equals parent.Id
-                group parent by parent.AuthorId into g
-                select new { AuthorId = g.Key, Count = g.Count() }).ToListAsync(ct);
-            foreach (var row in liked.Concat(replied))
-            {
-                interactions[row.AuthorId] = interactions.GetValueOrDefault(row.AuthorId) + row.Count;
-            }
+            // The newest of the viewer's and its followed accounts' (followed private ones accepted the viewer).
+            List<string> authors = [.. followed.Where(a => !graph.Hidden.Contains(a)), viewerId];
+            var fromFollowed = Timeline().Where(p => authors.Contains(p.AuthorId) && p.PublishedAt > since && p.PublishedAt <= asOf
+                && !shadowed.Contains(p.AuthorId));
+            candidates = candidates.Concat(Light(fromFollowed.OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id).Take(FollowedCandidates)));
         }
+        var rows = (await candidates.ToListAsync(ct)).DistinctBy(p => p.Id).Select(c => c.ToRow()).ToList();
         // Engagement as the viewer sees it: shadow-banned accounts' likes, replies and reposts do not lift a post.
-        await views.ShowCountersAsync(candidates, viewerId, ct);
-        var ranked = FeedRanking.Rank(candidates, asOf, viewerId, followed, interactions);
+        await views.ShowCountersAsync(rows, viewerId, ct);
+        var ranked = FeedRanking.Rank(rows, asOf, viewerId, graph.Followed, graph.Interactions);
         var pageIds = ranked.Skip(offset).Take(limit).Select(p => p.Id).ToList();
         var more = ranked.Count > offset + limit;
         var whole = pageIds.Count == 0 ? [] : await db.Set<PostRow>().AsNoTracking().Where(p => pageIds.Contains(p.Id)).ToListAsync(ct);
@@ -153,19 +147,46 @@ internal sealed class FeedService(MindstackDbContext db, TimeProvider clock, Rel
         return new FeedPage("algorithm", await views.ManyAsync(page, viewerId, ct), more ? WriteRanked(asOf, offset + limit) : null, more, limit);
     }
 
-    /// <summary>A candidate with only what <see cref="FeedRanking"/> reads (the rest stays empty).</summary>
-    private static IQueryable<PostRow> Light(IQueryable<PostRow> posts) => posts.Select(p => new PostRow
+    /// <summary>Published, top-level posts outside groups (what <see cref="Visible"/> filters further).</summary>
+    private IQueryable<PostRow> Timeline() => db.Set<PostRow>().AsNoTracking()
+        .Where(p => p.PublishedAt != null && p.DeletedAt == null && p.GroupId == null && p.ReplyToId == null);
+
+    /// <summary>A candidate with only what <see cref="FeedRanking"/> reads.</summary>
+    private static IQueryable<Candidate> Light(IQueryable<PostRow> posts) => posts.Select(p => new Candidate
     {
         Id = p.Id,
-        ShortId = "",
         AuthorId = p.AuthorId,
-        Content = "",
         PublishedAt = p.PublishedAt,
         LikeCount = p.LikeCount,
         ReplyCount = p.ReplyCount,
         RepostCount = p.RepostCount,
         QuoteCount = p.QuoteCount,
     });
+
+    private sealed class Candidate
+    {
+        public required string Id { get; init; }
+        public required string AuthorId { get; init; }
+        public DateTime? PublishedAt { get; init; }
+        public int LikeCount { get; init; }
+        public int ReplyCount { get; init; }
+        public int RepostCount { get; init; }
+        public int QuoteCount { get; init; }
+
+        /// <summary>An untracked row with the candidate's fields (the rest stays empty; never saved).</summary>
+        public PostRow ToRow() => new()
+        {
+            Id = Id,
+            ShortId = "",
+            AuthorId = AuthorId,
+            Content = "",
+            PublishedAt = PublishedAt,
+            LikeCount = LikeCount,
+            ReplyCount = ReplyCount,
+            RepostCount = RepostCount,
+            QuoteCount = QuoteCount,
+        };
+    }
 
     internal static string WriteKeyset(DateTime at, string id) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes("k|" + at.Ticks.ToString(CultureInfo.InvariantCulture) + "|" + id));

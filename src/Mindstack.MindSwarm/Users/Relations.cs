@@ -52,6 +52,61 @@ internal sealed class Relations(MindstackDbContext db, TimeProvider clock)
 
     private readonly Dictionary<string, List<string>> _shadowActors = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// In one statement, what a viewer's feeds filter and rank by: the accounts it follows, those
+    /// hidden from it (<see cref="HiddenFrom"/>), the shadow-banned accounts (remembered for
+    /// <see cref="ShadowActorsHiddenFromAsync"/>) and, with <paramref name="interactionsSince"/>, the
+    /// authors of the posts it liked and replied to since then (one entry per like or reply).
+    /// A signed-out viewer has only the shadow bans.
+    /// </summary>
+    public async Task<ViewerGraph> ViewerGraphAsync(string? viewerId, DateTime? interactionsSince, CancellationToken ct)
+    {
+        const int Follows = 0, Hides = 1, ShadowBans = 2, Interactions = 3;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var rows = Bans.ShadowBanned(db, now).Select(id => new { Kind = ShadowBans, Id = id });
+        if (viewerId is not null)
+        {
+            rows = rows
+                .Concat(Followed(viewerId).Select(id => new { Kind = Follows, Id = id }))
+                .Concat(HiddenFrom(viewerId).Select(id => new { Kind = Hides, Id = id }));
+            if (interactionsSince is { } since)
+            {
+                rows = rows
+                    .Concat(
+                        from like in db.Set<LikeRow>()
+                        where like.AccountId == viewerId && like.CreatedAt > since
+                        join post in db.Set<PostRow>() on like.PostId equals post.Id
+                        select new { Kind = Interactions, Id = post.AuthorId })
+                    .Concat(
+                        from reply in db.Set<PostRow>()
+                        where reply.AuthorId == viewerId && reply.ReplyToId != null && reply.CreatedAt > since
+                        join parent in db.Set<PostRow>() on reply.ReplyToId equals parent.Id
+                        select new { Kind = Interactions, Id = parent.AuthorId });
+            }
+        }
+        var graph = new ViewerGraph();
+        foreach (var row in await rows.ToListAsync(ct))
+        {
+            switch (row.Kind)
+            {
+                case Follows:
+                    graph.Followed.Add(row.Id);
+                    break;
+                case Hides:
+                    graph.Hidden.Add(row.Id);
+                    break;
+                case ShadowBans:
+                    graph.ShadowBanned.Add(row.Id);
+                    break;
+                default:
+                    graph.Interactions[row.Id] = graph.Interactions.GetValueOrDefault(row.Id) + 1;
+                    break;
+            }
+        }
+        _shadowActors[viewerId ?? ""] = [.. graph.ShadowBanned.Where(id => id != viewerId)];
+        return graph;
+    }
+
     /// <summary>Accounts the viewer follows (accepted).</summary>
     public IQueryable<string> Followed(string viewerId) =>
         db.Set<FollowRow>().Where(f => f.FollowerId == viewerId && f.Status == FollowStatus.Accepted).Select(f => f.FollowingId);
@@ -83,4 +138,14 @@ internal sealed class Relations(MindstackDbContext db, TimeProvider clock)
         return viewerId is not null && await db.Set<FollowRow>()
             .AnyAsync(f => f.FollowerId == viewerId && f.FollowingId == authorId && f.Status == FollowStatus.Accepted, ct);
     }
+}
+
+/// <summary>A viewer's follows, hidden accounts, the shadow-banned accounts and its interactions by author (<see cref="Relations.ViewerGraphAsync"/>).</summary>
+internal sealed class ViewerGraph
+{
+    public HashSet<string> Followed { get; } = new(StringComparer.Ordinal);
+    public HashSet<string> Hidden { get; } = new(StringComparer.Ordinal);
+    public HashSet<string> ShadowBanned { get; } = new(StringComparer.Ordinal);
+    /// <summary>Likes and replies by the viewer, counted by the author of the post.</summary>
+    public Dictionary<string, int> Interactions { get; } = new(StringComparer.Ordinal);
 }
