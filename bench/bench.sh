@@ -13,7 +13,8 @@
 # Knobs: CONNECTIONS (wrk -c, 64), THREADS (wrk -t, 2), JOBS (5000), JOB_WORKERS (16),
 #        SEARCH_DOCUMENTS (10000), SEARCH_QUERIES (100).
 # End to end (bench/Mindstack.Bench/EndToEnd.cs, against the server): session-complete orchestrate
-#        webhook; knobs E2E_COUNT (outcomes per scenario, 500), E2E_CONCURRENCY (clients, 16).
+#        webhook; knobs E2E_COUNT (outcomes per scenario, 500), E2E_CONCURRENCY (clients, 16),
+#        BREAKDOWN=1 (where each outcome's milliseconds went, from its rows' timestamps: bench/e2e-breakdown.py).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --db=*) db=${1#--db=}; shift ;;
     --duration) duration=$2; shift 2 ;;
     --duration=*) duration=${1#--duration=}; shift ;;
-    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1"); shift ;;
   esac
@@ -176,6 +177,8 @@ start_server() {
   server_pid=$!
   pids+=("$server_pid")
 }
+# The server's CPU time so far (user + system), in ms.
+server_cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / t }' "/proc/$server_pid/stat" 2>/dev/null || echo 0; }
 ceiling_port=""
 start_ceiling() {
   ceiling_port=$(free_port)
@@ -230,7 +233,7 @@ if $needs_server; then
   start_ceiling
   start_server
   wait_ready "http://127.0.0.1:$server_port/health" 120 || { echo "the server did not start" >&2; tail -n 40 "$work/server.log" >&2; exit 1; }
-  progress "server on :$server_port ($db), ceiling on :$ceiling_port"
+  progress "server on :$server_port ($db, pid $server_pid), ceiling on :$ceiling_port"
   needs_fixtures=false
   for s in mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage $e2e_scenarios; do wants "$s" && needs_fixtures=true; done
   if $needs_fixtures; then progress "creating users, keys and tokens"; setup_fixtures || exit 1; fi
@@ -256,11 +259,22 @@ if $needs_server; then
       [ "$s" = orchestrate ] && { credential=$mindra_key; unit="executions/s"; }
       [ "$s" = webhook ] && unit="deliveries/s"
       progress "$s: ${E2E_COUNT:-500} outcomes, ${E2E_CONCURRENCY:-16} clients"
+      cpu_before=$(server_cpu_ms)
       out=$(dotnet bench/Mindstack.Bench/bin/Release/net10.0/Mindstack.Bench.dll --scenario "$s" --base "$base/" --credential "$credential" \
         --count "${E2E_COUNT:-500}" --concurrency "${E2E_CONCURRENCY:-16}" 2>"$work/$s.log" | grep '^RESULT')
+      # Server CPU per outcome (its polls included): what a shared machine's load does not move.
+      progress "$s: server CPU $(( $(server_cpu_ms) - cpu_before )) ms for ${E2E_COUNT:-500} outcomes; $(grep -h 'polls' "$work/$s.log")"
       if [ -n "$out" ]; then read -r _ rate p50 p99 errors <<< "$out"; add_row "$s ($unit)" "$db" "$rate" "$p50" "$p99" "$errors"
       else add_row "$s ($unit)" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/$s.log" >&2; fi
     done
+    # BREAKDOWN=1: where each outcome's milliseconds went, from the timestamps of its rows (stderr).
+    if [ -n "${BREAKDOWN:-}" ]; then
+      if [ "$db" = postgres ]; then
+        python3 bench/e2e-breakdown.py --psql "$(python3 -c 'import sys; print(" ".join(p.replace("Username=", "user=").replace("Database=", "dbname=").replace("Host=", "host=").replace("Port=", "port=").replace("Password=", "password=") for p in sys.argv[1].split(";") if p))' "$server_database")" >&2
+      else
+        python3 bench/e2e-breakdown.py --sqlite "$data_dir/mindstack.db" >&2
+      fi
+    fi
   fi
   if wants startup; then
     progress "startup: restart on the existing database, time to ready, idle RSS"
@@ -289,6 +303,7 @@ if wants jobs; then
   out=$(dotnet bench/Mindstack.Bench/bin/Release/net10.0/Mindstack.Bench.dll --result --provider "$db" "${conn[@]}" \
     --jobs "$jobs_n" --workers "${JOB_WORKERS:-16}" 2>"$work/jobs.log" | grep '^RESULT')
   if [ -n "$out" ]; then read -r _ rate _ _ errors <<< "$out"; add_row "jobs (jobs/s)" "$db" "$rate" "-" "-" "$errors"
+    progress "jobs: $(grep -h 'per job' "$work/jobs.log")"
   else add_row "jobs (jobs/s)" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/jobs.log" >&2; fi
 fi
 

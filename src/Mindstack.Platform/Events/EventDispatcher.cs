@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,9 +15,10 @@ namespace Mindstack.Platform.Events;
 /// <summary>
 /// Drains the outbox to every <see cref="IEventSubscriber"/>. One node dispatches at a time (it
 /// holds the <c>events.dispatcher</c> lease; another takes over when that node stops renewing it),
-/// and it offers events in outbox order, one transaction each, so each aggregate's events arrive in
-/// the order they were written. A failed event is retried with backoff and holds back only its own
-/// aggregate; after <see cref="MaxAttempts"/> it is marked failed. Runs on nodes with workers.
+/// and it offers events in outbox order, a batch per transaction (a savepoint per event), so each
+/// aggregate's events arrive in the order they were written. A failed event is rolled back to its
+/// savepoint, retried with backoff and holds back only its own aggregate; after
+/// <see cref="MaxAttempts"/> it is marked failed. Runs on nodes with workers.
 /// Since an event is marked dispatched in the transaction that commits its subscribers' changes, a
 /// crash before that commit leaves it pending, and the next dispatcher offers it again.
 /// </summary>
@@ -46,7 +48,9 @@ internal sealed class EventDispatcher(
             var handled = 0;
             try
             {
-                leading = await RenewLeaseAsync(stoppingToken);
+                // A held lease is renewed once a sixth of its length has passed, not at every
+                // wake-up (one more write transaction per batch); a batch stops at a third.
+                leading = (leading && LeaseAge < settings.RenewEvery / 2) || await RenewLeaseAsync(stoppingToken);
                 if (leading)
                 {
                     handled = await DispatchBatchAsync(stoppingToken);
@@ -64,7 +68,16 @@ internal sealed class EventDispatcher(
             {
                 try
                 {
-                    await WakeUp.WaitAsync(wake, settings.IdleDelay, stoppingToken);
+                    // Only the leader is woken by new events (from any node); the others look for
+                    // the lease at the poll interval rather than try to take it at every event.
+                    if (leading)
+                    {
+                        await WakeUp.WaitAsync(wake, settings.IdleDelay, stoppingToken);
+                    }
+                    else
+                    {
+                        await Task.Delay(settings.IdleDelay, stoppingToken);
+                    }
                 }
                 catch (OperationCanceledException)
                 {
@@ -86,127 +99,165 @@ internal sealed class EventDispatcher(
         }
     }
 
+    /// <summary>How long ago the lease was last taken or renewed, on the clock its expiry is written with.</summary>
+    private TimeSpan LeaseAge => clock.GetUtcNow().UtcDateTime - _leaseRenewedAt;
+
     private async Task<bool> RenewLeaseAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var held = await scope.ServiceProvider.GetRequiredService<ClusterLease>()
             .TryAcquireAsync(LeaseName, settings.NodeId, settings.Lease, cancellationToken);
-        _leaseRenewedAt = held ? DateTime.UtcNow : DateTime.MinValue;
+        _leaseRenewedAt = held ? clock.GetUtcNow().UtcDateTime : DateTime.MinValue;
         return held;
     }
 
-    /// <summary>Offers the next batch of pending events; returns how many it handled (dispatched or failed).</summary>
+    /// <summary>
+    /// Offers the next batch of pending events in one transaction, each event inside a savepoint
+    /// of its own: a failing event is rolled back alone (its failure recorded, its aggregate held
+    /// back) while the others commit together, marked dispatched with their subscribers' changes.
+    /// One commit for many events, instead of one each. Returns how many it handled (dispatched or failed).
+    /// </summary>
     private async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
     {
-        List<OutboxEvent> pending;
-        await using (var scope = scopes.CreateAsyncScope())
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+        var pending = await db.Set<OutboxEvent>().AsNoTracking()
+            .Where(e => e.State == OutboxStates.Pending)
+            .OrderBy(e => e.Sequence)
+            .Take(BatchSize)
+            .ToListAsync(cancellationToken);
+        if (pending.Count == 0)
         {
-            pending = await scope.ServiceProvider.GetRequiredService<MindstackDbContext>().Set<OutboxEvent>().AsNoTracking()
-                .Where(e => e.State == OutboxStates.Pending)
-                .OrderBy(e => e.Sequence)
-                .Take(BatchSize)
-                .ToListAsync(cancellationToken);
+            return 0;
         }
+        var subscribers = scope.ServiceProvider.GetServices<IEventSubscriber>().ToList();
         var heldBack = new HashSet<(string, string)>();
-        var handled = 0;
-        foreach (var row in pending)
-        {
-            var aggregate = (row.AggregateType, row.AggregateId);
-            var now = clock.GetUtcNow().UtcDateTime;
-            if (heldBack.Contains(aggregate) || row.NextAttemptAt > now)
-            {
-                // An earlier event of this aggregate is waiting for a retry: keep the order.
-                heldBack.Add(aggregate);
-                continue;
-            }
-            if (DateTime.UtcNow - _leaseRenewedAt > settings.RenewEvery && !await RenewLeaseAsync(cancellationToken))
-            {
-                return handled;
-            }
-            if (!await DispatchAsync(row, cancellationToken))
-            {
-                heldBack.Add(aggregate);
-            }
-            handled++;
-        }
-        return handled;
-    }
-
-    private async Task<bool> DispatchAsync(OutboxEvent row, CancellationToken cancellationToken)
-    {
-        var domainEvent = ToDomainEvent(row);
-        // Subscribers (the webhook fan-out's delivery jobs) join the trace the event was published under.
-        using var activity = MindstackTelemetry.StartChildOf(MindstackTelemetry.Events, "events.dispatch", row.Traceparent);
-        if (activity is { IsAllDataRequested: true })
-        {
-            activity.SetTag("mindstack.event.id", row.Id);
-            activity.SetTag("mindstack.event.type", row.Type);
-        }
+        var dispatched = new List<long>();
+        var failed = new List<(OutboxEvent Row, Exception Error)>();
+        IDbContextTransaction? transaction = null;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            foreach (var subscriber in scope.ServiceProvider.GetServices<IEventSubscriber>())
+            foreach (var row in pending)
             {
-                await subscriber.HandleAsync(domainEvent, cancellationToken);
+                var aggregate = (row.AggregateType, row.AggregateId);
+                if (heldBack.Contains(aggregate) || row.NextAttemptAt > clock.GetUtcNow().UtcDateTime)
+                {
+                    // An earlier event of this aggregate is waiting for a retry: keep the order.
+                    heldBack.Add(aggregate);
+                    continue;
+                }
+                if (LeaseAge > settings.RenewEvery)
+                {
+                    // The lease is renewed between batches (never from another connection while this
+                    // transaction holds SQLite's write lock): commit what is done, then renew.
+                    break;
+                }
+                // Opened at the first event offered: a batch whose events all wait takes no write lock.
+                transaction ??= await db.Database.BeginTransactionAsync(cancellationToken);
+                await transaction.CreateSavepointAsync(EventSavepoint, cancellationToken);
+                try
+                {
+                    var domainEvent = ToDomainEvent(row);
+                    // Subscribers (the webhook fan-out's delivery jobs) join the trace the event was published under.
+                    using (var activity = MindstackTelemetry.StartChildOf(MindstackTelemetry.Events, "events.dispatch", row.Traceparent))
+                    {
+                        if (activity is { IsAllDataRequested: true })
+                        {
+                            activity.SetTag("mindstack.event.id", row.Id);
+                            activity.SetTag("mindstack.event.type", row.Type);
+                        }
+                        foreach (var subscriber in subscribers)
+                        {
+                            await subscriber.HandleAsync(domainEvent, cancellationToken);
+                        }
+                    }
+                    await db.SaveChangesAsync(cancellationToken);
+                    await transaction.ReleaseSavepointAsync(EventSavepoint, cancellationToken);
+                    dispatched.Add(row.Sequence);
+                }
+                catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    await transaction.RollbackToSavepointAsync(EventSavepoint, CancellationToken.None);
+                    failed.Add((row, exception));
+                    heldBack.Add(aggregate);
+                }
+                // Saved rows need no tracking; unsaved ones of a failed event are discarded.
+                db.ChangeTracker.Clear();
             }
-            await db.SaveChangesAsync(cancellationToken);
+            if (transaction is null)
+            {
+                return 0;
+            }
             var now = clock.GetUtcNow().UtcDateTime;
-            var marked = await db.Set<OutboxEvent>()
-                .Where(e => e.Sequence == row.Sequence && e.State == OutboxStates.Pending)
-                .ExecuteUpdateAsync(u => u
-                    .SetProperty(e => e.State, OutboxStates.Dispatched)
-                    .SetProperty(e => e.DispatchedAt, now)
-                    .SetProperty(e => e.Attempts, row.Attempts + 1), cancellationToken);
-            if (marked == 1)
+            if (dispatched.Count > 0)
             {
-                await transaction.CommitAsync(cancellationToken);
+                var marked = await db.Set<OutboxEvent>()
+                    .Where(e => dispatched.Contains(e.Sequence) && e.State == OutboxStates.Pending)
+                    .ExecuteUpdateAsync(u => u
+                        .SetProperty(e => e.State, OutboxStates.Dispatched)
+                        .SetProperty(e => e.DispatchedAt, now)
+                        .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
+                if (marked != dispatched.Count)
+                {
+                    // Another dispatcher (this node's lease had lapsed) took some of them: offer the rest
+                    // again once the lease is this node's (renewed at the next look).
+                    await transaction.RollbackAsync(CancellationToken.None);
+                    _leaseRenewedAt = DateTime.MinValue;
+                    return dispatched.Count + failed.Count;
+                }
             }
-            else
+            foreach (var (row, error) in failed)
             {
-                await transaction.RollbackAsync(cancellationToken);
+                await RecordFailureAsync(db, row, error, now);
             }
-            return true;
+            await transaction.CommitAsync(cancellationToken);
+            foreach (var (row, error) in failed)
+            {
+                LogFailure(row, error);
+            }
+            return dispatched.Count + failed.Count;
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        finally
         {
-            await RecordFailureAsync(row, exception);
-            return false;
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
         }
     }
 
-    private async Task RecordFailureAsync(OutboxEvent row, Exception exception)
+    private const string EventSavepoint = "mindstack_event";
+
+    private static Task RecordFailureAsync(MindstackDbContext db, OutboxEvent row, Exception exception, DateTime now)
     {
         var attempts = row.Attempts + 1;
-        var now = clock.GetUtcNow().UtcDateTime;
         var giveUp = attempts >= MaxAttempts;
-        var retryAt = now + TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, attempts)));
+        var retryAt = now + RetryDelay(attempts);
         var error = JobStore.Truncate($"{exception.GetType().Name}: {exception.Message}", 4000);
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<MindstackDbContext>().Set<OutboxEvent>()
-                .Where(e => e.Sequence == row.Sequence && e.State == OutboxStates.Pending)
-                .ExecuteUpdateAsync(u => u
-                    .SetProperty(e => e.State, giveUp ? OutboxStates.Failed : OutboxStates.Pending)
-                    .SetProperty(e => e.Attempts, attempts)
-                    .SetProperty(e => e.NextAttemptAt, giveUp ? null : retryAt)
-                    .SetProperty(e => e.LastError, error), CancellationToken.None);
-        }
-        catch (Exception storeFailure)
-        {
-            logger.LogError(storeFailure, "Recording the failed dispatch of event {EventId} failed", row.Id);
-        }
-        if (giveUp)
+        return db.Set<OutboxEvent>()
+            .Where(e => e.Sequence == row.Sequence && e.State == OutboxStates.Pending)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(e => e.State, giveUp ? OutboxStates.Failed : OutboxStates.Pending)
+                .SetProperty(e => e.Attempts, attempts)
+                .SetProperty(e => e.NextAttemptAt, giveUp ? null : retryAt)
+                .SetProperty(e => e.LastError, error), CancellationToken.None);
+    }
+
+    private void LogFailure(OutboxEvent row, Exception exception)
+    {
+        var attempts = row.Attempts + 1;
+        if (attempts >= MaxAttempts)
         {
             logger.LogError(exception, "Event {EventId} ({Type}) failed dispatch {Attempts} times and was given up", row.Id, row.Type, attempts);
         }
         else
         {
-            logger.LogWarning(exception, "Dispatching event {EventId} ({Type}) failed (attempt {Attempts}); retrying at {RetryAt:O}", row.Id, row.Type, attempts, retryAt);
+            logger.LogWarning(exception, "Dispatching event {EventId} ({Type}) failed (attempt {Attempts}); retrying in {Delay} s",
+                row.Id, row.Type, attempts, RetryDelay(attempts).TotalSeconds);
         }
     }
+
+    private static TimeSpan RetryDelay(int attempts) => TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, attempts)));
 
     internal static DomainEvent ToDomainEvent(OutboxEvent row)
     {

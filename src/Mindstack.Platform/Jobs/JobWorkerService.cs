@@ -13,9 +13,10 @@ namespace Mindstack.Platform.Jobs;
 /// The workers inside the server: one claim loop that takes up to <see cref="JobsSettings.BatchSize"/>
 /// due jobs per round trip (never more than free workers) and runs up to
 /// <see cref="JobsSettings.Workers"/> at once; one completion loop that marks finished jobs done in
-/// batches; one maintenance loop that takes back expired leases and enqueues due schedules; and on
-/// PostgreSQL one listener that wakes the claim loop when any node commits new jobs. The claim loop
-/// waits the idle delay between empty looks, or less when new jobs are announced.
+/// batches (a worker whose handler returned takes its next job meanwhile); one maintenance loop
+/// that takes back expired leases and enqueues due schedules; and on PostgreSQL one listener that
+/// wakes the claim loop or the event dispatcher when any node commits new jobs or events. The
+/// claim loop waits the idle delay between empty looks, or less when new jobs are announced.
 /// Shutdown drains: claiming stops at once; running jobs finish within the host's shutdown timeout;
 /// ones still running then are cancelled and handed back (pending, the attempt not counted).
 /// </summary>
@@ -128,7 +129,15 @@ internal sealed class JobWorkerService(
                 await using var scope = scopes.CreateAsyncScope();
                 // Not cancellable: a claim interrupted after its commit would leave the jobs leased until they expire.
                 var store = scope.ServiceProvider.GetRequiredService<JobStore>();
-                jobs = await TakingTurnsAsync(() => store.ClaimBatchAsync(registry.Names, wanted, CancellationToken.None));
+                jobs = await TakingTurnsAsync(() =>
+                {
+                    // Slots freed while this claim waited for its turn join it.
+                    while (wanted < settings.BatchSize && free.Wait(0))
+                    {
+                        wanted++;
+                    }
+                    return store.ClaimBatchAsync(registry.Names, wanted, CancellationToken.None);
+                });
             }
             catch (Exception exception)
             {
@@ -146,13 +155,21 @@ internal sealed class JobWorkerService(
             {
                 running.Add(Task.Run(async () =>
                 {
+                    var released = 0;
+                    void Release()
+                    {
+                        if (Interlocked.Exchange(ref released, 1) == 0)
+                        {
+                            free.Release();
+                        }
+                    }
                     try
                     {
-                        await RunAsync(job);
+                        await RunAsync(job, Release);
                     }
                     finally
                     {
-                        free.Release();
+                        Release();
                     }
                 }, CancellationToken.None));
             }
@@ -176,7 +193,8 @@ internal sealed class JobWorkerService(
         }
     }
 
-    private async Task RunAsync(ClaimedJob job)
+    /// <param name="release">Frees the job's worker slot; called once its handler is done and only the batched completion is left.</param>
+    private async Task RunAsync(ClaimedJob job, Action release)
     {
         var registration = registry.Find(job.Type)!;
         // The job joins the trace it was enqueued under; what it enqueues, publishes or sends joins it too.
@@ -202,9 +220,19 @@ internal sealed class JobWorkerService(
             // Unsaved changes must commit with the job in one transaction; otherwise the job joins a batch.
             // A context the handler never used has none (and asking would set it up for nothing).
             var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
-            var completed = db.IsInitialized && db.ChangeTracker.HasChanges()
-                ? await store.CompleteAsync(job, CancellationToken.None)
-                : await CompleteInBatchAsync(job);
+            bool completed;
+            if (db.IsInitialized && db.ChangeTracker.HasChanges())
+            {
+                completed = await store.CompleteAsync(job, CancellationToken.None);
+            }
+            else
+            {
+                var batched = CompleteInBatchAsync(job);
+                // The handler is done: its slot takes the next job while the batch commits, so the
+                // claim loop does not wait a completion round trip for every batch of jobs.
+                release();
+                completed = await batched;
+            }
             if (!completed)
             {
                 logger.LogWarning("Job {JobId} ({Type}) finished after its lease was lost; another node owns it now", job.Id, job.Type);
@@ -365,7 +393,8 @@ internal sealed class JobWorkerService(
 
     /// <summary>
     /// PostgreSQL: LISTENs for <see cref="JobsNotifier"/>'s notifications from other nodes and wakes
-    /// the claim loop; reconnects with backoff. While it is down, polling still finds the jobs.
+    /// the claim loop (new jobs) or the event dispatcher (new events); reconnects with backoff.
+    /// While it is down, polling still finds the work.
     /// </summary>
     private async Task ListenLoopAsync(CancellationToken stoppingToken)
     {
@@ -386,15 +415,16 @@ internal sealed class JobWorkerService(
                 {
                     if (e.Payload != settings.NodeId)
                     {
-                        signals.Jobs.Pulse();
+                        (e.Channel == JobsNotifier.EventsChannel ? signals.Events : signals.Jobs).Pulse();
                     }
                 };
-                await using (var listen = new NpgsqlCommand($"LISTEN \"{JobsNotifier.Channel}\"", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN \"{JobsNotifier.Channel}\"; LISTEN \"{JobsNotifier.EventsChannel}\"", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
-                // Jobs announced while this node was not listening: look now.
+                // Work announced while this node was not listening: look now.
                 signals.Jobs.Pulse();
+                signals.Events.Pulse();
                 backoff = TimeSpan.FromMilliseconds(500);
                 while (!stoppingToken.IsCancellationRequested)
                 {

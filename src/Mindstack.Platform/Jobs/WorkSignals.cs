@@ -45,7 +45,7 @@ internal enum NewWork
 /// Local wake-ups for the job workers and the event dispatcher: a context that enqueued jobs or
 /// events pulses them once its changes are committed (after SaveChanges outside a transaction, or
 /// after the caller's transaction commits), so work made on this node starts without waiting for
-/// the next poll. Other nodes learn of new jobs through <see cref="JobsNotifier"/> (PostgreSQL).
+/// the next poll. Other nodes learn of new jobs and events through <see cref="JobsNotifier"/> (PostgreSQL).
 /// </summary>
 internal sealed class WorkSignals(JobsNotifier notifier) : SaveChangesInterceptor, IDbTransactionInterceptor
 {
@@ -108,12 +108,12 @@ internal sealed class WorkSignals(JobsNotifier notifier) : SaveChangesIntercepto
         if (work.HasFlag(NewWork.Jobs))
         {
             Jobs.Pulse();
-            notifier.Request();
         }
         if (work.HasFlag(NewWork.Events))
         {
             Events.Pulse();
         }
+        notifier.Request(work);
     }
 
     private void Forget(DbContext? context) => Take(context);

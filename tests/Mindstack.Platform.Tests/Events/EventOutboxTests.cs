@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Mindstack.Platform.Events;
 using Mindstack.Platform.Storage;
 using Mindstack.Platform.Tests.Jobs;
+using Mindstack.Platform.Tests.Realtime;
 
 namespace Mindstack.Platform.Tests.Events;
 
@@ -197,5 +199,66 @@ public sealed class EventRecoveryTests
             var row = await Eventually.UntilAsync(() => first.OutboxRowAsync(id), e => e.State == OutboxStates.Dispatched, "dispatched");
             Assert.NotNull(row.DispatchedAt);
         }
+    }
+}
+
+/// <summary>A backlog is dispatched in batches: one transaction marks many events, each aggregate still in order.</summary>
+public sealed class EventBatchTests
+{
+    [Fact]
+    public async Task Dispatch_BacklogOfEvents_MarkedDispatchedInOneTransactionInOrder()
+    {
+        var recorder = new EventRecorder();
+        await using var first = EventsFactory.Node(recorder, workers: 0);
+        var aggregates = Enumerable.Range(0, 4).Select(_ => "run_" + Guid.NewGuid().ToString("N")[..8]).ToList();
+        var ids = await first.PublishAsync([.. Enumerable.Range(0, 40).Select(i => new NewEvent("run.update", "run", aggregates[i % 4]) { Data = new { step = i } })]);
+
+        await using var second = EventsFactory.Node(recorder, workers: 2);
+        second.OnDatabaseOf(first);
+        _ = second.Services;
+        await Eventually.UntilAsync(() => aggregates.All(a => recorder.For(a).Count == 10), "the backlog to be dispatched");
+
+        foreach (var aggregate in aggregates)
+        {
+            Assert.Equal(recorder.For(aggregate).Select(e => e.Sequence).Order(), recorder.For(aggregate).Select(e => e.Sequence));
+        }
+        var rows = new List<OutboxEvent>();
+        foreach (var id in ids)
+        {
+            rows.Add(await Eventually.UntilAsync(() => first.OutboxRowAsync(id), e => e.State == OutboxStates.Dispatched, "dispatched"));
+        }
+        // One batch, one transaction: the same dispatch time on every row.
+        Assert.Single(rows.Select(r => r.DispatchedAt).Distinct());
+        Assert.All(rows, r => Assert.Equal(1, r.Attempts));
+    }
+}
+
+/// <summary>PostgreSQL: an event committed on a node that does not dispatch wakes the dispatching node at once.</summary>
+public sealed class EventWakeUpTests
+{
+    [PostgresFact]
+    public async Task Notify_EventPublishedOnAnotherNode_WakesTheDispatcherWithoutPollDelay()
+    {
+        // Node A dispatches but would poll only once a minute; node B only serves.
+        var recorder = new EventRecorder();
+        await using var nodeA = EventsFactory.Node(recorder, workers: 2);
+        nodeA.WithSetting("Mindstack:Jobs:PollMilliseconds", "60000");
+        await using var nodeB = EventsFactory.Node(recorder, workers: 0);
+        nodeB.OnDatabaseOf(nodeA);
+        _ = nodeA.Services;
+        _ = nodeB.Services;
+        await Eventually.UntilAsync(() => JobBatchTests.ListenersAsync(nodeA.Database.PostgresConnectionString!), n => n == 1, "node A to listen");
+        // Node A has taken the dispatcher's lease and gone idle (its first look found nothing).
+        await Eventually.UntilAsync(
+            () => nodeA.InScopeAsync(sp => sp.GetRequiredService<MindstackDbContext>().Database
+                .SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM jobs_leases WHERE name = 'events.dispatcher'").SingleAsync()),
+            n => n == 1, "node A to lead the dispatch");
+
+        var aggregate = "sess_" + Guid.NewGuid().ToString("N")[..8];
+        var watch = Stopwatch.StartNew();
+        await nodeB.PublishAsync(new NewEvent("session.completed", "session", aggregate));
+        await Eventually.UntilAsync(() => recorder.For(aggregate).Count == 1, "the event to be dispatched", TimeSpan.FromSeconds(20));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
     }
 }

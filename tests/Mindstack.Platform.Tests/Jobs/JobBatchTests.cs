@@ -111,7 +111,8 @@ public sealed class JobBatchTests
         Assert.NotEqual(nodeA.Services.GetRequiredService<JobsSettings>().NodeId, nodeA.Log.Runs.Single(r => r.Key == "woken").Node);
     }
 
-    private static async Task<long> ListenersAsync(string connectionString)
+    /// <summary>How many nodes' job listeners are connected to the database (PostgreSQL).</summary>
+    internal static async Task<long> ListenersAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
