@@ -69,13 +69,38 @@ public static class PlatformExtensions
     }
 
     /// <summary>
+    /// Builds the database model (every module's tables: the largest part of a start) on the thread
+    /// pool, so that a host can map its endpoints and check its migrations meanwhile; await it before
+    /// the first query (the key ring check in <see cref="MigrateDatabaseAsync(WebApplication, CancellationToken)"/>
+    /// would otherwise build it itself).
+    /// </summary>
+    public static Task BuildDatabaseModelAsync(this IServiceProvider services) => Task.Run(async () =>
+    {
+        await using var scope = services.CreateAsyncScope();
+        _ = scope.ServiceProvider.GetRequiredService<MindstackDbContext>().Model;
+    });
+
+    /// <summary>
     /// Before the server serves: applies pending migrations, then checks the master key against
     /// the stored key ring and encrypts secrets stored before they were encrypted
     /// (<see cref="DataProtectionAtRest.PrepareSecretsAtRestAsync"/>).
     /// </summary>
-    public static async Task MigrateDatabaseAsync(this WebApplication app, CancellationToken cancellationToken = default)
+    public static Task MigrateDatabaseAsync(this WebApplication app, CancellationToken cancellationToken = default) =>
+        app.MigrateDatabaseAsync(model: null, cancellationToken);
+
+    /// <inheritdoc cref="MigrateDatabaseAsync(WebApplication, CancellationToken)"/>
+    /// <param name="model">The model's build (<see cref="BuildDatabaseModelAsync"/>), awaited after the migrations.</param>
+    public static async Task MigrateDatabaseAsync(this WebApplication app, Task? model, CancellationToken cancellationToken = default)
     {
+        var startup = app.Services.GetService<StartupTimeline>();
         await app.Services.MigrateDatabaseAsync(cancellationToken);
+        startup?.Mark("migrations check");
+        if (model is not null)
+        {
+            await model;
+            startup?.Mark("database model (rest of its build)");
+        }
         await app.Services.PrepareSecretsAtRestAsync(cancellationToken);
+        startup?.Mark("key ring and secrets at rest");
     }
 }

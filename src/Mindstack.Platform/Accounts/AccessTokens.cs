@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -35,7 +36,16 @@ public interface IAccessTokenService
 internal sealed class AccessTokenService(SigningKeyProvider keys, TimeProvider clock) : IAccessTokenService
 {
     public const string Issuer = "mindstack";
+
+    /// <summary>At most this many verified tokens are remembered (the memory is emptied when it is full).</summary>
+    private const int MaxVerified = 50_000;
+
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    // Tokens whose signature, issuer and audience were verified, with what they say: verifying is
+    // most of an authenticated read's CPU besides its query, and a token never changes. Expiry is
+    // still checked on every use; a key leaves the ring only after every token it signed expired.
+    private readonly ConcurrentDictionary<(string Token, string Audience), AccessTokenClaims> _verified = new();
 
     public async Task<AccessToken> IssueAsync(string accountId, string sessionId, string audience, TimeSpan lifetime,
         CancellationToken cancellationToken = default)
@@ -68,6 +78,15 @@ internal sealed class AccessTokenService(SigningKeyProvider keys, TimeProvider c
         if (string.IsNullOrWhiteSpace(token) || token.Length > 4096)
         {
             return (AccessTokenStatus.Invalid, null);
+        }
+        if (_verified.TryGetValue((token, audience), out var known))
+        {
+            if (known.ExpiresAt > clock.GetUtcNow().UtcDateTime)
+            {
+                return (AccessTokenStatus.Valid, known);
+            }
+            _verified.TryRemove((token, audience), out _);
+            return (AccessTokenStatus.Expired, null);
         }
         string? keyId;
         try
@@ -109,6 +128,12 @@ internal sealed class AccessTokenService(SigningKeyProvider keys, TimeProvider c
         {
             return (AccessTokenStatus.Invalid, null);
         }
-        return (AccessTokenStatus.Valid, new AccessTokenClaims(subject, session, audience, jwt.ValidTo));
+        var claims = new AccessTokenClaims(subject, session, audience, jwt.ValidTo);
+        if (_verified.Count >= MaxVerified)
+        {
+            _verified.Clear();
+        }
+        _verified[(token, audience)] = claims;
+        return (AccessTokenStatus.Valid, claims);
     }
 }

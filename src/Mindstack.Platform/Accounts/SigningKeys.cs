@@ -34,7 +34,10 @@ internal sealed record SigningKey(string Id, byte[] Key, DateTime CreatedAt, Dat
     /// <summary>A key's id is derived from the key, so every node names the first key alike without storing anything.</summary>
     public static string IdOf(byte[] key) => Base64UrlEncoder.Encode(SHA256.HashData(key))[..16];
 
-    public SymmetricSecurityKey SecurityKey() => new(Key) { KeyId = Id };
+    private SymmetricSecurityKey? _securityKey;
+
+    /// <summary>One instance per key: the token handler caches its signature providers by key.</summary>
+    public SymmetricSecurityKey SecurityKey() => _securityKey ??= new(Key) { KeyId = Id };
 }
 
 /// <summary>

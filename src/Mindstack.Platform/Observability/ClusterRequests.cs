@@ -23,8 +23,27 @@ public sealed class NodeRequestCounts(IUsageCounters counters, JobsSettings sett
     /// <summary>This node's id, as its heartbeat and its counts name it.</summary>
     public string NodeId => settings.NodeId;
 
+    // The current minute's key, formatted once a minute instead of once a request.
+    private CurrentMinute? _minute;
+
     public void Record(string api, int status) =>
-        counters.Add(Minutes, [MinuteKey(clock.GetUtcNow()), NodeId, api], 1, status >= 500 ? 1 : 0, status is >= 400 and < 500 ? 1 : 0);
+        counters.Add(Minutes, [MinuteKeyNow(), NodeId, api], 1, status >= 500 ? 1 : 0, status is >= 400 and < 500 ? 1 : 0);
+
+    private string MinuteKeyNow()
+    {
+        var now = clock.GetUtcNow();
+        var minute = now.ToUnixTimeSeconds() / 60;
+        var cached = Volatile.Read(ref _minute);
+        if (cached is not null && cached.Minute == minute)
+        {
+            return cached.Key;
+        }
+        var fresh = new CurrentMinute(minute, MinuteKey(now));
+        Volatile.Write(ref _minute, fresh);
+        return fresh.Key;
+    }
+
+    private sealed record CurrentMinute(long Minute, string Key);
 
     /// <summary>Counts this node made and has not written yet: (minute, node, api) and (requests, 5xx, 4xx).</summary>
     internal IReadOnlyList<(IReadOnlyList<string> Key, long[] Sums)> Pending() => counters.PendingRows(Minutes);

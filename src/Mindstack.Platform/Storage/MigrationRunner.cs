@@ -54,7 +54,7 @@ public sealed class MigrationRunner(
         {
             if (db.Provider == DatabaseProvider.Sqlite)
             {
-                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+                await ExecuteOnConnectionAsync("PRAGMA journal_mode=WAL;", cancellationToken);
             }
             if (await IsCurrentAsync(migrations, cancellationToken))
             {
@@ -123,19 +123,36 @@ public sealed class MigrationRunner(
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>True when every migration is recorded: the common start, so it runs without the lock.</summary>
+    /// <summary>
+    /// True when every migration is recorded: the common start, so it runs without the lock. One
+    /// query on the open connection, without EF's model (building it is most of a start's cost, and
+    /// can run meanwhile): a missing table (a new database) is an error, and means not current.
+    /// </summary>
     private async Task<bool> IsCurrentAsync(IReadOnlyList<SchemaMigration> migrations, CancellationToken cancellationToken)
     {
-        var exists = db.Provider == DatabaseProvider.Postgres
-            ? "SELECT CAST(count(*) AS integer) AS \"Value\" FROM pg_tables WHERE tablename = '__mindstack_migrations' AND schemaname = current_schema()"
-            : "SELECT count(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = '__mindstack_migrations'";
-        if ((await db.Database.SqlQueryRaw<int>(exists).ToListAsync(cancellationToken)).Single() == 0)
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        try
         {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = "SELECT id FROM __mindstack_migrations";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                done.Add(reader.GetString(0));
+            }
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // No table yet (or another failure, which the migration path below meets and reports).
             return false;
         }
-        var done = (await db.Database
-            .SqlQueryRaw<string>("SELECT id AS \"Value\" FROM __mindstack_migrations")
-            .ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         return migrations.All(m => done.Contains(m.Id));
+    }
+
+    private async Task ExecuteOnConnectionAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

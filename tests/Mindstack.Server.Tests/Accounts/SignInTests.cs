@@ -126,6 +126,26 @@ public sealed class SignInTests(AuthFactory factory) : IClassFixture<AuthFactory
     }
 
     [Fact]
+    public async Task Me_TokenVerifiedThenPastItsExpiry_TokenExpired()
+    {
+        // A verified token is remembered (its signature is not checked again); its expiry still is, on every use.
+        var (_, _, _, tokens) = await factory.NewUserAsync(AuthRoutes.MindPeeker);
+        var token = tokens.GetProperty("accessToken").GetString()!;
+        var path = $"{AuthRoutes.MindPeeker.BasePath}/__auth/me";
+        using var first = await factory.SendAsync(HttpMethod.Get, path, bearer: token);
+        using var second = await factory.SendAsync(HttpMethod.Get, path, bearer: token);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+
+        factory.Clock.Advance(TimeSpan.FromHours(24) + TimeSpan.FromSeconds(5));
+        using var expired = await factory.SendAsync(HttpMethod.Get, path, bearer: token);
+
+        var (status, body) = await AuthFactory.ReadAsync(expired);
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("TOKEN_EXPIRED", body.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task Login_TenFailuresInFifteenMinutes_RefusedWithRetryAfterUntilWindowPasses()
     {
         var (email, username, password, _) = await factory.NewUserAsync(Swarm);
