@@ -9,7 +9,7 @@ out=${1:-publish/linux-x64}
 rid=${MINDSTACK_RID:-linux-x64}
 dotnet publish src/Mindstack.Server -c Release -r "$rid" --self-contained true \
   -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true \
-  -p:DebugType=none -p:GenerateDocumentationFile=false \
+  -p:DebugType=none \
   -o "$out" --nologo -v q
 mv -f "$out/Mindstack.Server" "$out/mindstack"
 "$out/mindstack" --version >/dev/null
