@@ -47,6 +47,24 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string dataDirectory, IDictionary<string, string>? environment = null,
         string? databaseConnectionString = null, TimeSpan? startTimeout = null)
     {
+        // FreePort's port is free when asked, not when the server binds it: a test process running beside
+        // this one can take it in between. A start that loses its port that way is started again on another.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(dataDirectory, environment, databaseConnectionString, startTimeout);
+            }
+            catch (InvalidOperationException exception) when (attempt < 3
+                && exception.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private static async Task<ServerProcess> StartOnceAsync(string dataDirectory, IDictionary<string, string>? environment,
+        string? databaseConnectionString, TimeSpan? startTimeout)
+    {
         var dll = Path.Combine(await PublishedDirectoryAsync(), "Mindstack.Server.dll");
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dataDirectory };
