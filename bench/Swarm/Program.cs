@@ -3,12 +3,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Npgsql;
-using NpgsqlTypes;
 
 // MindSwarm at scale, against a running server (bench.sh starts it; its migrations made the tables).
 // Loads accounts, follows and posts straight into the server's database (COPY on PostgreSQL, prepared
@@ -166,91 +164,7 @@ async Task AnalyzeAsync()
     await command.ExecuteNonQueryAsync();
 }
 
-async Task BulkAsync(string table, string[] columns, int count, Func<int, object[]> row)
-{
-    if (db is NpgsqlConnection pg)
-    {
-        await using var importer = await pg.BeginBinaryImportAsync($"COPY {table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)");
-        for (var i = 0; i < count; i++)
-        {
-            await importer.StartRowAsync();
-            foreach (var value in row(i))
-            {
-                if (value is DateTime at)
-                {
-                    await importer.WriteAsync(at, NpgsqlDbType.TimestampTz);
-                }
-                else
-                {
-                    await importer.WriteAsync(value);
-                }
-            }
-        }
-        await importer.CompleteAsync();
-        return;
-    }
-    // SQLite: one prepared statement of RowsPerStatement rows, many statements per transaction.
-    const int RowsPerStatement = 50;
-    const int RowsPerTransaction = 50_000;
-    var done = 0;
-    while (done < count)
-    {
-        await using var transaction = await db.BeginTransactionAsync();
-        var end = Math.Min(count, done + RowsPerTransaction);
-        DbCommand? full = null;
-        while (done < end)
-        {
-            var n = Math.Min(RowsPerStatement, end - done);
-            var command = n == RowsPerStatement && full is not null ? full : Insert(table, columns, n, transaction);
-            if (n == RowsPerStatement)
-            {
-                full = command;
-            }
-            for (var r = 0; r < n; r++)
-            {
-                var values = row(done + r);
-                for (var c = 0; c < columns.Length; c++)
-                {
-                    command.Parameters[(r * columns.Length) + c].Value = values[c];
-                }
-            }
-            await command.ExecuteNonQueryAsync();
-            if (command != full)
-            {
-                await command.DisposeAsync();
-            }
-            done += n;
-        }
-        if (full is not null)
-        {
-            await full.DisposeAsync();
-        }
-        await transaction.CommitAsync();
-    }
-}
-
-DbCommand Insert(string table, string[] columns, int rows, DbTransaction transaction)
-{
-    var command = db.CreateCommand();
-    command.Transaction = transaction;
-    var sql = new StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ");
-    for (var r = 0; r < rows; r++)
-    {
-        sql.Append(r == 0 ? "(" : ", (");
-        for (var c = 0; c < columns.Length; c++)
-        {
-            var name = "@p" + ((r * columns.Length) + c).ToString(CultureInfo.InvariantCulture);
-            sql.Append(c == 0 ? name : ", " + name);
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            command.Parameters.Add(parameter);
-        }
-        sql.Append(')');
-    }
-    command.CommandText = sql.ToString();
-    command.Prepare();
-    return command;
-}
+Task BulkAsync(string table, string[] columns, int count, Func<int, object?[]> row) => BulkLoader.LoadAsync(db, table, columns, count, row);
 
 async Task<string[]> LoginAsync(int count)
 {
