@@ -91,7 +91,9 @@ build_ok=${PIPESTATUS[0]}
 
 # The format check, the publish and PostgreSQL's start do not depend on each other: they overlap.
 say "format check, publish (for the process-level tests) and PostgreSQL, side by side"
-dotnet publish src/Mindstack.Server -c Release -o "$work/published" --nologo -v q >"$work/publish.log" 2>&1 &
+# The publish is ./publish.sh's self-contained single file: the process-level tests run the binary
+# an operator ships (and SingleFileTests starts it as one would).
+./publish.sh "$work/published" >"$work/publish.log" 2>&1 &
 publish_pid=$!
 start_postgres >"$work/pg-start.log" 2>&1 &
 pg_start_pid=$!
@@ -99,6 +101,8 @@ dotnet format Mindstack.slnx --verify-no-changes --no-restore -v q
 format_ok=$?
 wait "$publish_pid" || cat "$work/publish.log"
 export MINDSTACK_PUBLISHED_DIR="$work/published"
+# The single file's native libraries are unpacked once, here, for every server the tests start.
+export DOTNET_BUNDLE_EXTRACT_BASE_DIR="$work/bundle"
 pg_ok=0
 wait "$pg_start_pid" || pg_ok=1
 cat "$work/pg-start.log"

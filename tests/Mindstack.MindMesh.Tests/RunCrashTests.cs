@@ -154,7 +154,7 @@ public sealed class PublishedServerFactAttribute : FactAttribute
     public PublishedServerFactAttribute()
     {
         var published = System.Environment.GetEnvironmentVariable("MINDSTACK_PUBLISHED_DIR");
-        if (string.IsNullOrEmpty(published) || !File.Exists(Path.Combine(published, "Mindstack.Server.dll")))
+        if (!ServerProcess.IsPublishedDirectory(published))
         {
             Skip = "needs a published server (MINDSTACK_PUBLISHED_DIR, as ./test.sh sets)";
         }

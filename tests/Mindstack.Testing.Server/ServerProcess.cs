@@ -65,13 +65,9 @@ public sealed class ServerProcess : IAsyncDisposable
     private static async Task<ServerProcess> StartOnceAsync(string dataDirectory, IDictionary<string, string>? environment,
         string? databaseConnectionString, TimeSpan? startTimeout)
     {
-        var dll = Path.Combine(await PublishedDirectoryAsync(), "Mindstack.Server.dll");
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dataDirectory };
-        foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory })
-        {
-            info.ArgumentList.Add(arg);
-        }
+        var info = await PublishedStartInfoAsync("--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory);
+        info.WorkingDirectory = dataDirectory;
         info.Environment["Mindstack__Database"] = databaseConnectionString ?? "";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
@@ -137,6 +133,40 @@ public sealed class ServerProcess : IAsyncDisposable
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     /// <summary>The folder of the published server (published on first use), e.g. to run its CLI commands.</summary>
+    /// <summary>
+    /// Whether <paramref name="directory"/> holds a published server: the self-contained single-file
+    /// <c>mindstack</c> that <c>./publish.sh</c> makes (what <c>./test.sh</c> publishes, so the shipped
+    /// binary is the one the process-level tests run), or a framework-dependent <c>Mindstack.Server.dll</c>.
+    /// </summary>
+    public static bool IsPublishedDirectory(string? directory) =>
+        !string.IsNullOrEmpty(directory)
+        && (File.Exists(Path.Combine(directory, SingleFileName)) || File.Exists(Path.Combine(directory, "Mindstack.Server.dll")));
+
+    /// <summary>The published server's command line with <paramref name="args"/>: the single-file binary when there is one, else <c>dotnet Mindstack.Server.dll</c>.</summary>
+    public static async Task<ProcessStartInfo> PublishedStartInfoAsync(params string[] args)
+    {
+        var directory = await PublishedDirectoryAsync();
+        var binary = Path.Combine(directory, SingleFileName);
+        ProcessStartInfo info;
+        if (File.Exists(binary))
+        {
+            info = new ProcessStartInfo(binary);
+        }
+        else
+        {
+            info = new ProcessStartInfo("dotnet");
+            info.ArgumentList.Add(Path.Combine(directory, "Mindstack.Server.dll"));
+        }
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        return info;
+    }
+
+    /// <summary>The name <c>./publish.sh</c> gives the single-file binary.</summary>
+    public const string SingleFileName = "mindstack";
+
     public static async Task<string> PublishedDirectoryAsync()
     {
         await PublishGate.WaitAsync();
@@ -147,7 +177,7 @@ public sealed class ServerProcess : IAsyncDisposable
                 return _published;
             }
             var fromEnvironment = Environment.GetEnvironmentVariable("MINDSTACK_PUBLISHED_DIR");
-            if (!string.IsNullOrEmpty(fromEnvironment) && File.Exists(Path.Combine(fromEnvironment, "Mindstack.Server.dll")))
+            if (fromEnvironment is not null && IsPublishedDirectory(fromEnvironment))
             {
                 return _published = fromEnvironment;
             }

@@ -21,19 +21,11 @@ public sealed class CliTests
     /// <summary>The one run of the published binary's CLI: what the process does with its arguments.</summary>
     private static async Task<CliResult> RunPublishedAsync(TestDatabase database, params string[] args)
     {
-        var dll = Path.Combine(await ServerProcess.PublishedDirectoryAsync(), "Mindstack.Server.dll");
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = database.DataDirectory,
-        };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
+        var info = await ServerProcess.PublishedStartInfoAsync(args);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        info.WorkingDirectory = database.DataDirectory;
         info.Environment["Mindstack__Database"] = database.PostgresConnectionString ?? "";
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();

@@ -46,8 +46,9 @@ public sealed class SingleFileTests
 }
 
 /// <summary>
-/// Runs when the single-file binary exists (<c>MINDSTACK_SINGLE_FILE</c>, or <c>publish/linux-x64/mindstack</c>
-/// after <c>./publish.sh</c>); skipped otherwise rather than publishing from inside a test run.
+/// Runs when the single-file binary exists (<c>MINDSTACK_SINGLE_FILE</c>, the one <c>./test.sh</c> publishes into
+/// <c>MINDSTACK_PUBLISHED_DIR</c>, or <c>publish/linux-x64/mindstack</c> after <c>./publish.sh</c>); skipped
+/// otherwise rather than publishing from inside a test run.
 /// </summary>
 public sealed class SingleFileFactAttribute : FactAttribute
 {
@@ -62,8 +63,12 @@ public sealed class SingleFileFactAttribute : FactAttribute
     public static string? Binary()
     {
         var configured = Environment.GetEnvironmentVariable("MINDSTACK_SINGLE_FILE");
-        var path = !string.IsNullOrEmpty(configured) ? configured
-            : Path.Combine(ServerProcess.RepositoryRoot(), "publish", "linux-x64", "mindstack");
-        return File.Exists(path) ? path : null;
+        var published = Environment.GetEnvironmentVariable("MINDSTACK_PUBLISHED_DIR");
+        string[] candidates = [
+            configured ?? "",
+            // ./test.sh publishes with ./publish.sh into MINDSTACK_PUBLISHED_DIR.
+            string.IsNullOrEmpty(published) ? "" : Path.Combine(published, ServerProcess.SingleFileName),
+            Path.Combine(ServerProcess.RepositoryRoot(), "publish", "linux-x64", ServerProcess.SingleFileName)];
+        return candidates.FirstOrDefault(path => path.Length > 0 && File.Exists(path));
     }
 }
