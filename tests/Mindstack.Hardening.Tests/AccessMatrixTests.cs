@@ -100,60 +100,18 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         foreach (var api in OpenApiWalk.Apis)
         {
             var walk = await OpenApiWalk.LoadAsync(client, api);
-            foreach (var operation in walk.Operations(api))
+            var operations = walk.Operations(api);
+            // Each operation's refusals depend on no other's (every request here is refused, or
+            // public and harmless): a few in flight at once, the table kept in the document's order.
+            var checkedOperations = new (string Row, List<string> Problems)[operations.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, operations.Count), new ParallelOptions { MaxDegreeOfParallelism = 6 },
+                async (i, _) => checkedOperations[i] = await CheckAsync(client, api, operations[i], objects, owner, stranger, expired, meshMember));
+            foreach (var (row, operationProblems) in checkedOperations)
             {
-                var name = operation.ToString();
-                var isPublic = Public.Contains(name);
-                var path = Fill(operation.Path, objects);
-                var body = operation.BodySchema is null ? null : "{}";
-                var cells = new List<string>();
-
-                foreach (var (variant, apply) in new (string, Action<HttpRequestMessage>?)[]
-                {
-                    ("none", null),
-                    ("expired", r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", expired)),
-                    ("foreign", r => Foreign(r, owner)),
-                })
-                {
-                    var (status, text) = await SendAsync(client, operation.Method, path, body, apply, operation.BodyMediaType);
-                    cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    if (!isPublic && !Refused(operation, status, 401))
-                    {
-                        problems.Add($"{name} with {variant} credential → {status} {Shorten(text)}");
-                    }
-                }
-
-                if (operation.Parameters.Any(p => p.In == "path") && path != operation.Path)
-                {
-                    var (status, text) = await SendAsync(client, operation.Method, path, body, stranger.Apply, operation.BodyMediaType);
-                    cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    // MindMesh hides another tenant's objects: 404, never 403.
-                    if (api == "mindmesh" ? status != 404 : !Refused(operation, status, 403, 404))
-                    {
-                        problems.Add($"{name} by another account → {status} {Shorten(text)}");
-                    }
-                }
-                else
-                {
-                    cells.Add("–");
-                }
-                if (MeshPrivileged.Contains(name))
-                {
-                    privilegedSeen.Add(name);
-                    var (status, text) = await SendAsync(client, operation.Method, path, body,
-                        r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", meshMember));
-                    cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    if (status != 403 || !text.Contains("Insufficient permissions", StringComparison.Ordinal))
-                    {
-                        problems.Add($"{name} by a member without the permission → {status} {Shorten(text)}");
-                    }
-                }
-                else
-                {
-                    cells.Add("–");
-                }
-                table.Append("| ").Append(name).Append(isPublic ? " (public)" : "").Append(" | ").Append(string.Join(" | ", cells)).Append(" |\n");
+                table.Append(row);
+                problems.AddRange(operationProblems);
             }
+            privilegedSeen.UnionWith(operations.Select(o => o.ToString()).Where(MeshPrivileged.Contains));
         }
         // The list names operations the document serves (a renamed route would otherwise go unchecked).
         problems.AddRange(MeshPrivileged.Except(privilegedSeen).Select(n => $"{n} is not in /openapi/mindmesh.json"));
@@ -179,6 +137,63 @@ public sealed class AccessMatrixTests(HardeningFactory factory, ITestOutputHelpe
         output.WriteLine(table.ToString());
         await File.WriteAllTextAsync(Path.Combine(AppContext.BaseDirectory, "access-matrix.md"), table.ToString());
         Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    /// <summary>One operation by every wrong caller: its row of the table and what was wrong.</summary>
+    private async Task<(string Row, List<string> Problems)> CheckAsync(HttpClient client, string api, Operation operation,
+        Dictionary<string, string> objects, Callers owner, Callers stranger, string expired, string meshMember)
+    {
+        var problems = new List<string>();
+        var name = operation.ToString();
+        var isPublic = Public.Contains(name);
+        var path = Fill(operation.Path, objects);
+        var body = operation.BodySchema is null ? null : "{}";
+        var cells = new List<string>();
+
+        foreach (var (variant, apply) in new (string, Action<HttpRequestMessage>?)[]
+        {
+            ("none", null),
+            ("expired", r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", expired)),
+            ("foreign", r => Foreign(r, owner)),
+        })
+        {
+            var (status, text) = await SendAsync(client, operation.Method, path, body, apply, operation.BodyMediaType);
+            cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (!isPublic && !Refused(operation, status, 401))
+            {
+                problems.Add($"{name} with {variant} credential → {status} {Shorten(text)}");
+            }
+        }
+
+        if (operation.Parameters.Any(p => p.In == "path") && path != operation.Path)
+        {
+            var (status, text) = await SendAsync(client, operation.Method, path, body, stranger.Apply, operation.BodyMediaType);
+            cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // MindMesh hides another tenant's objects: 404, never 403.
+            if (api == "mindmesh" ? status != 404 : !Refused(operation, status, 403, 404))
+            {
+                problems.Add($"{name} by another account → {status} {Shorten(text)}");
+            }
+        }
+        else
+        {
+            cells.Add("–");
+        }
+        if (MeshPrivileged.Contains(name))
+        {
+            var (status, text) = await SendAsync(client, operation.Method, path, body,
+                r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", meshMember));
+            cells.Add(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (status != 403 || !text.Contains("Insufficient permissions", StringComparison.Ordinal))
+            {
+                problems.Add($"{name} by a member without the permission → {status} {Shorten(text)}");
+            }
+        }
+        else
+        {
+            cells.Add("–");
+        }
+        return ($"| {name}{(isPublic ? " (public)" : "")} | {string.Join(" | ", cells)} |\n", problems);
     }
 
     /// <summary>A refusal: one of <paramref name="expected"/>, or for the socket route a refusal to upgrade.</summary>

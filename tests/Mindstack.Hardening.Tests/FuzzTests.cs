@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
@@ -68,65 +69,196 @@ public sealed class FuzzTests(HardeningFactory factory, ITestOutputHelper output
 
         var statuses = new SortedDictionary<int, int>();
         var refusedBases = new List<string>();
-        // The stored state as last read, while nothing can have changed it since: the snapshot after
-        // a refused write is the one before the next (each reads every row of every table).
-        IReadOnlyDictionary<string, string>? known = null;
+        var judge = new StoredStateJudge(factory, client, api, problems);
         foreach (var operation in operations)
         {
+            // Signing out ends the caller's session: each such case gets a fresh caller, and so
+            // does whatever follows. A write whose base body is accepted will often store, rightly:
+            // its cases are judged one at a time.
+            var signsOut = operation.Path.Contains("logout", StringComparison.Ordinal);
+            var alone = signsOut;
             if (BaseBody(walk, operation) is { } valid && !operation.Path.Contains('{'))
             {
-                known = null;
+                await judge.SettleAndForgetAsync();
                 using var probe = await factory.SendAsync(client, operation.Method, operation.Path, callers,
                     new StringContent(valid, Encoding.UTF8, "application/json"));
                 if ((int)probe.StatusCode >= 400)
                 {
                     refusedBases.Add($"{operation} {(int)probe.StatusCode}");
                 }
+                else
+                {
+                    alone = true;
+                }
             }
-            // Signing out ends the caller's session: each such case gets a fresh caller, and so
-            // does whatever follows.
-            var signsOut = operation.Path.Contains("logout", StringComparison.Ordinal);
             foreach (var (method, path, body) in Cases(walk, operation))
             {
                 if (signsOut)
                 {
+                    await judge.SettleAndForgetAsync();
                     callers = await factory.NewCallersAsync();
-                    known = null;
                 }
                 sent++;
-                var mutating = method != HttpMethod.Get && method != HttpMethod.Head && method != HttpMethod.Options;
-                var before = mutating ? known ?? await factory.StoredStateAsync() : null;
-                known = null;
-                using var content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json");
-                using var response = await factory.SendAsync(client, method, path, callers, content);
-                statuses[(int)response.StatusCode] = statuses.GetValueOrDefault((int)response.StatusCode) + 1;
-                var problem = await JudgeAsync(api, method, response);
-                if (problem is null && before is not null && (int)response.StatusCode >= 400)
-                {
-                    var after = await factory.StoredStateAsync();
-                    var changed = after.Where(t => !before.TryGetValue(t.Key, out var was) || was != t.Value).Select(t => t.Key).ToList();
-                    if (changed.Count > 0)
-                    {
-                        problem = $"{(int)response.StatusCode} but changed {string.Join(", ", changed)}";
-                    }
-                    known = after;
-                }
-                if (problem is not null)
-                {
-                    problems.Add($"{method} {Shorten(path)} body={Shorten(body)} → {problem}");
-                }
+                var status = await judge.SendAsync(new Sent(method, path, body, callers), alone);
+                statuses[status] = statuses.GetValueOrDefault(status) + 1;
+                // A write that stored once will likely store again: judge the rest of its operation one by one.
+                alone |= status < 400 && StoredStateJudge.IsWrite(method);
             }
             if (signsOut)
             {
+                await judge.SettleAndForgetAsync();
                 callers = await factory.NewCallersAsync();
-                known = null;
             }
         }
+        await judge.SettleAndForgetAsync();
 
         output.WriteLine($"{api}: {operations.Count} operations, {sent} requests, {problems.Count} problems; statuses "
             + string.Join(", ", statuses.Select(s => $"{s.Key}×{s.Value}")));
+        output.WriteLine($"stored state read {judge.Reads} times ({judge.ReadTime.Elapsed.TotalSeconds:F1} s), {judge.Resent} requests sent again alone");
         output.WriteLine("base bodies refused (their deeper fields are reached less): " + string.Join("; ", refusedBases));
         Assert.True(problems.Count == 0, $"{problems.Count} of {sent} requests misbehaved:\n" + string.Join('\n', problems.Take(40)));
+    }
+
+    private sealed record Sent(HttpMethod Method, string Path, string? Body, Callers Callers, int Status = 0)
+    {
+        public string Describe(string problem) => $"{Method} {Shorten(Path)} body={Shorten(Body)} → {problem}";
+    }
+
+    /// <summary>
+    /// Judges that a refused write stores nothing, a run of writes at a time: every stored row is
+    /// read before and after a run of up to <see cref="RunLength"/> refused writes, and only a run
+    /// whose rows changed is sent again, each write alone between two reads, to name the one that
+    /// stored. Reading every row of every table is most of what the walk costs; once a run instead
+    /// of twice a write keeps it short. A request that may rightly store (a read, an accepted
+    /// write) ends the run before it or, when that is only known from its answer, with it.
+    /// </summary>
+    private sealed class StoredStateJudge(HardeningFactory factory, HttpClient client, string api, List<string> problems)
+    {
+        private const int RunLength = 48;
+        private readonly List<Sent> _run = [];
+        private IReadOnlyDictionary<string, string>? _known;
+
+        public int Reads { get; private set; }
+        public int Resent { get; private set; }
+        public Stopwatch ReadTime { get; } = new();
+
+        public static bool IsWrite(HttpMethod method) => method != HttpMethod.Get && method != HttpMethod.Head && method != HttpMethod.Options;
+
+        /// <summary>Sends one case, records what is wrong with its answer, and returns its status.</summary>
+        public async Task<int> SendAsync(Sent sent, bool alone)
+        {
+            if (!IsWrite(sent.Method))
+            {
+                // A read may store (a wallet made on first look): the writes before it are judged first.
+                await SettleAndForgetAsync();
+                var (readStatus, readProblem) = await SendOnceAsync(sent);
+                if (readProblem is not null)
+                {
+                    problems.Add(sent.Describe(readProblem));
+                }
+                return readStatus;
+            }
+            _known ??= await ReadAsync();
+            var (status, problem) = await SendOnceAsync(sent);
+            if (problem is not null)
+            {
+                problems.Add(sent.Describe(problem));
+            }
+            if (status < 400 || problem is not null)
+            {
+                // It may rightly have stored (or is wrong already): the run before it is judged with it.
+                await SettleAsync(sent);
+                _known = null;
+                return status;
+            }
+            _run.Add(sent with { Status = status });
+            if (alone || _run.Count >= RunLength)
+            {
+                await SettleAsync(null);
+            }
+            return status;
+        }
+
+        /// <summary>Judges the run so far; then something else may write (new callers, a probe).</summary>
+        public async Task SettleAndForgetAsync()
+        {
+            await SettleAsync(null);
+            _known = null;
+        }
+
+        /// <summary>
+        /// Reads the rows after the run (and <paramref name="storer"/>, sent last, which may store)
+        /// and, when they changed, finds which refused write of the run stored.
+        /// </summary>
+        private async Task SettleAsync(Sent? storer)
+        {
+            if (_run.Count == 0)
+            {
+                return;
+            }
+            var run = _run.ToList();
+            _run.Clear();
+            var after = await ReadAsync();
+            var changed = Changed(_known!, after);
+            _known = after;
+            if (changed.Count == 0)
+            {
+                return;
+            }
+            if (run.Count == 1 && storer is null)
+            {
+                problems.Add(run[0].Describe($"{run[0].Status} but changed {string.Join(", ", changed)}"));
+                return;
+            }
+            _known = null;
+            var found = false;
+            foreach (var again in run)
+            {
+                Resent++;
+                var before = await ReadAsync();
+                var (status, problem) = await SendOnceAsync(again);
+                if (status >= 400 && problem is null && Changed(before, await ReadAsync()) is { Count: > 0 } stored)
+                {
+                    problems.Add(again.Describe($"{status} but changed {string.Join(", ", stored)} (sent again alone: its run changed {string.Join(", ", changed)})"));
+                    found = true;
+                }
+                else if (problem is not null)
+                {
+                    problems.Add(again.Describe(problem + " (sent again alone)"));
+                }
+            }
+            if (!found && storer is null)
+            {
+                problems.Add($"a run of {run.Count} refused writes changed {string.Join(", ", changed)}, and none did when sent again alone; "
+                    + $"from {run[0].Describe(run[0].Status.ToString(System.Globalization.CultureInfo.InvariantCulture))} "
+                    + $"to {run[^1].Describe(run[^1].Status.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+            }
+        }
+
+        private async Task<(int Status, string? Problem)> SendOnceAsync(Sent sent)
+        {
+            using var content = sent.Body is null ? null : new StringContent(sent.Body, Encoding.UTF8, "application/json");
+            using var response = await factory.SendAsync(client, sent.Method, sent.Path, sent.Callers, content);
+            return ((int)response.StatusCode, await JudgeAsync(api, sent.Method, response));
+        }
+
+        private async Task<IReadOnlyDictionary<string, string>> ReadAsync()
+        {
+            Reads++;
+            ReadTime.Start();
+            try
+            {
+                return await factory.StoredStateAsync();
+            }
+            finally
+            {
+                ReadTime.Stop();
+            }
+        }
+
+        private static List<string> Changed(IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after) =>
+            [.. after.Where(t => !before.TryGetValue(t.Key, out var was) || was != t.Value).Select(t => t.Key)
+                .Concat(before.Keys.Where(k => !after.ContainsKey(k)))];
     }
 
     private static IEnumerable<(HttpMethod Method, string Path, string? Body)> Cases(OpenApiWalk walk, Operation operation)
@@ -135,8 +267,9 @@ public sealed class FuzzTests(HardeningFactory factory, ITestOutputHelper output
         var baseText = BaseBody(walk, operation);
         var baseBody = baseText is null ? null : JsonNode.Parse(baseText);
 
-        // Every method on the path, bodiless.
-        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Post, HttpMethod.Put, HttpMethod.Patch, HttpMethod.Delete, HttpMethod.Head, HttpMethod.Options })
+        // Every method on the path, bodiless (reads first: a read may rightly store, so the writes
+        // after it make one run for the stored-state judge).
+        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Head, HttpMethod.Options, HttpMethod.Post, HttpMethod.Put, HttpMethod.Patch, HttpMethod.Delete })
         {
             yield return (method, path, null);
         }
