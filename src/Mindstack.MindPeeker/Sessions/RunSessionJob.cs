@@ -48,38 +48,44 @@ internal sealed class RunSessionJob(
 
     private async Task RunAsync(string sessionId, CancellationToken cancellationToken)
     {
-        var session = await db.Set<PeekSession>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken);
-        if (session is null || session.IsFinished)
+        var current = await db.Set<PeekSession>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken);
+        if (current is null || current.IsFinished)
         {
             return;
         }
-        if (session.Status == SessionStatus.Pending)
+        // The start, each stage and their frames are written with the next commit: with a fast engine
+        // the whole run is one write transaction (it was five), while a slow one commits its progress
+        // once ProgressEvery has passed, so the history and the socket still advance stage by stage.
+        var starting = current.Status == SessionStatus.Pending;
+        if (starting)
         {
             var now = clock.GetUtcNow().UtcDateTime;
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var started = await db.Set<PeekSession>().Where(s => s.Id == sessionId && s.Status == SessionStatus.Pending)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SessionStatus.Processing).SetProperty(x => x.StartedAt, now), cancellationToken);
-            if (started == 0)
-            {
-                return;
-            }
-            session.Status = SessionStatus.Processing;
-            session.StartedAt = now;
-            events.Publish(SessionFrames.ToSocket(session, SessionFrames.Started, new { SessionId = session.Id, session.Status, session.StartedAt },
+            current.Status = SessionStatus.Processing;
+            current.StartedAt = now;
+            events.Publish(SessionFrames.ToSocket(current, SessionFrames.Started, new { SessionId = current.Id, current.Status, current.StartedAt },
                 dialect, now));
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
         }
+        var lastCommit = clock.GetTimestamp();
 
         var reading = new SessionReading();
         var recorded = await db.Set<AnalysisStage>().AsNoTracking().Where(s => s.SessionId == sessionId).ToListAsync(cancellationToken);
         double confidence = 0;
         for (var sequence = 1; sequence <= Stages.All.Count; sequence++)
         {
-            var current = await db.Set<PeekSession>().AsNoTracking().FirstAsync(s => s.Id == sessionId, cancellationToken);
-            if (current.Status != SessionStatus.Processing)
+            if (clock.GetElapsedTime(lastCommit) >= ProgressEvery)
             {
-                return;
+                if (!await CommitProgressAsync(sessionId, starting, cancellationToken))
+                {
+                    return;
+                }
+                starting = false;
+                lastCommit = clock.GetTimestamp();
+                // Read again after a commit: a cancel or an update of the parameters may have landed meanwhile.
+                current = await db.Set<PeekSession>().AsNoTracking().FirstAsync(s => s.Id == sessionId, cancellationToken);
+                if (current.Status != SessionStatus.Processing)
+                {
+                    return;
+                }
             }
             var parameters = SessionRules.ReadParameters(current);
             var outcome = Stages.All[sequence - 1] switch
@@ -89,10 +95,9 @@ internal sealed class RunSessionJob(
                 _ => await analyzer.FinalAsync(current, reading, confidence, cancellationToken),
             };
             confidence = outcome.Confidence;
-            var row = recorded.FirstOrDefault(r => r.Sequence == sequence);
-            if (row is null)
+            if (!recorded.Any(r => r.Sequence == sequence))
             {
-                row = new AnalysisStage
+                var row = new AnalysisStage
                 {
                     Id = ids.New("stage"),
                     SessionId = sessionId,
@@ -105,16 +110,51 @@ internal sealed class RunSessionJob(
                 db.Add(row);
                 events.Publish(SessionFrames.ToSocket(current, SessionFrames.Stage, SessionFrames.StageData(row, Stages.All.Count), dialect,
                     row.Timestamp));
-                await db.SaveChangesAsync(cancellationToken);
             }
         }
 
-        await CompleteAsync(sessionId, reading, confidence, cancellationToken);
+        await CompleteAsync(sessionId, starting, reading, confidence, cancellationToken);
     }
 
-    private async Task CompleteAsync(string sessionId, SessionReading reading, double confidence, CancellationToken cancellationToken)
+    /// <summary>How long a run's progress may wait for the next commit.</summary>
+    internal static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Commits the progress so far; false (nothing written) when the session was no longer pending to start.</summary>
+    private async Task<bool> CommitProgressAsync(string sessionId, bool starting, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (starting && !await StartAsync(sessionId, cancellationToken))
+        {
+            return false;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>pending → processing, in the caller's transaction; false when it was cancelled (or started) meanwhile.</summary>
+    private async Task<bool> StartAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var started = await db.Set<PeekSession>().Where(s => s.Id == sessionId && s.Status == SessionStatus.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SessionStatus.Processing).SetProperty(x => x.StartedAt, now), cancellationToken);
+        if (started == 0)
+        {
+            db.ChangeTracker.Clear();
+            return false;
+        }
+        return true;
+    }
+
+    private async Task CompleteAsync(string sessionId, bool starting, SessionReading reading, double confidence, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (starting && !await StartAsync(sessionId, cancellationToken))
+        {
+            return;
+        }
+        // The progress not yet committed goes first: its frames come before the outcome's.
+        await db.SaveChangesAsync(cancellationToken);
         var session = await db.Set<PeekSession>().FirstAsync(s => s.Id == sessionId, cancellationToken);
         if (session.Status != SessionStatus.Processing)
         {
