@@ -1,10 +1,13 @@
+using System.Data.Common;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Mindstack.Platform.Storage;
 
@@ -39,6 +42,7 @@ public sealed class MigrationAssemblies
 /// </summary>
 public sealed class MigrationRunner(
     MindstackDbContext db,
+    DatabaseSettings settings,
     MigrationAssemblies assemblies,
     ILogger<MigrationRunner> logger)
 {
@@ -48,6 +52,10 @@ public sealed class MigrationRunner(
     {
         var migrations = assemblies.Discover();
         var applied = new List<string>();
+        if (await IsCurrentAsync(migrations, cancellationToken))
+        {
+            return applied;
+        }
         await db.Database.OpenConnectionAsync(cancellationToken);
         var locked = false;
         try
@@ -55,10 +63,6 @@ public sealed class MigrationRunner(
             if (db.Provider == DatabaseProvider.Sqlite)
             {
                 await ExecuteOnConnectionAsync("PRAGMA journal_mode=WAL;", cancellationToken);
-            }
-            if (await IsCurrentAsync(migrations, cancellationToken))
-            {
-                return applied;
             }
             if (db.Provider == DatabaseProvider.Postgres)
             {
@@ -125,15 +129,26 @@ public sealed class MigrationRunner(
 
     /// <summary>
     /// True when every migration is recorded: the common start, so it runs without the lock. One
-    /// query on the open connection, without EF's model (building it is most of a start's cost, and
-    /// can run meanwhile): a missing table (a new database) is an error, and means not current.
+    /// query on a connection of its own, not the context's: opening the context's connection sets
+    /// its services up with the model, and would wait for the model's build (most of a start's
+    /// cost, which runs meanwhile). A missing table (a new database) is an error, and means not current.
     /// </summary>
     private async Task<bool> IsCurrentAsync(IReadOnlyList<SchemaMigration> migrations, CancellationToken cancellationToken)
     {
         var done = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
+            await using DbConnection connection = settings.Provider == DatabaseProvider.Postgres
+                ? new NpgsqlConnection(settings.ConnectionString)
+                : new SqliteConnection(settings.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            if (settings.Provider == DatabaseProvider.Sqlite)
+            {
+                // WAL is kept by the file; a busy wait in case another process holds the lock.
+                command.CommandText = "PRAGMA busy_timeout=30000; PRAGMA journal_mode=WAL;";
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
             command.CommandText = "SELECT id FROM __mindstack_migrations";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -141,7 +156,7 @@ public sealed class MigrationRunner(
                 done.Add(reader.GetString(0));
             }
         }
-        catch (System.Data.Common.DbException)
+        catch (DbException)
         {
             // No table yet (or another failure, which the migration path below meets and reports).
             return false;

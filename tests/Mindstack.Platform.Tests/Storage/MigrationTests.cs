@@ -40,6 +40,17 @@ public sealed class MigrationTests(PlatformFactory factory) : IClassFixture<Plat
     }
 
     [Fact]
+    public async Task Migrate_CurrentDatabase_LeavesTheContextUnset()
+    {
+        _ = factory.Server;
+        await using var scope = factory.Services.CreateAsyncScope();
+        Assert.Empty(await scope.ServiceProvider.GetRequiredService<MigrationRunner>().MigrateAsync());
+
+        // The check ran on a connection of its own: the context (whose set-up waits for the model) was never used.
+        Assert.False(scope.ServiceProvider.GetRequiredService<MindstackDbContext>().IsInitialized);
+    }
+
+    [Fact]
     public void Ids_SameMillisecond_SortInCreationOrder()
     {
         var ids = factory.Services.GetRequiredService<IIdGenerator>();
