@@ -27,21 +27,38 @@ internal sealed class UserService(IAccountService accounts, MindPeekerCredits cr
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var monthStart = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
-        var sessions = db.Set<PeekSession>().AsNoTracking();
-        var row = await (
+        // Both reads on one open of the connection (EF would open and close it around each).
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await GetOpenAsync(accountId, now, monthStart, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private sealed record ProfileRow(Account Account, PeekerProfile? Profile, int Total, int ThisMonth, int Completed, int Failed);
+
+    // Compiled once: the read behind GET /users/me, without EF's per-request LINQ work.
+    private static readonly Func<MindstackDbContext, string, DateTime, CancellationToken, Task<ProfileRow?>> ProfileWithCounts =
+        EF.CompileAsyncQuery((MindstackDbContext db, string accountId, DateTime monthStart, CancellationToken _) => (
             from a in db.Set<Account>().AsNoTracking()
             where a.Id == accountId
             join p in db.Set<PeekerProfile>().AsNoTracking() on a.Id equals p.AccountId into profiles
             from p in profiles.DefaultIfEmpty()
-            select new
-            {
-                Account = a,
-                Profile = p,
-                Total = sessions.Count(s => s.AccountId == a.Id),
-                ThisMonth = sessions.Count(s => s.AccountId == a.Id && s.CreatedAt >= monthStart),
-                Completed = sessions.Count(s => s.AccountId == a.Id && s.Status == SessionStatus.Completed),
-                Failed = sessions.Count(s => s.AccountId == a.Id && s.Status == SessionStatus.Failed),
-            }).FirstOrDefaultAsync(cancellationToken) ?? throw NotFound();
+            select new ProfileRow(
+                a,
+                p,
+                db.Set<PeekSession>().Count(s => s.AccountId == a.Id),
+                db.Set<PeekSession>().Count(s => s.AccountId == a.Id && s.CreatedAt >= monthStart),
+                db.Set<PeekSession>().Count(s => s.AccountId == a.Id && s.Status == SessionStatus.Completed),
+                db.Set<PeekSession>().Count(s => s.AccountId == a.Id && s.Status == SessionStatus.Failed))).FirstOrDefault());
+
+    private async Task<UserProfile> GetOpenAsync(string accountId, DateTime now, DateTime monthStart, CancellationToken cancellationToken)
+    {
+        var row = await ProfileWithCounts(db, accountId, monthStart, cancellationToken) ?? throw NotFound();
         var account = row.Account;
         var profile = row.Profile;
         if (profile is null || profile.LastCreditGrantMonth != MindPeekerCredits.Month(now) || profile.LastCreditGrantTier != Tier.Of(account.Tier).Name)

@@ -41,11 +41,18 @@ internal sealed record AgentConfigBody
 /// </summary>
 internal sealed partial class AgentCatalogue(MindstackDbContext db, IIdGenerator ids, TimeProvider clock, IOptions<MindraOptions> options)
 {
+    // Compiled once: the read behind GET /v1/agents, without EF's per-request LINQ work.
+    private static readonly Func<MindstackDbContext, string, bool, IAsyncEnumerable<RegisteredAgentRow>> RegisteredBy =
+        EF.CompileAsyncQuery((MindstackDbContext db, string accountId, bool sandbox) =>
+            db.Set<RegisteredAgentRow>().AsNoTracking().Where(a => a.AccountId == accountId && a.Sandbox == sandbox));
+
     public async Task<IReadOnlyList<AgentDefinition>> ListAsync(string accountId, bool sandbox, CancellationToken ct)
     {
-        var rows = await db.Set<RegisteredAgentRow>().AsNoTracking()
-            .Where(a => a.AccountId == accountId && a.Sandbox == sandbox)
-            .ToListAsync(ct);
+        var rows = new List<RegisteredAgentRow>();
+        await foreach (var row in RegisteredBy(db, accountId, sandbox).WithCancellation(ct))
+        {
+            rows.Add(row);
+        }
         return BuiltInAgents.All.Concat(rows.OrderBy(r => r.AgentId, StringComparer.Ordinal).Select(ToDefinition)).ToList();
     }
 

@@ -43,6 +43,24 @@ internal sealed class CallerAuthenticator(
     /// <summary>What a key authenticates with (cached by key hash; the key is never changed once read).</summary>
     private sealed record KeyRow(ApiKey Key, string Role, string Tier, string Status, bool EmailVerified);
 
+    // Compiled once (no LINQ tree to walk, no query-cache key per request): a cache miss is one of
+    // these on every authenticated request whose caller is not in memory.
+    private static readonly Func<MindstackDbContext, string, CancellationToken, Task<SessionRow?>> SessionById =
+        EF.CompileAsyncQuery((MindstackDbContext db, string sessionId, CancellationToken _) => (
+                from session in db.Set<AccountSession>().AsNoTracking()
+                join account in db.Set<Account>().AsNoTracking() on session.AccountId equals account.Id
+                where session.Id == sessionId
+                select new SessionRow(session.AccountId, session.Api, session.RevokedAt, account.Role, account.Tier, account.Status, account.EmailVerified))
+            .FirstOrDefault());
+
+    private static readonly Func<MindstackDbContext, string, CancellationToken, Task<KeyRow?>> KeyByHash =
+        EF.CompileAsyncQuery((MindstackDbContext db, string keyHash, CancellationToken _) => (
+                from stored in db.Set<ApiKey>().AsNoTracking()
+                join account in db.Set<Account>().AsNoTracking() on stored.AccountId equals account.Id
+                where stored.KeyHash == keyHash
+                select new KeyRow(stored, account.Role, account.Tier, account.Status, account.EmailVerified))
+            .FirstOrDefault());
+
     public async Task<Caller?> AuthenticateAsync(HttpContext context, ApiCredentials credentials, CancellationToken cancellationToken = default)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
@@ -131,12 +149,7 @@ internal sealed class CallerAuthenticator(
         if (!cache.TryGet<SessionRow>(cacheKey, out var row))
         {
             var generation = cache.Generation;
-            row = await (
-                    from session in db.Set<AccountSession>().AsNoTracking()
-                    join account in db.Set<Account>().AsNoTracking() on session.AccountId equals account.Id
-                    where session.Id == claims.SessionId
-                    select new SessionRow(session.AccountId, session.Api, session.RevokedAt, account.Role, account.Tier, account.Status, account.EmailVerified))
-                .FirstOrDefaultAsync(cancellationToken);
+            row = await SessionById(db, claims.SessionId, cancellationToken);
             if (row is not null)
             {
                 cache.Set(cacheKey, row.AccountId, row, generation);
@@ -179,12 +192,7 @@ internal sealed class CallerAuthenticator(
         if (!cache.TryGet<KeyRow>(cacheKey, out var row))
         {
             var generation = cache.Generation;
-            row = await (
-                    from stored in db.Set<ApiKey>().AsNoTracking()
-                    join account in db.Set<Account>().AsNoTracking() on stored.AccountId equals account.Id
-                    where stored.KeyHash == hash
-                    select new KeyRow(stored, account.Role, account.Tier, account.Status, account.EmailVerified))
-                .FirstOrDefaultAsync(cancellationToken);
+            row = await KeyByHash(db, hash, cancellationToken);
             if (row is not null)
             {
                 cache.Set(cacheKey, row.Key.AccountId, row, generation);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -14,6 +15,9 @@ namespace Mindstack.Platform.Storage;
 /// 100 ms between tries, so a waiter that came early sleeps on for tens of milliseconds after a
 /// lock held for about one was freed. <see cref="SqliteBusyHandler"/> tries every millisecond, up
 /// to the same 30 s (where the native library cannot be reached, <c>busy_timeout</c> does).
+/// Both stay with the native connection, which Microsoft.Data.Sqlite's pool keeps open between
+/// opens of a <see cref="SqliteConnection"/>: they are set once per native connection, not on every
+/// open (EF opens the connection for each query, and the statement cost as much as a short query).
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
@@ -21,6 +25,9 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
 
     private static readonly SqlitePragmas Normal = new("PRAGMA synchronous=NORMAL;");
     private static readonly SqlitePragmas Full = new("PRAGMA synchronous=FULL;");
+
+    /// <summary>The native connections already set up (weak: a connection the pool drops is forgotten).</summary>
+    private static readonly ConditionalWeakTable<object, object> Configured = new();
 
     private readonly string _sql;
 
@@ -30,16 +37,38 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
+        if (AlreadyConfigured(connection))
+        {
+            return;
+        }
         using var command = connection.CreateCommand();
         command.CommandText = Sql(connection);
         command.ExecuteNonQuery();
+        MarkConfigured(connection);
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
+        if (AlreadyConfigured(connection))
+        {
+            return;
+        }
         await using var command = connection.CreateCommand();
         command.CommandText = Sql(connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
+        MarkConfigured(connection);
+    }
+
+    private static bool AlreadyConfigured(DbConnection connection) =>
+        connection is SqliteConnection { Handle: { } handle } && Configured.TryGetValue(handle, out _);
+
+    /// <summary>Marked only once the statement ran: a connection whose set-up failed is set up again.</summary>
+    private static void MarkConfigured(DbConnection connection)
+    {
+        if (connection is SqliteConnection { Handle: { } handle })
+        {
+            Configured.AddOrUpdate(handle, Configured);
+        }
     }
 
     private string Sql(DbConnection connection) =>
