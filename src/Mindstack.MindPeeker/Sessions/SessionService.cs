@@ -114,21 +114,21 @@ internal sealed class SessionService(
         new(ProblemKind.PaymentRequired, "User has insufficient credits", "INSUFFICIENT_CREDITS",
             details: new { credits_required = required, credits_available = available });
 
-    // Compiled once: the list in its default order (newest first) and its count, without EF's
+    // Compiled once per model: the list in its default order (newest first) and its count, without EF's
     // per-request LINQ work. A null filter drops out of the SQL (EF makes one statement per
     // combination of null parameters). Other orders go through the general path below.
-    private static readonly Func<MindstackDbContext, string, string?, string?, CancellationToken, Task<int>> CountFiltered =
+    private static readonly CompiledQuery<Func<MindstackDbContext, string, string?, string?, CancellationToken, Task<int>>> CountFiltered = new(() =>
         EF.CompileAsyncQuery((MindstackDbContext db, string accountId, string? status, string? sessionType, CancellationToken _) =>
             db.Set<PeekSession>().Count(s => s.AccountId == accountId
-                && (status == null || s.Status == status) && (sessionType == null || s.SessionType == sessionType)));
+                && (status == null || s.Status == status) && (sessionType == null || s.SessionType == sessionType))));
 
-    private static readonly Func<MindstackDbContext, string, string?, string?, int, int, IAsyncEnumerable<PeekSession>> NewestFirst =
+    private static readonly CompiledQuery<Func<MindstackDbContext, string, string?, string?, int, int, IAsyncEnumerable<PeekSession>>> NewestFirst = new(() =>
         EF.CompileAsyncQuery((MindstackDbContext db, string accountId, string? status, string? sessionType, int skip, int take) =>
             db.Set<PeekSession>().AsNoTracking()
                 .Where(s => s.AccountId == accountId
                     && (status == null || s.Status == status) && (sessionType == null || s.SessionType == sessionType))
                 .OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id)
-                .Skip(skip).Take(take));
+                .Skip(skip).Take(take)));
 
     public async Task<SessionPage> ListAsync(string accountId, SessionListQuery list, CancellationToken cancellationToken)
     {
@@ -138,11 +138,11 @@ internal sealed class SessionService(
             await db.Database.OpenConnectionAsync(cancellationToken);
             try
             {
-                var count = await CountFiltered(db, accountId, list.Status, list.SessionType, cancellationToken);
+                var count = await CountFiltered.For(db)(db, accountId, list.Status, list.SessionType, cancellationToken);
                 var sessions = new List<PeekSession>(Math.Min(list.Window.Limit, Math.Max(0, count - list.Window.Offset)));
                 if (list.Window.Offset < count)
                 {
-                    await foreach (var session in NewestFirst(db, accountId, list.Status, list.SessionType, list.Window.Offset, list.Window.Limit)
+                    await foreach (var session in NewestFirst.For(db)(db, accountId, list.Status, list.SessionType, list.Window.Offset, list.Window.Limit)
                         .WithCancellation(cancellationToken))
                     {
                         sessions.Add(session);

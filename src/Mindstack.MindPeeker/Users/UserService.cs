@@ -41,8 +41,8 @@ internal sealed class UserService(IAccountService accounts, MindPeekerCredits cr
 
     private sealed record ProfileRow(Account Account, PeekerProfile? Profile, int Total, int ThisMonth, int Completed, int Failed);
 
-    // Compiled once: the read behind GET /users/me, without EF's per-request LINQ work.
-    private static readonly Func<MindstackDbContext, string, DateTime, CancellationToken, Task<ProfileRow?>> ProfileWithCounts =
+    // Compiled once per model: the read behind GET /users/me, without EF's per-request LINQ work.
+    private static readonly CompiledQuery<Func<MindstackDbContext, string, DateTime, CancellationToken, Task<ProfileRow?>>> ProfileWithCounts = new(() =>
         EF.CompileAsyncQuery((MindstackDbContext db, string accountId, DateTime monthStart, CancellationToken _) => (
             from a in db.Set<Account>().AsNoTracking()
             where a.Id == accountId
@@ -54,11 +54,11 @@ internal sealed class UserService(IAccountService accounts, MindPeekerCredits cr
                 db.Set<PeekSession>().Count(s => s.AccountId == a.Id),
                 db.Set<PeekSession>().Count(s => s.AccountId == a.Id && s.CreatedAt >= monthStart),
                 db.Set<PeekSession>().Count(s => s.AccountId == a.Id && s.Status == SessionStatus.Completed),
-                db.Set<PeekSession>().Count(s => s.AccountId == a.Id && s.Status == SessionStatus.Failed))).FirstOrDefault());
+                db.Set<PeekSession>().Count(s => s.AccountId == a.Id && s.Status == SessionStatus.Failed))).FirstOrDefault()));
 
     private async Task<UserProfile> GetOpenAsync(string accountId, DateTime now, DateTime monthStart, CancellationToken cancellationToken)
     {
-        var row = await ProfileWithCounts(db, accountId, monthStart, cancellationToken) ?? throw NotFound();
+        var row = await ProfileWithCounts.For(db)(db, accountId, monthStart, cancellationToken) ?? throw NotFound();
         var account = row.Account;
         var profile = row.Profile;
         if (profile is null || profile.LastCreditGrantMonth != MindPeekerCredits.Month(now) || profile.LastCreditGrantTier != Tier.Of(account.Tier).Name)

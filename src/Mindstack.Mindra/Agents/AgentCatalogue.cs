@@ -41,15 +41,15 @@ internal sealed record AgentConfigBody
 /// </summary>
 internal sealed partial class AgentCatalogue(MindstackDbContext db, IIdGenerator ids, TimeProvider clock, IOptions<MindraOptions> options)
 {
-    // Compiled once: the read behind GET /v1/agents, without EF's per-request LINQ work.
-    private static readonly Func<MindstackDbContext, string, bool, IAsyncEnumerable<RegisteredAgentRow>> RegisteredBy =
+    // Compiled once per model: the read behind GET /v1/agents, without EF's per-request LINQ work.
+    private static readonly CompiledQuery<Func<MindstackDbContext, string, bool, IAsyncEnumerable<RegisteredAgentRow>>> RegisteredBy = new(() =>
         EF.CompileAsyncQuery((MindstackDbContext db, string accountId, bool sandbox) =>
-            db.Set<RegisteredAgentRow>().AsNoTracking().Where(a => a.AccountId == accountId && a.Sandbox == sandbox));
+            db.Set<RegisteredAgentRow>().AsNoTracking().Where(a => a.AccountId == accountId && a.Sandbox == sandbox)));
 
     public async Task<IReadOnlyList<AgentDefinition>> ListAsync(string accountId, bool sandbox, CancellationToken ct)
     {
         var rows = new List<RegisteredAgentRow>();
-        await foreach (var row in RegisteredBy(db, accountId, sandbox).WithCancellation(ct))
+        await foreach (var row in RegisteredBy.For(db)(db, accountId, sandbox).WithCancellation(ct))
         {
             rows.Add(row);
         }

@@ -43,23 +43,23 @@ internal sealed class CallerAuthenticator(
     /// <summary>What a key authenticates with (cached by key hash; the key is never changed once read).</summary>
     private sealed record KeyRow(ApiKey Key, string Role, string Tier, string Status, bool EmailVerified);
 
-    // Compiled once (no LINQ tree to walk, no query-cache key per request): a cache miss is one of
+    // Compiled once per model (no LINQ tree to walk, no query-cache key per request): a cache miss is one of
     // these on every authenticated request whose caller is not in memory.
-    private static readonly Func<MindstackDbContext, string, CancellationToken, Task<SessionRow?>> SessionById =
+    private static readonly CompiledQuery<Func<MindstackDbContext, string, CancellationToken, Task<SessionRow?>>> SessionById = new(() =>
         EF.CompileAsyncQuery((MindstackDbContext db, string sessionId, CancellationToken _) => (
                 from session in db.Set<AccountSession>().AsNoTracking()
                 join account in db.Set<Account>().AsNoTracking() on session.AccountId equals account.Id
                 where session.Id == sessionId
                 select new SessionRow(session.AccountId, session.Api, session.RevokedAt, account.Role, account.Tier, account.Status, account.EmailVerified))
-            .FirstOrDefault());
+            .FirstOrDefault()));
 
-    private static readonly Func<MindstackDbContext, string, CancellationToken, Task<KeyRow?>> KeyByHash =
+    private static readonly CompiledQuery<Func<MindstackDbContext, string, CancellationToken, Task<KeyRow?>>> KeyByHash = new(() =>
         EF.CompileAsyncQuery((MindstackDbContext db, string keyHash, CancellationToken _) => (
                 from stored in db.Set<ApiKey>().AsNoTracking()
                 join account in db.Set<Account>().AsNoTracking() on stored.AccountId equals account.Id
                 where stored.KeyHash == keyHash
                 select new KeyRow(stored, account.Role, account.Tier, account.Status, account.EmailVerified))
-            .FirstOrDefault());
+            .FirstOrDefault()));
 
     public async Task<Caller?> AuthenticateAsync(HttpContext context, ApiCredentials credentials, CancellationToken cancellationToken = default)
     {
@@ -149,7 +149,7 @@ internal sealed class CallerAuthenticator(
         if (!cache.TryGet<SessionRow>(cacheKey, out var row))
         {
             var generation = cache.Generation;
-            row = await SessionById(db, claims.SessionId, cancellationToken);
+            row = await SessionById.For(db)(db, claims.SessionId, cancellationToken);
             if (row is not null)
             {
                 cache.Set(cacheKey, row.AccountId, row, generation);
@@ -192,7 +192,7 @@ internal sealed class CallerAuthenticator(
         if (!cache.TryGet<KeyRow>(cacheKey, out var row))
         {
             var generation = cache.Generation;
-            row = await KeyByHash(db, hash, cancellationToken);
+            row = await KeyByHash.For(db)(db, hash, cancellationToken);
             if (row is not null)
             {
                 cache.Set(cacheKey, row.Key.AccountId, row, generation);

@@ -265,18 +265,18 @@ internal sealed partial class CreditLedger(MindstackDbContext db, IIdGenerator i
 
     private sealed record AccountSum(string Kind, long Sum);
 
-    // Compiled once: balances are read on hot paths (a profile, a wallet), so no LINQ work per call.
-    private static readonly Func<MindstackDbContext, string, string, IAsyncEnumerable<AccountSum>> AccountSums =
+    // Compiled once per model: balances are read on hot paths (a profile, a wallet), so no LINQ work per call.
+    private static readonly CompiledQuery<Func<MindstackDbContext, string, string, IAsyncEnumerable<AccountSum>>> AccountSums = new(() =>
         EF.CompileAsyncQuery((MindstackDbContext db, string ownerId, string currency) =>
             db.Set<LedgerAccountRow>().AsNoTracking()
                 .Where(a => a.OwnerId == ownerId && a.Currency == currency)
-                .Select(a => new AccountSum(a.Kind, db.Set<LedgerEntryRow>().Where(e => e.AccountId == a.Id).Sum(e => (long?)e.Amount) ?? 0)));
+                .Select(a => new AccountSum(a.Kind, db.Set<LedgerEntryRow>().Where(e => e.AccountId == a.Id).Sum(e => (long?)e.Amount) ?? 0))));
 
     public async Task<LedgerBalance> GetBalanceAsync(string ownerId, string currency, CancellationToken cancellationToken = default)
     {
         // One round trip: each of the owner's accounts in this currency with the sum of its entries.
         var sums = new List<AccountSum>(2);
-        await foreach (var sum in AccountSums(db, ownerId, currency).WithCancellation(cancellationToken))
+        await foreach (var sum in AccountSums.For(db)(db, ownerId, currency).WithCancellation(cancellationToken))
         {
             sums.Add(sum);
         }

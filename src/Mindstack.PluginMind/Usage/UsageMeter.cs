@@ -21,20 +21,20 @@ internal sealed record UsageSnapshot(int QueriesUsed, int QueriesLimit, string S
 /// </summary>
 internal sealed class UsageMeter(MindstackDbContext db, IOptions<PluginMindOptions> options, TimeProvider clock)
 {
-    // Compiled once: the read behind GET /me/usage, without EF's per-request LINQ work.
-    private static readonly Func<MindstackDbContext, string, string, CancellationToken, Task<int?>> UsedInPeriod =
+    // Compiled once per model: the read behind GET /me/usage, without EF's per-request LINQ work.
+    private static readonly CompiledQuery<Func<MindstackDbContext, string, string, CancellationToken, Task<int?>>> UsedInPeriod = new(() =>
         EF.CompileAsyncQuery((MindstackDbContext db, string accountId, string period, CancellationToken _) =>
             db.Set<MonthlyUsage>().AsNoTracking()
                 .Where(u => u.AccountId == accountId && u.Period == period)
                 .Select(u => (int?)u.QueriesUsed)
-                .FirstOrDefault());
+                .FirstOrDefault()));
 
     public string CurrentPeriod => clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
     public async Task<UsageSnapshot> GetAsync(string accountId, string tier, CancellationToken ct)
     {
         var period = CurrentPeriod;
-        var used = await UsedInPeriod(db, accountId, period, ct) ?? 0;
+        var used = await UsedInPeriod.For(db)(db, accountId, period, ct) ?? 0;
         return new UsageSnapshot(used, options.Value.QueryLimitFor(tier), tier);
     }
 
