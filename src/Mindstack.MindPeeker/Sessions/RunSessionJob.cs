@@ -56,10 +56,10 @@ internal sealed class RunSessionJob(
         // The start, each stage and their frames are written with the next commit: with a fast engine
         // the whole run is one write transaction (it was five), while a slow one commits its progress
         // once ProgressEvery has passed, so the history and the socket still advance stage by stage.
-        var starting = current.Status == SessionStatus.Pending;
-        if (starting)
+        // The start time the frame carries is the one the start's commit writes.
+        DateTime? starting = current.Status == SessionStatus.Pending ? clock.GetUtcNow().UtcDateTime : null;
+        if (starting is { } now)
         {
-            var now = clock.GetUtcNow().UtcDateTime;
             current.Status = SessionStatus.Processing;
             current.StartedAt = now;
             events.Publish(SessionFrames.ToSocket(current, SessionFrames.Started, new { SessionId = current.Id, current.Status, current.StartedAt },
@@ -78,7 +78,7 @@ internal sealed class RunSessionJob(
                 {
                     return;
                 }
-                starting = false;
+                starting = null;
                 lastCommit = clock.GetTimestamp();
                 // Read again after a commit: a cancel or an update of the parameters may have landed meanwhile.
                 current = await db.Set<PeekSession>().AsNoTracking().FirstAsync(s => s.Id == sessionId, cancellationToken);
@@ -120,10 +120,10 @@ internal sealed class RunSessionJob(
     internal static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Commits the progress so far; false (nothing written) when the session was no longer pending to start.</summary>
-    private async Task<bool> CommitProgressAsync(string sessionId, bool starting, CancellationToken cancellationToken)
+    private async Task<bool> CommitProgressAsync(string sessionId, DateTime? starting, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (starting && !await StartAsync(sessionId, cancellationToken))
+        if (starting is { } startedAt && !await StartAsync(sessionId, startedAt, cancellationToken))
         {
             return false;
         }
@@ -133,11 +133,10 @@ internal sealed class RunSessionJob(
     }
 
     /// <summary>pending → processing, in the caller's transaction; false when it was cancelled (or started) meanwhile.</summary>
-    private async Task<bool> StartAsync(string sessionId, CancellationToken cancellationToken)
+    private async Task<bool> StartAsync(string sessionId, DateTime startedAt, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
         var started = await db.Set<PeekSession>().Where(s => s.Id == sessionId && s.Status == SessionStatus.Pending)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SessionStatus.Processing).SetProperty(x => x.StartedAt, now), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SessionStatus.Processing).SetProperty(x => x.StartedAt, startedAt), cancellationToken);
         if (started == 0)
         {
             db.ChangeTracker.Clear();
@@ -146,10 +145,10 @@ internal sealed class RunSessionJob(
         return true;
     }
 
-    private async Task CompleteAsync(string sessionId, bool starting, SessionReading reading, double confidence, CancellationToken cancellationToken)
+    private async Task CompleteAsync(string sessionId, DateTime? starting, SessionReading reading, double confidence, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (starting && !await StartAsync(sessionId, cancellationToken))
+        if (starting is { } startedAt && !await StartAsync(sessionId, startedAt, cancellationToken))
         {
             return;
         }
