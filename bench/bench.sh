@@ -285,6 +285,9 @@ if $needs_server; then
       ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
       sleep 3
       rss_mb=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status" 2>/dev/null)
+      # What the resident set is made of: the heap and other private memory (RssAnon) against the
+      # mapped files' pages (RssFile: the binary, ReadyToRun code, native libraries).
+      progress "startup: idle RSS ${rss_mb} MB = $(awk '/RssAnon|RssFile|RssShmem/ { printf "%s %.0f MB  ", $1, $2 / 1024 }' "/proc/$server_pid/status" 2>/dev/null)"
       # The wrapper subshell exec'd dotnet, so the pid is the server itself.
       add_row "start-to-ready" "$db" "-" "${ready_ms}ms" "-" "0"
       add_row "idle-rss" "$db" "-" "${rss_mb}MB" "-" "0"
