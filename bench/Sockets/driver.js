@@ -50,12 +50,14 @@ async function main() {
     const line = fs.readFileSync(`/proc/${serverPid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
     return Number(line.split(/\s+/)[1]) / 1024;
   };
-  const cpuMs = () => {
-    if (!serverPid) return NaN;
+  // The server's user and system CPU so far, in ms (utime and stime, clock ticks of 10 ms).
+  const cpuSplit = () => {
+    if (!serverPid) return [NaN, NaN];
     const stat = fs.readFileSync(`/proc/${serverPid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+    return [Number(fields[11]) * 10, Number(fields[12]) * 10];
   };
+  const cpuMs = () => cpuSplit()[0] + cpuSplit()[1];
 
   // Each worker takes a contiguous share of the sockets; socket i signs in as follower i mod followers.
   const workers = [];
@@ -96,7 +98,7 @@ async function main() {
     const waits = workers.map((w) => next(w, "receipts"));
     for (const w of workers) w.child.send({ cmd: "expect", b, seconds: waitSeconds });
     await new Promise((r) => setTimeout(r, 200)); // the workers have taken the expectation
-    const cpu = cpuMs();
+    const [user, system] = cpuSplit();
     const sent = now();
     const response = await fetch(`${url}/mindswarm/api/posts`, {
       method: "POST",
@@ -106,7 +108,8 @@ async function main() {
     const answered = now() - sent;
     if (!response.ok) progress(`sockets: the post answered ${response.status}: ${await response.text()}`);
     const receipts = await Promise.all(waits);
-    const cpuUsed = cpuMs() - cpu;
+    const [userAfter, systemAfter] = cpuSplit();
+    const clientMs = receipts.reduce((n, r) => n + r.cpuMs, 0);
     let got = 0;
     const these = [];
     for (const r of receipts) {
@@ -121,7 +124,8 @@ async function main() {
     const live = receipts.reduce((n, r) => n + r.live, 0);
     progress(`sockets: ${b === 0 ? "warm-up broadcast" : `broadcast ${b}/${broadcasts}`}: ${got}/${connected} received (${live} still connected), POST answered in ` +
       `${answered.toFixed(0)} ms, first ${(these[0] ?? NaN).toFixed(0)} ms, p50 ${pct(these, 0.5).toFixed(0)} ms, p99 ${pct(these, 0.99).toFixed(0)} ms, ` +
-      `last ${(these[these.length - 1] ?? NaN).toFixed(0)} ms; server CPU ${cpuUsed} ms`);
+      `last ${(these[these.length - 1] ?? NaN).toFixed(0)} ms; server CPU ${userAfter + systemAfter - user - system} ms ` +
+      `(user ${userAfter - user}, system ${systemAfter - system}), clients' CPU ${clientMs.toFixed(0)} ms`);
     await new Promise((r) => setTimeout(r, 500));
   }
   latencies.sort((x, y) => x - y);
@@ -146,7 +150,8 @@ function worker() {
     if (!expecting || expecting.done) return;
     expecting.done = true;
     clearTimeout(expecting.timer);
-    process.send({ kind: "receipts", b: expecting.b, times: expecting.times, live });
+    const cpu = process.cpuUsage(expecting.cpu);
+    process.send({ kind: "receipts", b: expecting.b, times: expecting.times, live, cpuMs: (cpu.user + cpu.system) / 1000 });
   };
 
   process.on("message", async (m) => {
@@ -191,7 +196,7 @@ function worker() {
       }
       process.send({ kind: "connected", connected, failed, error });
     } else if (m.cmd === "expect") {
-      expecting = { b: m.b, times: [], done: false, timer: setTimeout(finish, m.seconds * 1000) };
+      expecting = { b: m.b, times: [], done: false, cpu: process.cpuUsage(), timer: setTimeout(finish, m.seconds * 1000) };
       if (live === 0) finish();
     } else if (m.cmd === "exit") {
       for (const socket of open) socket.close();
