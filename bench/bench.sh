@@ -426,7 +426,9 @@ if wants sockets; then
   fi
   progress "building the sockets fixtures and installing socket.io-client"
   dotnet build bench/Sockets -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
-  (cd bench/Sockets && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi) \
+  # As test.sh does for tests/js; kept when present (npm ci would delete it under another run's clients).
+  [ -d bench/Sockets/node_modules/socket.io-client ] \
+    || (cd bench/Sockets && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi) \
     || { echo "npm install in bench/Sockets failed" >&2; exit 1; }
   ulimit -n "$(ulimit -Hn)" 2>/dev/null # a descriptor per socket, on both sides
   sockets_n=${SOCKETS:-10000}
