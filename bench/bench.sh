@@ -7,7 +7,7 @@
 #   ./bench/bench.sh health-live mindra-agents --db postgres --duration 3s
 #
 # Scenarios: health-live health mindra-agents mindpeeker-me mindpeeker-sessions pluginmind-usage
-#            jobs search startup swarm-feed swarm-post mesh-run console  (the ceiling runs whenever an HTTP scenario does)
+#            jobs search startup swarm-feed swarm-post mesh-run console sockets  (the ceiling runs whenever an HTTP scenario does)
 # PostgreSQL: MINDSTACK_BENCH_POSTGRES, else MINDSTACK_TEST_POSTGRES (admin connection strings; a
 # fresh database is created and dropped), else a throwaway cluster started here.
 # Knobs: CONNECTIONS (wrk -c, 64), THREADS (wrk -t, 2), JOBS (5000), JOB_WORKERS (16),
@@ -15,6 +15,8 @@
 # End to end (bench/Mindstack.Bench/EndToEnd.cs, against the server): session-complete orchestrate
 #        webhook; knobs E2E_COUNT (outcomes per scenario, 500), E2E_CONCURRENCY (clients, 16),
 #        BREAKDOWN=1 (where each outcome's milliseconds went, from its rows' timestamps: bench/e2e-breakdown.py).
+# sockets: 10,000 Socket.IO connections on one node (bench/Sockets); knobs SOCKETS (10000), SOCKET_ACCOUNTS
+#        (1000), SOCKET_WAVE (500), SOCKET_BROADCASTS (5), SOCKET_PROCESSES (2 node clients).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,6 +27,7 @@ e2e_scenarios="session-complete orchestrate webhook"
 all_scenarios="$all_scenarios $e2e_scenarios"
 all_scenarios="$all_scenarios mesh-run"  # MindMesh: a whole graph run, start → completed (MESH_RUNS, 50)
 all_scenarios="$all_scenarios console"   # the operator console's pages at 100k accounts / 1M jobs (its block is below)
+all_scenarios="$all_scenarios sockets"   # 10,000 Socket.IO connections on one node, a broadcast to all (its block is below)
 db=sqlite
 duration=10s
 scenarios=()
@@ -34,7 +37,7 @@ while [ $# -gt 0 ]; do
     --db=*) db=${1#--db=}; shift ;;
     --duration) duration=$2; shift 2 ;;
     --duration=*) duration=${1#--duration=}; shift ;;
-    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1"); shift ;;
   esac
@@ -407,6 +410,53 @@ if wants console; then
     grep -q "console-" <<< "${rows[*]}" || { add_row "console" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/server.log" >&2; }
   else
     add_row "console" "$db" "-" "-" "-" "failed"; tail -n 40 "$work/server.log" >&2
+  fi
+  stop_pids
+fi
+
+# --- sockets: 10,000 Socket.IO connections on one node, and a broadcast that reaches them all ---------
+# Its own server and data. bench/Sockets loads SOCKET_ACCOUNTS MindSwarm accounts into the server's
+# database, all following the first (the author), and signs them in; bench/Sockets/driver.js (the stock
+# socket.io-client, WebSocket only) opens SOCKETS sockets spread over them, so each account holds
+# SOCKETS/SOCKET_ACCOUNTS (10) and Mindstack:Realtime:MaxConnectionsPerAccount (20) stays on. It reads the
+# server's VmRSS with all open, then the author posts SOCKET_BROADCASTS times and every socket's
+# post-created is timed from the POST's send. The accounts' password hash has 1,000 PBKDF2 rounds and the
+# server is told the same, so their sign-ins take seconds, not minutes (sign-in is not what is measured).
+if wants sockets; then
+  if [ ! -f "$pub/Mindstack.Server.dll" ]; then
+    progress "publishing the server (Release)"
+    dotnet publish src/Mindstack.Server -c Release -o "$pub" --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  fi
+  progress "building the sockets fixtures and installing socket.io-client"
+  dotnet build bench/Sockets -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  # As test.sh does for tests/js; kept when present (npm ci would delete it under another run's clients).
+  [ -d bench/Sockets/node_modules/socket.io-client ] \
+    || (cd bench/Sockets && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi) \
+    || { echo "npm install in bench/Sockets failed" >&2; exit 1; }
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null # a descriptor per socket, on both sides
+  sockets_n=${SOCKETS:-10000}
+  data_dir="$work/sockets-data"
+  mkdir -p "$data_dir"
+  fresh_database sockets
+  Mindstack__Auth__PasswordIterations=1000 start_server
+  if wait_ready "http://127.0.0.1:$server_port/health" 120; then
+    if [ "$db" = postgres ]; then sockets_db=$server_database; else sockets_db="Data Source=$data_dir/mindstack.db"; fi
+    progress "sockets: ${SOCKET_ACCOUNTS:-1000} accounts following one author on $db, server on :$server_port (pid $server_pid)"
+    if dotnet bench/Sockets/bin/Release/net10.0/Mindstack.Bench.Sockets.dll --url "http://127.0.0.1:$server_port" --provider "$db" \
+      --connection "$sockets_db" --accounts "${SOCKET_ACCOUNTS:-1000}" --out "$work/socket-tokens.json" 2> >(tee "$work/sockets.log" >&2); then
+      progress "sockets: opening $sockets_n sockets, ${SOCKET_WAVE:-500} at a time, then ${SOCKET_BROADCASTS:-5} broadcasts"
+      while read -r _ name rate p50 p99 errors; do
+        case "$name" in
+          sockets-connected) add_row "sockets: $sockets_n open, RSS (≤1024MB)" "$db" "$rate" "$p50" "$p99" "$errors" ;;
+          *) add_row "sockets: broadcast to all (p99≤200ms)" "$db" "$rate" "$p50" "$p99" "$errors" ;;
+        esac
+      done < <(node bench/Sockets/driver.js --url "http://127.0.0.1:$server_port" --tokens "$work/socket-tokens.json" \
+        --sockets "$sockets_n" --wave "${SOCKET_WAVE:-500}" --broadcasts "${SOCKET_BROADCASTS:-5}" \
+        --processes "${SOCKET_PROCESSES:-2}" --server-pid "$server_pid" 2> >(tee -a "$work/sockets.log" >&2) | grep '^RESULT')
+    fi
+    grep -q "sockets:" <<< "${rows[*]}" || { add_row "sockets" "$db" "-" "-" "-" "failed"; tail -n 20 "$work/server.log" >&2; }
+  else
+    add_row "sockets" "$db" "-" "-" "-" "failed"; tail -n 40 "$work/server.log" >&2
   fi
   stop_pids
 fi
