@@ -19,6 +19,8 @@ using Npgsql;
 //        --connection CONN [--feed] [--post] [--posts 1000000] [--small 10000] [--accounts N]
 //        [--follows N] [--viewers 100] [--requests 600] [--clients 2] [--post-count 5000] [--post-clients 32]
 //        [--server-pid PID] (then each measured phase also prints the server process's CPU per request, from /proc)
+//        [--measure-only] (loads nothing: measures the feeds of a database an earlier run of this driver loaded
+//        with the same --posts and --accounts, and kept — its server started by hand, not by bench.sh)
 var url = Option("--url") ?? throw new ArgumentException("--url is required");
 var provider = Option("--provider") ?? "sqlite";
 var connectionString = Option("--connection") ?? throw new ArgumentException("--connection is required");
@@ -34,6 +36,7 @@ var clients = Int("--clients", 2);
 var postCount = Int("--post-count", 5000);
 var postClients = Int("--post-clients", 32);
 var serverPid = Option("--server-pid");
+var measureOnly = args.Contains("--measure-only");
 const string Password = "BenchPass1234!";
 // One post every PostInterval, the newest a minute ago: 1M posts span about 30 days of history.
 var postInterval = TimeSpan.FromDays(30) / Math.Max(totalPosts, 1);
@@ -42,12 +45,19 @@ var random = new Random(42);
 
 await using var db = Open();
 var load = Stopwatch.StartNew();
-await LoadAccountsAsync();
-await LoadFollowsAsync();
-Progress($"{accounts} accounts and {follows} follows loaded in {load.Elapsed.TotalSeconds:0.0} s");
+if (!measureOnly)
+{
+    await LoadAccountsAsync();
+    await LoadFollowsAsync();
+    Progress($"{accounts} accounts and {follows} follows loaded in {load.Elapsed.TotalSeconds:0.0} s");
+}
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri(url.TrimEnd('/') + "/mindswarm/"), Timeout = TimeSpan.FromSeconds(60) };
 var tokens = await LoginAsync(Math.Max(viewers, post ? postClients : 0));
-if (feed)
+if (feed && measureOnly)
+{
+    await MeasureFeedsAsync(Label(totalPosts));
+}
+else if (feed)
 {
     load.Restart();
     await LoadPostsAsync(totalPosts - smallPosts, totalPosts);
@@ -196,8 +206,10 @@ async Task MeasureFeedsAsync(string size)
         // Warm-up (connection pools, JIT, the database's cache), then the measured requests.
         await RunFeedAsync(type, Math.Min(60, requests));
         var cpu = ServerCpuSeconds();
+        var databaseCpu = await DatabaseCpuAsync();
         var (elapsed, timings, errors) = await RunFeedAsync(type, requests);
         Report($"swarm-feed-{type}-{size}", timings.Count / elapsed.TotalSeconds, timings, errors, ServerCpuSeconds() - cpu);
+        ReportDatabaseCpu($"swarm-feed-{type}-{size}", databaseCpu, await DatabaseCpuAsync(), timings.Count);
     }
 }
 
@@ -302,6 +314,53 @@ double ServerCpuSeconds()
     var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     // utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
     return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+// PostgreSQL on this machine: the CPU seconds so far of each server process connected to the database
+// (the server's pool; not this driver's connection), by pid, from /proc. Empty on SQLite (it runs in the server).
+async Task<Dictionary<int, double>> DatabaseCpuAsync()
+{
+    var result = new Dictionary<int, double>();
+    if (provider != "postgres")
+    {
+        return result;
+    }
+    await using var command = db.CreateCommand();
+    command.CommandText = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    var pids = new List<int>();
+    await using (var reader = await command.ExecuteReaderAsync())
+    {
+        while (await reader.ReadAsync())
+        {
+            pids.Add(reader.GetInt32(0));
+        }
+    }
+    foreach (var pid in pids)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            result[pid] = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (IOException)
+        {
+            // Ended meanwhile, or another machine's server: not counted.
+        }
+    }
+    return result;
+}
+
+// A backend that started during the phase counts whole; one that ended during it is lost (the pool keeps them).
+void ReportDatabaseCpu(string name, Dictionary<int, double> before, Dictionary<int, double> after, int requests)
+{
+    if (after.Count == 0 || requests == 0)
+    {
+        return;
+    }
+    var seconds = after.Sum(p => p.Value - before.GetValueOrDefault(p.Key));
+    Progress(string.Create(CultureInfo.InvariantCulture,
+        $"{name}: PostgreSQL CPU {seconds:0.00} s for {requests} requests, {seconds * 1000 / requests:0.00} ms each ({after.Count} backends)"));
 }
 
 void Report(string name, double rate, List<double> timings, int errors, double cpuSeconds = double.NaN)

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,8 @@ public enum SqliteSynchronous
 /// PostgreSQL; without it, a SQLite file in the data folder (<c>--data DIR</c>, else
 /// <c>Mindstack:Data</c>, else <c>./data</c>), in WAL mode, synced as
 /// <c>Mindstack:Database:SqliteSynchronous</c> says (<c>Normal</c>, the default, or <c>Full</c>).
+/// A PostgreSQL connection string gets the platform's defaults for what it does not set
+/// (<see cref="WithPostgresDefaults"/>).
 /// </summary>
 public sealed class DatabaseSettings
 {
@@ -90,7 +93,7 @@ public sealed class DatabaseSettings
         if (!string.IsNullOrWhiteSpace(Database))
         {
             Provider = DatabaseProvider.Postgres;
-            ConnectionString = Database;
+            ConnectionString = WithPostgresDefaults(Database);
             return;
         }
         Provider = DatabaseProvider.Sqlite;
@@ -101,6 +104,40 @@ public sealed class DatabaseSettings
             DefaultTimeout = 30,
             Pooling = true,
         }.ToString();
+    }
+
+    /// <summary>How many statements each PostgreSQL connection prepares automatically (<c>Max Auto Prepare</c>), unless the connection string says.</summary>
+    public const int PostgresMaxAutoPrepare = 128;
+
+    /// <summary>
+    /// The connection string with Npgsql's automatic preparation on (<c>Max Auto Prepare</c>
+    /// <see cref="PostgresMaxAutoPrepare"/>; Npgsql's <c>Auto Prepare Min Usages</c>, 5 by default, decides
+    /// when): a statement the server runs again and again (every EF query has one SQL text, its values
+    /// are parameters) is parsed and planned once per connection and then only executed, where
+    /// unprepared it is planned on every run — for the feeds' statements, with their arrays and
+    /// subqueries, planning cost as much as executing. Left as written when the string sets
+    /// <c>Max Auto Prepare</c> itself (<c>Max Auto Prepare=0</c> turns it off, e.g. behind a PgBouncer in
+    /// transaction mode older than 1.21, which cannot carry prepared statements between server connections),
+    /// and when it cannot be parsed (the validator names the problem).
+    /// </summary>
+    internal static string WithPostgresDefaults(string connectionString)
+    {
+        try
+        {
+            var written = new DbConnectionStringBuilder { ConnectionString = connectionString };
+            foreach (string key in written.Keys)
+            {
+                if (string.Equals(key.Replace(" ", "", StringComparison.Ordinal), "MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+                {
+                    return connectionString;
+                }
+            }
+            return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = PostgresMaxAutoPrepare }.ToString();
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidCastException)
+        {
+            return connectionString;
+        }
     }
 }
 
