@@ -135,25 +135,20 @@ internal sealed class SessionService(
         if (list is { SortBy: "created_at", Descending: true })
         {
             // Both statements on one open of the connection (EF would open and close it around each).
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            try
+            return await db.ReadOnOneOpenAsync((AccountId: accountId, List: list), static async (context, read, ct) =>
             {
-                var count = await CountFiltered.For(db)(db, accountId, list.Status, list.SessionType, cancellationToken);
-                var sessions = new List<PeekSession>(Math.Min(list.Window.Limit, Math.Max(0, count - list.Window.Offset)));
-                if (list.Window.Offset < count)
+                var count = await CountFiltered.For(context)(context, read.AccountId, read.List.Status, read.List.SessionType, ct);
+                var sessions = new List<PeekSession>(Math.Min(read.List.Window.Limit, Math.Max(0, count - read.List.Window.Offset)));
+                if (read.List.Window.Offset < count)
                 {
-                    await foreach (var session in NewestFirst.For(db)(db, accountId, list.Status, list.SessionType, list.Window.Offset, list.Window.Limit)
-                        .WithCancellation(cancellationToken))
+                    await foreach (var session in NewestFirst.For(context)(context, read.AccountId, read.List.Status, read.List.SessionType, read.List.Window.Offset, read.List.Window.Limit)
+                        .WithCancellation(ct))
                     {
                         sessions.Add(session);
                     }
                 }
-                return new SessionPage(sessions, count, list.Window);
-            }
-            finally
-            {
-                await db.Database.CloseConnectionAsync();
-            }
+                return new SessionPage(sessions, count, read.List.Window);
+            }, cancellationToken);
         }
         var query = db.Set<PeekSession>().AsNoTracking().Where(s => s.AccountId == accountId);
         if (list.Status is { } status)

@@ -28,15 +28,8 @@ internal sealed class UserService(IAccountService accounts, MindPeekerCredits cr
         var now = clock.GetUtcNow().UtcDateTime;
         var monthStart = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
         // Both reads on one open of the connection (EF would open and close it around each).
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            return await GetOpenAsync(accountId, now, monthStart, cancellationToken);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        return await db.ReadOnOneOpenAsync((Service: this, AccountId: accountId, Now: now, MonthStart: monthStart),
+            static (_, read, ct) => read.Service.GetOpenAsync(read.AccountId, read.Now, read.MonthStart, ct), cancellationToken);
     }
 
     private sealed record ProfileRow(Account Account, PeekerProfile? Profile, int Total, int ThisMonth, int Completed, int Failed);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -192,8 +191,6 @@ internal sealed class CallerCache : ICallerChanges
 /// </summary>
 internal sealed class CallerChangesInterceptor(IServiceProvider services) : SaveChangesInterceptor, IDbTransactionInterceptor
 {
-    private readonly ConditionalWeakTable<DbContext, HashSet<string>> _changed = new();
-
     public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
         CancellationToken cancellationToken = default)
     {
@@ -228,9 +225,9 @@ internal sealed class CallerChangesInterceptor(IServiceProvider services) : Save
 
     public override void SaveChangesFailed(DbContextErrorEventData eventData)
     {
-        if (eventData.Context is { } context && context.Database.CurrentTransaction is null)
+        if (eventData.Context is MindstackDbContext context && context.Database.CurrentTransaction is null)
         {
-            _changed.Remove(context);
+            context.ChangedCallers = null;
         }
     }
 
@@ -260,15 +257,15 @@ internal sealed class CallerChangesInterceptor(IServiceProvider services) : Save
 
     public void TransactionRolledBack(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData)
     {
-        if (eventData.Context is { } context)
+        if (eventData.Context is MindstackDbContext context)
         {
-            _changed.Remove(context);
+            context.ChangedCallers = null;
         }
     }
 
-    private void Collect(DbContext? context)
+    private static void Collect(DbContext? context)
     {
-        if (context is null)
+        if (context is not MindstackDbContext mindstack)
         {
             return;
         }
@@ -288,7 +285,7 @@ internal sealed class CallerChangesInterceptor(IServiceProvider services) : Save
             };
             if (accountId is not null)
             {
-                changed ??= _changed.GetValue(context, _ => new HashSet<string>(StringComparer.Ordinal));
+                changed ??= mindstack.ChangedCallers ??= new HashSet<string>(StringComparer.Ordinal);
                 changed.Add(accountId);
             }
         }
@@ -296,11 +293,11 @@ internal sealed class CallerChangesInterceptor(IServiceProvider services) : Save
 
     private async Task PublishAsync(DbContext context, CancellationToken cancellationToken)
     {
-        if (!_changed.TryGetValue(context, out var changed))
+        if (context is not MindstackDbContext { ChangedCallers: { } changed } mindstack)
         {
             return;
         }
-        _changed.Remove(context);
+        mindstack.ChangedCallers = null;
         var changes = services.GetRequiredService<ICallerChanges>();
         foreach (var accountId in changed)
         {

@@ -1,7 +1,7 @@
 using System.Data.Common;
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Mindstack.Platform.Storage;
 
 namespace Mindstack.Platform.Jobs;
 
@@ -49,21 +49,12 @@ internal enum NewWork
 /// </summary>
 internal sealed class WorkSignals(JobsNotifier notifier) : SaveChangesInterceptor, IDbTransactionInterceptor
 {
-    private readonly ConditionalWeakTable<DbContext, StrongBox<NewWork>> _pending = [];
-
     public WakeUp Jobs { get; } = new();
 
     public WakeUp Events { get; } = new();
 
     /// <summary>Notes that <paramref name="context"/> has new work to announce at its next commit.</summary>
-    public void Mark(DbContext context, NewWork work)
-    {
-        var box = _pending.GetOrCreateValue(context);
-        lock (box)
-        {
-            box.Value |= work;
-        }
-    }
+    public void Mark(MindstackDbContext context, NewWork work) => context.PendingWork |= work;
 
     public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
     {
@@ -118,17 +109,16 @@ internal sealed class WorkSignals(JobsNotifier notifier) : SaveChangesIntercepto
 
     private void Forget(DbContext? context) => Take(context);
 
-    private NewWork Take(DbContext? context)
+    // The work is kept on the context (a context serves one unit of work at a time), and dropped
+    // when it is disposed: a pooled context starts its next lease with none.
+    private static NewWork Take(DbContext? context)
     {
-        if (context is null || !_pending.TryGetValue(context, out var box))
+        if (context is not MindstackDbContext mindstack)
         {
             return NewWork.None;
         }
-        lock (box)
-        {
-            var work = box.Value;
-            box.Value = NewWork.None;
-            return work;
-        }
+        var work = mindstack.PendingWork;
+        mindstack.PendingWork = NewWork.None;
+        return work;
     }
 }

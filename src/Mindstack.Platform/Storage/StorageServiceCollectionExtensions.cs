@@ -28,12 +28,10 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton(new MigrationAssemblies());
         services.AddMigrationsFrom(typeof(StorageServiceCollectionExtensions).Assembly);
         services.TryAddScoped<MigrationRunner>();
-        // Not AddDbContextPool: the caller-change and job-wake interceptors keep state per context
-        // instance (ConditionalWeakTable<DbContext, …>) until a commit or rollback; a save that fails
-        // outside a transaction, or a transaction disposed without either, leaves it behind, and a
-        // pooled context would carry it into its next request. The constructor's arguments
-        // (contributors, settings) are singletons and could move into an options extension.
-        services.AddDbContext<MindstackDbContext>((sp, options) =>
+        // Pooled: a context's set-up (its services, its connection object) is kept between requests.
+        // What a unit of work leaves on it for its commit (caller changes, job wakes) is dropped when
+        // it is disposed (MindstackDbContext.Dispose), before it goes back to the pool.
+        services.AddDbContextPool<MindstackDbContext>((sp, options) =>
         {
             var db = sp.GetRequiredService<DatabaseSettings>();
             if (db.Provider == DatabaseProvider.Postgres)
@@ -46,14 +44,13 @@ public static class StorageServiceCollectionExtensions
                 options.UseSqlite(db.ConnectionString);
                 options.AddInterceptors(SqlitePragmas.For(db.SqliteSynchronous));
             }
+            ((IDbContextOptionsBuilderInfrastructure)options).AddOrUpdateExtension(
+                new MindstackContextOptions(sp.GetServices<IModelContributor>(), db));
             // Every SQL command at Information floods the console; operators who want them ask for Debug.
             options.ConfigureWarnings(w => w.Log((RelationalEventId.CommandExecuted, LogLevel.Debug)));
             options.ReplaceService<IModelCacheKeyFactory, ContributorModelCacheKeyFactory>();
             options.AddInterceptors(sp.GetServices<IInterceptor>());
-        },
-        // The options are built once: every setting above and every interceptor is a singleton,
-        // and building them per context (the default) cost more CPU than a short query.
-        optionsLifetime: ServiceLifetime.Singleton);
+        });
         services.AddMindstackDataProtection(configuration);
         services.AddOptions<UsageCountersOptions>().BindConfiguration(UsageCountersOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageCountersOptions>, UsageCountersOptionsValidator>());

@@ -43,11 +43,32 @@ public sealed class MigrationTests(PlatformFactory factory) : IClassFixture<Plat
     public async Task Migrate_CurrentDatabase_LeavesTheContextUnset()
     {
         _ = factory.Server;
-        await using var scope = factory.Services.CreateAsyncScope();
-        Assert.Empty(await scope.ServiceProvider.GetRequiredService<MigrationRunner>().MigrateAsync());
+        // Contexts are pooled: hold leases until the pool is empty, so the runner's is a new instance.
+        var held = new List<AsyncServiceScope>();
+        try
+        {
+            while (held.Count < 200)
+            {
+                var lease = factory.Services.CreateAsyncScope();
+                held.Add(lease);
+                if (!lease.ServiceProvider.GetRequiredService<MindstackDbContext>().IsInitialized)
+                {
+                    break;
+                }
+            }
+            await using var scope = factory.Services.CreateAsyncScope();
+            Assert.Empty(await scope.ServiceProvider.GetRequiredService<MigrationRunner>().MigrateAsync());
 
-        // The check ran on a connection of its own: the context (whose set-up waits for the model) was never used.
-        Assert.False(scope.ServiceProvider.GetRequiredService<MindstackDbContext>().IsInitialized);
+            // The check ran on a connection of its own: the context (whose set-up waits for the model) was never used.
+            Assert.False(scope.ServiceProvider.GetRequiredService<MindstackDbContext>().IsInitialized);
+        }
+        finally
+        {
+            foreach (var lease in held)
+            {
+                await lease.DisposeAsync();
+            }
+        }
     }
 
     [Fact]

@@ -70,3 +70,35 @@ public sealed class SqliteBusyHandlerTests
         Assert.Equal(1, written);
     }
 }
+
+/// <summary>
+/// SQLite's per-connection pragmas are set once per native connection: they still hold when the
+/// connection pool hands the same native connection to the next open, and to the next pooled context.
+/// </summary>
+public sealed class SqlitePooledConnectionTests
+{
+    [Fact]
+    public async Task Connection_ClosedAndReopened_PragmasStillHold()
+    {
+        if (TestDatabase.UsePostgres)
+        {
+            return;
+        }
+        using var factory = new PlatformFactory();
+        // NORMAL (1) is the platform's default; SQLite's own default is FULL (2), so a reopened
+        // connection that lost the setting would show.
+        for (var lease = 0; lease < 3; lease++)
+        {
+            await using var scope = factory.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+            for (var open = 0; open < 3; open++)
+            {
+                await db.Database.OpenConnectionAsync();
+                var synchronous = await db.Database.SqlQueryRaw<long>("SELECT synchronous AS \"Value\" FROM pragma_synchronous").SingleAsync();
+                await db.Database.CloseConnectionAsync();
+
+                Assert.Equal(1L, synchronous);
+            }
+        }
+    }
+}
