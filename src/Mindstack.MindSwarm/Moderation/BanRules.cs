@@ -121,11 +121,20 @@ internal static partial class Bans
         {
             return Task.FromResult<BanRow?>(null);
         }
-        return Active(db, now)
-            .Where(b => b.Type != BanTypes.Shadow && ((accountId != null && b.AccountId == accountId) || (ip != null && b.Type == BanTypes.Ip && b.Ip == ip)))
-            .OrderBy(b => b.ExpiresAt == null ? 0 : 1).ThenByDescending(b => b.ExpiresAt)
-            .FirstOrDefaultAsync(ct);
+        return Blocking.For(db)(db, now, accountId, ip, ct);
     }
+
+    // Every write of every caller runs this (the ban gate), so it is compiled once per model: no LINQ
+    // tree to build, walk and hash per request. The predicate is Active's, written out (a compiled
+    // query cannot call it).
+    private static readonly CompiledQuery<Func<MindstackDbContext, DateTime, string?, string?, CancellationToken, Task<BanRow?>>> Blocking = new(() =>
+        EF.CompileAsyncQuery((MindstackDbContext db, DateTime now, string? accountId, string? ip, CancellationToken _) =>
+            db.Set<BanRow>().AsNoTracking()
+                .Where(b => b.LiftedAt == null && (b.ExpiresAt == null || b.ExpiresAt > now))
+                .Where(b => b.Type != BanTypes.Shadow
+                    && ((accountId != null && b.AccountId == accountId) || (ip != null && b.Type == BanTypes.Ip && b.Ip == ip)))
+                .OrderBy(b => b.ExpiresAt == null ? 0 : 1).ThenByDescending(b => b.ExpiresAt)
+                .FirstOrDefault()));
 
     /// <summary>The document's 403 for a banned account, saying until when.</summary>
     public static Problem Refusal(BanRow ban) => Problem.Forbidden(

@@ -33,6 +33,9 @@ internal sealed record Author(Caller Caller, DeveloperAppRow? App);
 /// <summary>A post just made, with its author's summary (read while posting, so the answer need not read it again).</summary>
 internal sealed record CreatedPost(PostRow Row, UserSummary Author);
 
+/// <summary>What posting reads of its author: the username, the profile (null before its first use) and the shadow ban.</summary>
+internal sealed record AuthorState(string? Username, ProfileRow? Profile, bool ShadowBanned);
+
 /// <summary>Posts: create (now or scheduled), publish, edit with history, delete, and the rules each follows.</summary>
 internal sealed class PostService(
     MindstackDbContext db,
@@ -47,6 +50,18 @@ internal sealed class PostService(
     IAiRouting aiRouting,
     MindSwarmDialect dialect)
 {
+    // Read on every post: compiled once per model, so a post builds, walks and hashes no LINQ tree for it.
+    // The shadow ban is Bans.ShadowBanned's predicate, written out (a compiled query cannot call it).
+    private static readonly CompiledQuery<Func<MindstackDbContext, string, DateTime, CancellationToken, Task<AuthorState?>>> AuthorStateOf = new(() =>
+        EF.CompileAsyncQuery((MindstackDbContext db, string accountId, DateTime now, CancellationToken _) => (
+                from account in db.Set<Account>().AsNoTracking()
+                where account.Id == accountId
+                join p in db.Set<ProfileRow>().AsNoTracking() on account.Id equals p.AccountId into found
+                from p in found.DefaultIfEmpty()
+                select new AuthorState(account.Username, p, db.Set<Moderation.BanRow>().Any(b => b.AccountId == account.Id
+                    && b.Type == Moderation.BanTypes.Shadow && b.LiftedAt == null && (b.ExpiresAt == null || b.ExpiresAt > now))))
+            .FirstOrDefault()));
+
     /// <summary>A post by id or shortId (not deleted); NOT_FOUND otherwise.</summary>
     public async Task<PostRow> RequireAsync(string idOrShortId, CancellationToken ct)
     {
@@ -103,14 +118,7 @@ internal sealed class PostService(
             throw Problem.Invalid("contentWarning", $"contentWarning must be at most {ContentRules.MaxContentWarningLength} characters");
         }
         // The author's username, profile and shadow ban in one query (a profile is made on first use).
-        var shadowed = Moderation.Bans.ShadowBanned(db, now);
-        var state = await (
-            from account in db.Set<Account>().AsNoTracking()
-            where account.Id == caller.AccountId
-            join p in db.Set<ProfileRow>().AsNoTracking() on account.Id equals p.AccountId into found
-            from p in found.DefaultIfEmpty()
-            select new { account.Username, Profile = p, ShadowBanned = shadowed.Contains(account.Id) })
-            .FirstOrDefaultAsync(ct);
+        var state = await AuthorStateOf.For(db)(db, caller.AccountId, now, ct);
         var profile = state?.Profile ?? await profiles.EnsureAsync(caller.AccountId, ct: ct);
         var shadowBanned = state?.ShadowBanned ?? await relations.IsShadowBannedAsync(caller.AccountId, ct);
         var isAi = profile.BadgeList.Contains(ProfileService.AiBadge) || (request.IsAiGenerated ?? caller.IsApiKey);

@@ -21,11 +21,12 @@ internal sealed class WebhookFanout(MindstackDbContext db, IJobQueue jobs, IIdGe
         {
             return;
         }
-        var api = domainEvent.Api;
-        var subscriptions = await db.Set<WebhookSubscriptionRow>()
-            .Where(s => s.AccountId == accountId && s.Active && (api == null || s.Api == api))
-            .OrderBy(s => s.Id)
-            .ToListAsync(cancellationToken);
+        // Read whole before anything is added: no statement runs while its reader is open.
+        var subscriptions = new List<WebhookSubscriptionRow>();
+        await foreach (var subscription in ActiveSubscriptions.For(db)(db, accountId, domainEvent.Api).WithCancellation(cancellationToken))
+        {
+            subscriptions.Add(subscription);
+        }
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var subscription in subscriptions.Where(s => Matches(s, domainEvent)))
         {
@@ -49,6 +50,14 @@ internal sealed class WebhookFanout(MindstackDbContext db, IJobQueue jobs, IIdGe
             subscription.LastTriggeredAt = now;
         }
     }
+
+    // Read for every dispatched event that names an account: compiled once per model, so a dispatch
+    // builds and hashes no LINQ tree for it.
+    private static readonly CompiledQuery<Func<MindstackDbContext, string, string?, IAsyncEnumerable<WebhookSubscriptionRow>>> ActiveSubscriptions = new(() =>
+        EF.CompileAsyncQuery((MindstackDbContext db, string accountId, string? api) =>
+            db.Set<WebhookSubscriptionRow>()
+                .Where(s => s.AccountId == accountId && s.Active && (api == null || s.Api == api))
+                .OrderBy(s => s.Id).AsQueryable()));
 
     internal static bool Matches(WebhookSubscriptionRow subscription, DomainEvent domainEvent) =>
         (subscription.AggregateId is null || subscription.AggregateId == domainEvent.AggregateId)
