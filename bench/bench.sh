@@ -11,7 +11,7 @@
 # PostgreSQL: MINDSTACK_BENCH_POSTGRES, else MINDSTACK_TEST_POSTGRES (admin connection strings; a
 # fresh database is created and dropped), else a throwaway cluster started here.
 # Knobs: CONNECTIONS (wrk -c, 64), THREADS (wrk -t, 2), JOBS (5000), JOB_WORKERS (16),
-#        SEARCH_DOCUMENTS (10000), SEARCH_QUERIES (100).
+#        SEARCH_DOCUMENTS (10000), SEARCH_QUERIES (100), BENCH_PUBLISHED (a Release publish to reuse).
 # End to end (bench/Mindstack.Bench/EndToEnd.cs, against the server): session-complete orchestrate
 #        webhook; knobs E2E_COUNT (outcomes per scenario, 500), E2E_CONCURRENCY (clients, 16),
 #        BREAKDOWN=1 (where each outcome's milliseconds went, from its rows' timestamps: bench/e2e-breakdown.py).
@@ -125,10 +125,17 @@ needs_server=false
 for s in $http_scenarios; do wants "$s" && needs_server=true; done
 
 # --- Build ----------------------------------------------------------------------------------------
-pub="$work/server"
+# BENCH_PUBLISHED=DIR: a Release publish of this tree made before (e.g. by a run on the other
+# database), used as it is instead of publishing again; it must hold Mindstack.Server.dll.
+pub=${BENCH_PUBLISHED:-$work/server}
+if [ -n "${BENCH_PUBLISHED:-}" ] && [ ! -f "$pub/Mindstack.Server.dll" ]; then
+  echo "BENCH_PUBLISHED=$pub holds no Mindstack.Server.dll" >&2; exit 2
+fi
 if $needs_server; then
-  progress "publishing the server (Release)"
-  dotnet publish src/Mindstack.Server -c Release -o "$pub" --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  if [ ! -f "$pub/Mindstack.Server.dll" ]; then
+    progress "publishing the server (Release)"
+    dotnet publish src/Mindstack.Server -c Release -o "$pub" --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  fi
   progress "building the ceiling app"
   dotnet build bench/Ceiling -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
   command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
