@@ -15,6 +15,28 @@ namespace Mindstack.Platform;
 /// </summary>
 public static class PlatformHosting
 {
+    private const string ReloadSetting = "hostBuilder:reloadConfigOnChange";
+
+    /// <summary>
+    /// The host's arguments with the content root's <c>appsettings*.json</c> read once, at the start,
+    /// instead of watched for changes: the watch covers the whole working folder recursively (the
+    /// data folder under it), so each write of the SQLite database or its log woke the watcher
+    /// (about 4 % of a posting server's CPU), and setting it up walked every folder under the
+    /// working folder at the start. Nothing here reads settings again after the start. An operator
+    /// who names <c>hostBuilder:reloadConfigOnChange</c> (an argument, or the variable
+    /// <c>DOTNET_hostBuilder__reloadConfigOnChange</c>) keeps what they chose.
+    /// </summary>
+    public static string[] WithSettingsReadOnce(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (Environment.GetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange") is not null
+            || args.Any(a => a.Contains("reloadConfigOnChange", StringComparison.OrdinalIgnoreCase)))
+        {
+            return args;
+        }
+        return [.. args, $"--{ReloadSetting}=false"];
+    }
+
     /// <summary>The shipped settings, the URLs, extra API ports, console logs (text or JSON) and graceful shutdown.</summary>
     public static WebApplicationBuilder ConfigureMindstackHost(this WebApplicationBuilder builder)
     {

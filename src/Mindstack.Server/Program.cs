@@ -11,7 +11,7 @@ if (CliCommands.IsCommand(args))
 
 // Each phase of the start is timed and logged once listening (category Mindstack.Startup).
 var startup = StartupTimeline.Begin();
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(PlatformHosting.WithSettingsReadOnce(args));
 builder.ConfigureMindstackHost();
 builder.Services.AddMindstack(builder.Configuration);
 builder.Services.AddSingleton(startup);

@@ -279,7 +279,7 @@ internal sealed class CliContext : IAsyncDisposable
     {
         // Only --data reaches configuration; the command's own options are read by the command.
         string[] hostArgs = dataDirectory is { Length: > 0 } ? ["--data", dataDirectory] : [];
-        var builder = WebApplication.CreateBuilder(hostArgs);
+        var builder = WebApplication.CreateBuilder(PlatformHosting.WithSettingsReadOnce(hostArgs));
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
