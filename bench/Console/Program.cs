@@ -5,9 +5,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
 using Mindstack.Platform.Storage;
-using Npgsql;
 
 // The operator console's pages at scale, against a running server (bench.sh starts it with no job
 // workers, so the seeded queue stays as loaded; its migrations made the tables). Loads accounts,
@@ -98,18 +96,7 @@ foreach (var (name, path) in pages)
 }
 return 0;
 
-DbConnection Open()
-{
-    DbConnection connection = provider == "postgres" ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
-    connection.Open();
-    if (connection is SqliteConnection)
-    {
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 30000";
-        pragma.ExecuteNonQuery();
-    }
-    return connection;
-}
+DbConnection Open() => BulkLoader.Open(provider, connectionString);
 
 // ---- loading -------------------------------------------------------------------------------------
 

@@ -10,6 +10,20 @@ using NpgsqlTypes;
 /// </summary>
 internal static class BulkLoader
 {
+    /// <summary>An open connection to the bench server's database (SQLite waits up to 30 s for the server's writes).</summary>
+    public static DbConnection Open(string provider, string connectionString)
+    {
+        DbConnection connection = provider == "postgres" ? new NpgsqlConnection(connectionString) : new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        connection.Open();
+        if (connection is Microsoft.Data.Sqlite.SqliteConnection)
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA busy_timeout = 30000";
+            pragma.ExecuteNonQuery();
+        }
+        return connection;
+    }
+
     public static async Task LoadAsync(DbConnection db, string table, string[] columns, int count, Func<int, object?[]> row)
     {
         if (db is NpgsqlConnection pg)

@@ -3,9 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 // The Socket.IO scenario's fixtures, against a running server (bench.sh starts it; its migrations made the
 // tables): loads --accounts MindSwarm accounts straight into the server's database, every one but the
@@ -69,18 +67,7 @@ await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new { author = tok
 Progress($"{accounts} accounts signed in");
 return 0;
 
-DbConnection Open()
-{
-    DbConnection connection = provider == "postgres" ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
-    connection.Open();
-    if (connection is SqliteConnection)
-    {
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 30000";
-        pragma.ExecuteNonQuery();
-    }
-    return connection;
-}
+DbConnection Open() => BulkLoader.Open(provider, connectionString);
 
 static string AccountId(int i) => "sock_acct_" + i.ToString("D7", CultureInfo.InvariantCulture);
 

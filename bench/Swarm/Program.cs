@@ -5,8 +5,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 // MindSwarm at scale, against a running server (bench.sh starts it; its migrations made the tables).
 // Loads accounts, follows and posts straight into the server's database (COPY on PostgreSQL, prepared
@@ -77,18 +75,7 @@ if (post)
 }
 return 0;
 
-DbConnection Open()
-{
-    DbConnection connection = provider == "postgres" ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
-    connection.Open();
-    if (connection is SqliteConnection)
-    {
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 30000";
-        pragma.ExecuteNonQuery();
-    }
-    return connection;
-}
+DbConnection Open() => BulkLoader.Open(provider, connectionString);
 
 static string Label(int posts) => posts >= 1_000_000 && posts % 1_000_000 == 0 ? $"{posts / 1_000_000}M"
     : posts >= 1000 && posts % 1000 == 0 ? $"{posts / 1000}k" : posts.ToString(CultureInfo.InvariantCulture);
