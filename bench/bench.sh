@@ -11,7 +11,8 @@
 # PostgreSQL: MINDSTACK_BENCH_POSTGRES, else MINDSTACK_TEST_POSTGRES (admin connection strings; a
 # fresh database is created and dropped), else a throwaway cluster started here.
 # Knobs: CONNECTIONS (wrk -c, 64), THREADS (wrk -t, 2), JOBS (5000), JOB_WORKERS (16),
-#        SEARCH_DOCUMENTS (10000), SEARCH_QUERIES (100), BENCH_PUBLISHED (a Release publish to reuse).
+#        SEARCH_DOCUMENTS (10000), SEARCH_QUERIES (100), BENCH_PUBLISHED (a Release publish to reuse),
+#        WARMUP (2s unmeasured before each wrk scenario; 0 for none).
 # End to end (bench/Mindstack.Bench/EndToEnd.cs, against the server): session-complete orchestrate
 #        webhook; knobs E2E_COUNT (outcomes per scenario, 500), E2E_CONCURRENCY (clients, 16),
 #        BREAKDOWN=1 (where each outcome's milliseconds went, from its rows' timestamps: bench/e2e-breakdown.py).
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
     --db=*) db=${1#--db=}; shift ;;
     --duration) duration=$2; shift 2 ;;
     --duration=*) duration=${1#--duration=}; shift ;;
-    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1"); shift ;;
   esac
@@ -229,9 +230,15 @@ PY
 rows=()
 ceiling_rate=""
 add_row() { rows+=("$1|$2|$3|$4|$5|$6"); } # scenario db rate p50 p99 errors
+warmup=${WARMUP:-2s}
 wrk_run() { # scenario url [headers]
-  progress "$1: wrk -t$threads -c$connections -d$duration"
+  progress "$1: wrk -t$threads -c$connections -d$duration, after $warmup unmeasured"
   local out
+  # Unmeasured first: a server just started still recompiles its hot code (tiered JIT) in its first
+  # seconds, which is not what the figure is for (WARMUP=0 measures from the first request).
+  if [ "$warmup" != 0 ]; then
+    BENCH_HEADERS="${3:-}" wrk -t"$threads" -c"$connections" -d"$warmup" -s bench/wrk/request.lua "$2" >/dev/null 2>&1
+  fi
   out=$(BENCH_HEADERS="${3:-}" wrk -t"$threads" -c"$connections" -d"$duration" -s bench/wrk/request.lua "$2" 2>&1 | grep '^RESULT')
   if [ -z "$out" ]; then add_row "$1" "$db" "-" "-" "-" "failed"; return; fi
   read -r _ rate p50 p99 errors <<< "$out"
