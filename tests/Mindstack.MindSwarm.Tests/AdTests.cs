@@ -248,7 +248,8 @@ public sealed class AdTests(MindSwarmFactory factory) : IClassFixture<MindSwarmF
             stats.GetProperty("byGroup").EnumerateArray().Where(g => g.GetProperty("key").GetString() == key).Select(g => (JsonElement?)g).FirstOrDefault();
         // Tracked events are written in batches: the landings show up once flushed.
         var bySource = await Eventually.UntilAsync(() => admin.GetDataAsync("/api/admin/inbound/stats?days=7&groupBy=source"),
-            s => Group(s, source)?.GetProperty("landings").GetInt64() == 2 && Group(s, referrerHost) is not null, "the tracked landings");
+            s => Group(s, source)?.GetProperty("landings").GetInt64() == 2 && Group(s, referrerHost) is not null
+                && Group(s, "(direct)") is not null && s.GetProperty("window").GetProperty("landings").GetInt64() >= 4, "the tracked landings");
         var mine = Group(bySource, source)!.Value;
         Assert.Equal(1, mine.GetProperty("signups").GetInt64());
         Assert.Equal(50.0, mine.GetProperty("conversionRate").GetDouble());
