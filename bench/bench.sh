@@ -343,7 +343,7 @@ fi
 # Its own server and data: the driver bulk-loads accounts, follows and posts into the server's database
 # and measures with real tokens. Knobs: SWARM_POSTS (1000000), SWARM_SMALL (10000), SWARM_ACCOUNTS
 # (posts/20), SWARM_FOLLOWS (posts×2), SWARM_REQUESTS (600 per feed and size), SWARM_CLIENTS (2),
-# SWARM_POST_COUNT (5000), SWARM_POST_CLIENTS (32).
+# SWARM_POST_COUNT (5000), SWARM_POST_CLIENTS (32), SWARM_POST_WARMUP (2000 unmeasured posts first).
 if wants swarm-feed || wants swarm-post; then
   if [ ! -f "$pub/Mindstack.Server.dll" ]; then
     progress "publishing the server (Release)"
@@ -353,7 +353,7 @@ if wants swarm-feed || wants swarm-post; then
   dotnet build bench/Swarm -c Release --nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
   swarm_posts=${SWARM_POSTS:-1000000}
   swarm_args=(--posts "$swarm_posts" --small "${SWARM_SMALL:-10000}" --requests "${SWARM_REQUESTS:-600}" --clients "${SWARM_CLIENTS:-2}"
-    --post-count "${SWARM_POST_COUNT:-5000}" --post-clients "${SWARM_POST_CLIENTS:-32}")
+    --post-count "${SWARM_POST_COUNT:-5000}" --post-clients "${SWARM_POST_CLIENTS:-32}" --post-warmup "${SWARM_POST_WARMUP:-2000}")
   [ -n "${SWARM_ACCOUNTS:-}" ] && swarm_args+=(--accounts "$SWARM_ACCOUNTS")
   [ -n "${SWARM_FOLLOWS:-}" ] && swarm_args+=(--follows "$SWARM_FOLLOWS")
   wants swarm-feed && swarm_args+=(--feed)

@@ -15,7 +15,7 @@ using Microsoft.AspNetCore.Identity;
 // Prints "RESULT <name> <req/s> <p50 ms> <p99 ms> <errors>" lines for bench.sh, and progress on stderr.
 // Usage: dotnet Mindstack.Bench.Swarm.dll --url http://127.0.0.1:PORT --provider sqlite|postgres
 //        --connection CONN [--feed] [--post] [--posts 1000000] [--small 10000] [--accounts N]
-//        [--follows N] [--viewers 100] [--requests 600] [--clients 2] [--post-count 5000] [--post-clients 32]
+//        [--follows N] [--viewers 100] [--requests 600] [--clients 2] [--post-count 5000] [--post-clients 32] [--post-warmup 2000]
 //        [--server-pid PID] (then each measured phase also prints the server process's CPU per request, from /proc)
 //        [--measure-only] (loads nothing: measures the feeds of a database an earlier run of this driver loaded
 //        with the same --posts and --accounts, and kept — its server started by hand, not by bench.sh)
@@ -33,6 +33,8 @@ var requests = Int("--requests", 600);
 var clients = Int("--clients", 2);
 var postCount = Int("--post-count", 5000);
 var postClients = Int("--post-clients", 32);
+// Posts made before the measured ones, unmeasured: a just-started server's first seconds are its tiered JIT.
+var postWarmup = Int("--post-warmup", 2000);
 var serverPid = Option("--server-pid");
 var measureOnly = args.Contains("--measure-only");
 const string Password = "BenchPass1234!";
@@ -251,18 +253,30 @@ async Task<(double Ms, bool Ok, string? Next)> GetFeedAsync(string type, string 
 
 async Task MeasurePostingAsync()
 {
+    if (postWarmup > 0)
+    {
+        Progress($"posting {postWarmup} unmeasured posts first");
+        await PostAsync(postWarmup, new List<double>(postWarmup), 1_000_000);
+    }
     var timings = new List<double>(postCount);
-    var errors = 0;
-    var issued = 0;
     var cpu = ServerCpuSeconds();
     var watch = Stopwatch.StartNew();
+    var errors = await PostAsync(postCount, timings, 0);
+    Report("swarm-post", postCount / watch.Elapsed.TotalSeconds, timings, errors, ServerCpuSeconds() - cpu);
+}
+
+// Makes count posts from postClients clients at once (post numbers from first + 1), each timing into timings; answers the errors.
+async Task<int> PostAsync(int count, List<double> timings, int first)
+{
+    var errors = 0;
+    var issued = first;
     await Task.WhenAll(Enumerable.Range(0, postClients).Select(async c =>
     {
         var token = tokens[c % tokens.Length];
         while (true)
         {
             var n = Interlocked.Increment(ref issued);
-            if (n > postCount)
+            if (n > first + count)
             {
                 break;
             }
@@ -287,7 +301,7 @@ async Task MeasurePostingAsync()
             }
         }
     }));
-    Report("swarm-post", postCount / watch.Elapsed.TotalSeconds, timings, errors, ServerCpuSeconds() - cpu);
+    return errors;
 }
 
 // The server process's user + system CPU seconds so far (its /proc stat), or NaN without --server-pid.

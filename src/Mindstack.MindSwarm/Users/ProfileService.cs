@@ -159,7 +159,11 @@ internal sealed class ProfileService(MindstackDbContext db, TimeProvider clock, 
         db.Set<ProfileRow>().Where(p => p.AccountId == accountId)
             .ExecuteUpdateAsync(u => u.SetProperty(p => p.FollowingCount, p => p.FollowingCount + by), ct);
 
+    /// <summary>
+    /// Run by every post, so written as SQL: an ExecuteUpdate builds, funcletizes and looks up its
+    /// LINQ tree on every call (about 4% of a posting server's CPU in a profile), and EF cannot
+    /// compile one ahead. The same single atomic statement on both databases.
+    /// </summary>
     public Task AdjustPostsAsync(string accountId, int by, CancellationToken ct) =>
-        db.Set<ProfileRow>().Where(p => p.AccountId == accountId)
-            .ExecuteUpdateAsync(u => u.SetProperty(p => p.PostCount, p => p.PostCount + by), ct);
+        db.Database.ExecuteSqlAsync($"UPDATE mindswarm_profiles SET post_count = post_count + {by} WHERE account_id = {accountId}", ct);
 }
