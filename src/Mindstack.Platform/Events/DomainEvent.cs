@@ -65,8 +65,9 @@ public sealed record NewEvent(string Type, string AggregateType, string Aggregat
 /// <see cref="Storage.MindstackDbContext"/> (deliveries, jobs, audit rows) commit in the same
 /// transaction that marks the event dispatched. Throwing fails the dispatch as a whole: the event is
 /// offered to every subscriber again after a backoff (so subscribers must be idempotent) and later
-/// events of the same aggregate wait for it. Keep it quick; slow work belongs in a job enqueued
-/// here. Register with <see cref="EventsExtensions.AddEventSubscriber{T}"/>.
+/// events of the same aggregate wait for it (events of its batch handled before it may be offered
+/// again too, when the batch reruns with a savepoint per event). Keep it quick; slow work belongs
+/// in a job enqueued here. Register with <see cref="EventsExtensions.AddEventSubscriber{T}"/>.
 /// </summary>
 public interface IEventSubscriber
 {

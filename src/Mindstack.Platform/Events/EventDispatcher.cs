@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,9 +14,9 @@ namespace Mindstack.Platform.Events;
 /// <summary>
 /// Drains the outbox to every <see cref="IEventSubscriber"/>. One node dispatches at a time (it
 /// holds the <c>events.dispatcher</c> lease; another takes over when that node stops renewing it),
-/// and it offers events in outbox order, a batch per transaction (a savepoint per event), so each
-/// aggregate's events arrive in the order they were written. A failed event is rolled back to its
-/// savepoint, retried with backoff and holds back only its own aggregate; after
+/// and it offers events in outbox order, a batch per transaction, so each aggregate's events arrive
+/// in the order they were written. A failed event is rolled back alone (the batch runs again with a
+/// savepoint per event), retried with backoff and holds back only its own aggregate; after
 /// <see cref="MaxAttempts"/> it is marked failed. Runs on nodes with workers.
 /// Since an event is marked dispatched in the transaction that commits its subscribers' changes, a
 /// crash before that commit leaves it pending, and the next dispatcher offers it again.
@@ -112,11 +111,18 @@ internal sealed class EventDispatcher(
     }
 
     /// <summary>
-    /// Offers the next batch of pending events in one transaction, each event inside a savepoint
-    /// of its own: a failing event is rolled back alone (its failure recorded, its aggregate held
-    /// back) while the others commit together, marked dispatched with their subscribers' changes.
-    /// One commit for many events, instead of one each. Returns how many it handled (dispatched or failed).
+    /// Offers the next batch of pending events in one transaction: a failing event is rolled back
+    /// alone (its failure recorded, its aggregate held back) while the others commit together,
+    /// marked dispatched with their subscribers' changes. One commit for many events, instead of
+    /// one each. Returns how many it handled (dispatched or failed).
     /// </summary>
+    /// <remarks>
+    /// Most batches fail no event, so a batch first runs without a savepoint per event. When an
+    /// event throws, that whole transaction is rolled back (nothing reached clients: the realtime
+    /// forwarder publishes at the batch's end) and the batch runs again with a savepoint per event,
+    /// recording the known failure without offering that event twice. The events before it are
+    /// offered again, which subscribers allow (<see cref="IEventSubscriber"/>: at least once).
+    /// </remarks>
     private async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -126,104 +132,164 @@ internal sealed class EventDispatcher(
             .OrderBy(e => e.Sequence)
             .Take(BatchSize)
             .ToListAsync(cancellationToken);
-        if (pending.Count == 0)
+        var now = clock.GetUtcNow().UtcDateTime;
+        var waiting = new HashSet<(string, string)>();
+        var due = new List<OutboxEvent>();
+        foreach (var row in pending)
         {
+            var aggregate = (row.AggregateType, row.AggregateId);
+            if (waiting.Contains(aggregate) || row.NextAttemptAt > now)
+            {
+                // An earlier event of this aggregate is waiting for a retry: keep the order.
+                waiting.Add(aggregate);
+                continue;
+            }
+            due.Add(row);
+        }
+        if (due.Count == 0)
+        {
+            // A batch whose events all wait takes no write lock.
             return 0;
         }
-        var subscribers = scope.ServiceProvider.GetServices<IEventSubscriber>().ToList();
+        var batch = new Batch(db, due, [.. due.Select(TryToDomainEvent)], [.. scope.ServiceProvider.GetServices<IEventSubscriber>()]);
+        var outcome = await RunAsync(batch, knownFailure: null, cancellationToken);
+        if (outcome.Failure is { } failure)
+        {
+            outcome = await RunAsync(batch, failure, cancellationToken);
+        }
+        return outcome.Handled;
+    }
+
+    /// <summary>The due rows and their events (null where a row does not parse: it fails when offered).</summary>
+    private sealed record Batch(MindstackDbContext Db, List<OutboxEvent> Rows, List<DomainEvent?> Events, List<IEventSubscriber> Subscribers);
+
+    /// <summary>
+    /// Runs the batch in one transaction. Without <paramref name="knownFailure"/> it takes no
+    /// savepoints and, at the first event that throws, rolls everything back and returns that
+    /// failure (nothing handled); with it, each event runs inside a savepoint of its own.
+    /// </summary>
+    private async Task<(int Handled, (long Sequence, Exception Error)? Failure)> RunAsync(Batch batch,
+        (long Sequence, Exception Error)? knownFailure, CancellationToken cancellationToken)
+    {
+        var db = batch.Db;
+        var careful = knownFailure is not null;
+        var batchSubscribers = batch.Subscribers.OfType<IEventBatchSubscriber>().ToList();
         var heldBack = new HashSet<(string, string)>();
         var dispatched = new List<long>();
         var failed = new List<(OutboxEvent Row, Exception Error)>();
-        IDbContextTransaction? transaction = null;
-        try
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        foreach (var subscriber in batchSubscribers)
         {
-            foreach (var row in pending)
+            await subscriber.BeginBatchAsync([.. batch.Events.OfType<DomainEvent>()], cancellationToken);
+        }
+        for (var i = 0; i < batch.Rows.Count; i++)
+        {
+            var row = batch.Rows[i];
+            var aggregate = (row.AggregateType, row.AggregateId);
+            if (heldBack.Contains(aggregate))
             {
-                var aggregate = (row.AggregateType, row.AggregateId);
-                if (heldBack.Contains(aggregate) || row.NextAttemptAt > clock.GetUtcNow().UtcDateTime)
-                {
-                    // An earlier event of this aggregate is waiting for a retry: keep the order.
-                    heldBack.Add(aggregate);
-                    continue;
-                }
-                if (LeaseAge > settings.RenewEvery)
-                {
-                    // The lease is renewed between batches (never from another connection while this
-                    // transaction holds SQLite's write lock): commit what is done, then renew.
-                    break;
-                }
-                // Opened at the first event offered: a batch whose events all wait takes no write lock.
-                transaction ??= await db.Database.BeginTransactionAsync(cancellationToken);
+                continue;
+            }
+            if (LeaseAge > settings.RenewEvery)
+            {
+                // The lease is renewed between batches (never from another connection while this
+                // transaction holds SQLite's write lock): commit what is done, then renew.
+                break;
+            }
+            if (knownFailure is { } known && known.Sequence == row.Sequence)
+            {
+                // It failed in the pass that was rolled back: recorded as that attempt, not offered again.
+                failed.Add((row, known.Error));
+                heldBack.Add(aggregate);
+                continue;
+            }
+            if (careful)
+            {
                 await transaction.CreateSavepointAsync(EventSavepoint, cancellationToken);
-                try
+            }
+            try
+            {
+                await HandleAsync(db, row, batch.Events[i] ?? ToDomainEvent(row), batch.Subscribers, cancellationToken);
+                if (careful)
                 {
-                    var domainEvent = ToDomainEvent(row);
-                    // Subscribers (the webhook fan-out's delivery jobs) join the trace the event was published under.
-                    using (var activity = MindstackTelemetry.StartChildOf(MindstackTelemetry.Events, "events.dispatch", row.Traceparent))
-                    {
-                        if (activity is { IsAllDataRequested: true })
-                        {
-                            activity.SetTag("mindstack.event.id", row.Id);
-                            activity.SetTag("mindstack.event.type", row.Type);
-                        }
-                        foreach (var subscriber in subscribers)
-                        {
-                            await subscriber.HandleAsync(domainEvent, cancellationToken);
-                        }
-                    }
-                    await db.SaveChangesAsync(cancellationToken);
                     await transaction.ReleaseSavepointAsync(EventSavepoint, cancellationToken);
-                    dispatched.Add(row.Sequence);
                 }
-                catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+                dispatched.Add(row.Sequence);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (!careful)
                 {
-                    await transaction.RollbackToSavepointAsync(EventSavepoint, CancellationToken.None);
-                    failed.Add((row, exception));
-                    heldBack.Add(aggregate);
+                    await transaction.RollbackAsync(CancellationToken.None);
+                    return (0, (row.Sequence, exception));
                 }
+                await transaction.RollbackToSavepointAsync(EventSavepoint, CancellationToken.None);
+                failed.Add((row, exception));
+                heldBack.Add(aggregate);
+            }
+            finally
+            {
                 // Saved rows need no tracking; unsaved ones of a failed event are discarded.
                 db.ChangeTracker.Clear();
             }
-            if (transaction is null)
-            {
-                return 0;
-            }
-            var now = clock.GetUtcNow().UtcDateTime;
-            if (dispatched.Count > 0)
-            {
-                var marked = await db.Set<OutboxEvent>()
-                    .Where(e => dispatched.Contains(e.Sequence) && e.State == OutboxStates.Pending)
-                    .ExecuteUpdateAsync(u => u
-                        .SetProperty(e => e.State, OutboxStates.Dispatched)
-                        .SetProperty(e => e.DispatchedAt, now)
-                        .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
-                if (marked != dispatched.Count)
-                {
-                    // Another dispatcher (this node's lease had lapsed) took some of them: offer the rest
-                    // again once the lease is this node's (renewed at the next look).
-                    await transaction.RollbackAsync(CancellationToken.None);
-                    _leaseRenewedAt = DateTime.MinValue;
-                    return dispatched.Count + failed.Count;
-                }
-            }
-            foreach (var (row, error) in failed)
-            {
-                await RecordFailureAsync(db, row, error, now);
-            }
-            await transaction.CommitAsync(cancellationToken);
-            foreach (var (row, error) in failed)
-            {
-                LogFailure(row, error);
-            }
-            return dispatched.Count + failed.Count;
         }
-        finally
+        if (dispatched.Count + failed.Count == 0)
         {
-            if (transaction is not null)
+            return (0, null);
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (dispatched.Count > 0)
+        {
+            var marked = await db.Set<OutboxEvent>()
+                .Where(e => dispatched.Contains(e.Sequence) && e.State == OutboxStates.Pending)
+                .ExecuteUpdateAsync(u => u
+                    .SetProperty(e => e.State, OutboxStates.Dispatched)
+                    .SetProperty(e => e.DispatchedAt, now)
+                    .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
+            if (marked != dispatched.Count)
             {
-                await transaction.DisposeAsync();
+                // Another dispatcher (this node's lease had lapsed) took some of them: offer the rest
+                // again once the lease is this node's (renewed at the next look).
+                await transaction.RollbackAsync(CancellationToken.None);
+                _leaseRenewedAt = DateTime.MinValue;
+                return (dispatched.Count + failed.Count, null);
             }
         }
+        // Inside the transaction, before it commits: a batch subscriber that fails here (the
+        // realtime backplane is down) rolls the whole batch back, and it is offered again.
+        foreach (var subscriber in batchSubscribers)
+        {
+            await subscriber.CompleteBatchAsync(dispatched, cancellationToken);
+        }
+        foreach (var (row, error) in failed)
+        {
+            await RecordFailureAsync(db, row, error, now);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var (row, error) in failed)
+        {
+            LogFailure(row, error);
+        }
+        return (dispatched.Count + failed.Count, null);
+    }
+
+    private static async Task HandleAsync(MindstackDbContext db, OutboxEvent row, DomainEvent domainEvent,
+        List<IEventSubscriber> subscribers, CancellationToken cancellationToken)
+    {
+        // Subscribers (the webhook fan-out's delivery jobs) join the trace the event was published under.
+        using (var activity = MindstackTelemetry.StartChildOf(MindstackTelemetry.Events, "events.dispatch", row.Traceparent))
+        {
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag("mindstack.event.id", row.Id);
+                activity.SetTag("mindstack.event.type", row.Type);
+            }
+            foreach (var subscriber in subscribers)
+            {
+                await subscriber.HandleAsync(domainEvent, cancellationToken);
+            }
+        }
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private const string EventSavepoint = "mindstack_event";
@@ -258,6 +324,18 @@ internal sealed class EventDispatcher(
     }
 
     private static TimeSpan RetryDelay(int attempts) => TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, attempts)));
+
+    private static DomainEvent? TryToDomainEvent(OutboxEvent row)
+    {
+        try
+        {
+            return ToDomainEvent(row);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     internal static DomainEvent ToDomainEvent(OutboxEvent row)
     {

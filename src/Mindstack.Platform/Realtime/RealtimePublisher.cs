@@ -33,7 +33,20 @@ public sealed record RealtimePublishOptions
     public string? ExceptConnectionId { get; init; }
 }
 
-internal sealed class RealtimePublisher(RealtimeHub hub, IRealtimeBackplane backplane, IIdGenerator ids) : IRealtimePublisher
+/// <summary>Publishes many messages with one backplane round trip (the event dispatcher's batches).</summary>
+internal interface IRealtimeBatchPublisher
+{
+    /// <summary>A message for <see cref="PublishManyAsync"/>; throws for an invalid channel or event name.</summary>
+    RealtimeMessage NewMessage(string channel, string eventName, JsonElement data);
+
+    /// <summary>
+    /// Hands all <paramref name="messages"/> to the backplane, in order, then queues them, in order, to
+    /// this node's connections; throws (having delivered nowhere) when the backplane cannot take them.
+    /// </summary>
+    Task PublishManyAsync(IReadOnlyList<RealtimeMessage> messages, CancellationToken cancellationToken);
+}
+
+internal sealed class RealtimePublisher(RealtimeHub hub, IRealtimeBackplane backplane, IIdGenerator ids) : IRealtimePublisher, IRealtimeBatchPublisher
 {
     internal static readonly JsonSerializerOptions DefaultJson = new(JsonSerializerDefaults.Web);
 
@@ -48,6 +61,27 @@ internal sealed class RealtimePublisher(RealtimeHub hub, IRealtimeBackplane back
         // retry without this node's clients seeing the event twice.
         await backplane.PublishAsync(message, cancellationToken);
         hub.Deliver(message);
+    }
+
+    public RealtimeMessage NewMessage(string channel, string eventName, JsonElement data)
+    {
+        RealtimeChannels.Validate(channel);
+        ArgumentException.ThrowIfNullOrEmpty(eventName);
+        return new RealtimeMessage(ids.New("rtm"), channel, eventName, Serialize(data, null), exceptConnectionId: null);
+    }
+
+    public async Task PublishManyAsync(IReadOnlyList<RealtimeMessage> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+        // As one message: the backplane first, so a failure delivered nothing anywhere.
+        await backplane.PublishManyAsync(messages, cancellationToken);
+        foreach (var message in messages)
+        {
+            hub.Deliver(message);
+        }
     }
 
     internal static string Serialize(object? data, JsonSerializerOptions? json) => data switch

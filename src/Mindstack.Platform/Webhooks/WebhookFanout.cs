@@ -12,23 +12,42 @@ namespace Mindstack.Platform.Webhooks;
 /// <summary>
 /// Turns each dispatched event into one delivery (and its job) per matching active subscription of
 /// the event's account and API, in the dispatch transaction: an event is fanned out exactly once.
+/// The active subscriptions of every account of a dispatch batch are read in one query when the
+/// batch begins, not once per event.
 /// </summary>
-internal sealed class WebhookFanout(MindstackDbContext db, IJobQueue jobs, IIdGenerator ids, TimeProvider clock) : IEventSubscriber
+internal sealed class WebhookFanout(MindstackDbContext db, IJobQueue jobs, IIdGenerator ids, TimeProvider clock) : IEventSubscriber, IEventBatchSubscriber
 {
+    /// <summary>Names the fan-out's subscriptions query in its SQL (tests count it).</summary>
+    internal const string FanoutQueryTag = "webhooks.fanout";
+
+    /// <summary>The batch's active subscriptions by account (untracked), in id order; null outside a batch.</summary>
+    private Dictionary<string, List<WebhookSubscriptionRow>>? _batch;
+
+    public async Task BeginBatchAsync(IReadOnlyList<DomainEvent> events, CancellationToken cancellationToken)
+    {
+        var accounts = events.Select(e => e.AccountId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        _batch = await ActiveSubscriptionsAsync(accounts, cancellationToken);
+    }
+
+    public Task CompleteBatchAsync(IReadOnlyCollection<long> dispatchedSequences, CancellationToken cancellationToken)
+    {
+        _batch = null;
+        return Task.CompletedTask;
+    }
+
     public async Task HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
         if (domainEvent.AccountId is not { } accountId)
         {
             return;
         }
-        // Read whole before anything is added: no statement runs while its reader is open.
-        var subscriptions = new List<WebhookSubscriptionRow>();
-        await foreach (var subscription in ActiveSubscriptions.For(db)(db, accountId, domainEvent.Api).WithCancellation(cancellationToken))
+        var byAccount = _batch ?? await ActiveSubscriptionsAsync([accountId], cancellationToken);
+        if (!byAccount.TryGetValue(accountId, out var subscriptions))
         {
-            subscriptions.Add(subscription);
+            return;
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var subscription in subscriptions.Where(s => Matches(s, domainEvent)))
+        foreach (var subscription in subscriptions.Where(s => (domainEvent.Api is null || s.Api == domainEvent.Api) && Matches(s, domainEvent)))
         {
             var delivery = new WebhookDeliveryRow
             {
@@ -47,17 +66,27 @@ internal sealed class WebhookFanout(MindstackDbContext db, IJobQueue jobs, IIdGe
             };
             delivery.JobId = jobs.Enqueue<WebhookDeliveryJob>(new WebhookDeliveryPayload(delivery.Id));
             db.Add(delivery);
-            subscription.LastTriggeredAt = now;
+            // The row was read untracked (the dispatcher clears the tracker after each event):
+            // attach it to update this one column.
+            var entry = db.Attach(subscription);
+            entry.Property(s => s.LastTriggeredAt).CurrentValue = now;
+            entry.Property(s => s.LastTriggeredAt).IsModified = true;
         }
     }
 
-    // Read for every dispatched event that names an account: compiled once per model, so a dispatch
-    // builds and hashes no LINQ tree for it.
-    private static readonly CompiledQuery<Func<MindstackDbContext, string, string?, IAsyncEnumerable<WebhookSubscriptionRow>>> ActiveSubscriptions = new(() =>
-        EF.CompileAsyncQuery((MindstackDbContext db, string accountId, string? api) =>
-            db.Set<WebhookSubscriptionRow>()
-                .Where(s => s.AccountId == accountId && s.Active && (api == null || s.Api == api))
-                .OrderBy(s => s.Id).AsQueryable()));
+    private async Task<Dictionary<string, List<WebhookSubscriptionRow>>> ActiveSubscriptionsAsync(List<string> accounts,
+        CancellationToken cancellationToken)
+    {
+        if (accounts.Count == 0)
+        {
+            return [];
+        }
+        var rows = await db.Set<WebhookSubscriptionRow>().AsNoTracking().TagWith(FanoutQueryTag)
+            .Where(s => accounts.Contains(s.AccountId) && s.Active)
+            .OrderBy(s => s.Id)
+            .ToListAsync(cancellationToken);
+        return rows.GroupBy(s => s.AccountId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+    }
 
     internal static bool Matches(WebhookSubscriptionRow subscription, DomainEvent domainEvent) =>
         (subscription.AggregateId is null || subscription.AggregateId == domainEvent.AggregateId)

@@ -75,6 +75,30 @@ public sealed class BackplaneTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     }
 
     [PostgresFact]
+    public async Task PublishMany_OnB_EveryMessageReachesAInOrderIncludingOneByReference()
+    {
+        var subject = NewSubject();
+        using var json = await nodes.A.ConnectJsonAsync($"{RealtimeTestRoutes.JsonPath}?token={TestRealtimeAuthenticator.TokenFor(subject)}");
+        var publisher = (IRealtimeBatchPublisher)nodes.B.Publisher;
+        var big = string.Concat(Enumerable.Repeat("0123456789abcdef", 1024)); // 16 KB: by reference
+        // Fewer than the test's send queue (16) of the receiving connection.
+        var messages = Enumerable.Range(0, 12)
+            .Select(i => publisher.NewMessage("account:" + subject, "batch", JsonSerializer.SerializeToElement(new { index = i, body = i == 5 ? big : "" })))
+            .ToList();
+        var byReferenceBefore = await CountPayloadsAsync();
+
+        await publisher.PublishManyAsync(messages, CancellationToken.None);
+
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var data = (await JsonFrames.ReceiveAsync(json)).GetProperty("data");
+            Assert.Equal(i, data.GetProperty("index").GetInt32());
+            Assert.Equal(i == 5 ? big : "", data.GetProperty("body").GetString());
+        }
+        Assert.Equal(byReferenceBefore + 1, await CountPayloadsAsync());
+    }
+
+    [PostgresFact]
     public async Task Backplane_OwnNotification_DeliveredOnce()
     {
         var subject = NewSubject();

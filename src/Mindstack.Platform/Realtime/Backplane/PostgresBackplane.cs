@@ -17,6 +17,9 @@ internal interface IRealtimeBackplane
 {
     Task PublishAsync(RealtimeMessage message, CancellationToken cancellationToken);
 
+    /// <summary>Publishes <paramref name="messages"/> in one go; every other node receives them in this order.</summary>
+    Task PublishManyAsync(IReadOnlyList<RealtimeMessage> messages, CancellationToken cancellationToken);
+
     /// <summary>
     /// Publishes a small platform message and returns once every other listening node has handed
     /// it to its hub, or after <paramref name="timeout"/> (logged): for messages that must have taken
@@ -29,6 +32,8 @@ internal interface IRealtimeBackplane
 internal sealed class InProcessBackplane : IRealtimeBackplane
 {
     public Task PublishAsync(RealtimeMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task PublishManyAsync(IReadOnlyList<RealtimeMessage> messages, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task PublishAcknowledgedAsync(RealtimeMessage message, TimeSpan timeout, CancellationToken cancellationToken) => Task.CompletedTask;
 }
@@ -106,6 +111,55 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
         await db.Database.ExecuteSqlAsync($"SELECT pg_notify({_channel}, {reference})", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         _metrics.BackplaneSent(byReference: true);
+    }
+
+    /// <summary>
+    /// One statement for the whole list (and, when some travel by reference, one transaction that
+    /// also stores their payloads): a transaction's notifications are delivered at its commit in the
+    /// order sent, and <c>pg_notify</c> runs in the array's order.
+    /// </summary>
+    public async Task PublishManyAsync(IReadOnlyList<RealtimeMessage> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+        var notifications = new string[messages.Count];
+        var stored = new List<RealtimePayload>();
+        var now = _clock.GetUtcNow().UtcDateTime;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var envelope = Envelope(messages[i]);
+            if (Encoding.UTF8.GetByteCount(envelope) <= MaxInlineBytes)
+            {
+                notifications[i] = envelope;
+                continue;
+            }
+            stored.Add(new RealtimePayload { Id = messages[i].Id, Body = envelope, CreatedAt = now });
+            notifications[i] = JsonSerializer.Serialize(new Reference(_node.Id, messages[i].Id));
+        }
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
+        await using var transaction = stored.Count > 0 ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        if (stored.Count > 0)
+        {
+            db.AddRange(stored);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        await db.Database.ExecuteSqlAsync(
+            $"SELECT pg_notify({_channel}, p) FROM unnest({notifications}) WITH ORDINALITY AS t(p, n) ORDER BY n", cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        for (var i = 0; i < messages.Count - stored.Count; i++)
+        {
+            _metrics.BackplaneSent(byReference: false);
+        }
+        foreach (var _ in stored)
+        {
+            _metrics.BackplaneSent(byReference: true);
+        }
     }
 
     public async Task PublishAcknowledgedAsync(RealtimeMessage message, TimeSpan timeout, CancellationToken cancellationToken)
