@@ -31,6 +31,22 @@ internal sealed class EventDispatcher(
     public const string LeaseName = "events.dispatcher";
     public const int MaxAttempts = 10;
     private const int BatchSize = 200;
+
+    /// <summary>
+    /// After a batch that found fewer events than it could take, the next look waits this long, so
+    /// that under a steady stream (posts arriving a few a millisecond) a batch takes the events of a
+    /// couple of milliseconds instead of one or two: its fixed cost (the pending read, the marking,
+    /// the commit, one subscriptions query, one backplane round trip) is shared. An event arriving
+    /// after a quiet spell is still offered at once.
+    /// </summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(2);
+
+    // Read at every look: compiled once per model, so a look builds and hashes no LINQ tree.
+    private static readonly CompiledQuery<Func<MindstackDbContext, IAsyncEnumerable<OutboxEvent>>> PendingEvents = new(() =>
+        EF.CompileAsyncQuery((MindstackDbContext db) => db.Set<OutboxEvent>().AsNoTracking()
+            .Where(e => e.State == OutboxStates.Pending)
+            .OrderBy(e => e.Sequence)
+            .Take(BatchSize)));
     private DateTime _leaseRenewedAt = DateTime.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -63,7 +79,18 @@ internal sealed class EventDispatcher(
             {
                 logger.LogWarning(exception, "Event dispatch failed; retrying after the idle delay");
             }
-            if (handled == 0)
+            if (handled is > 0 and < BatchSize)
+            {
+                try
+                {
+                    await Task.Delay(Linger, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+            else if (handled == 0)
             {
                 try
                 {
@@ -127,11 +154,11 @@ internal sealed class EventDispatcher(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
-        var pending = await db.Set<OutboxEvent>().AsNoTracking()
-            .Where(e => e.State == OutboxStates.Pending)
-            .OrderBy(e => e.Sequence)
-            .Take(BatchSize)
-            .ToListAsync(cancellationToken);
+        var pending = new List<OutboxEvent>();
+        await foreach (var row in PendingEvents.For(db)(db).WithCancellation(cancellationToken))
+        {
+            pending.Add(row);
+        }
         var now = clock.GetUtcNow().UtcDateTime;
         var waiting = new HashSet<(string, string)>();
         var due = new List<OutboxEvent>();

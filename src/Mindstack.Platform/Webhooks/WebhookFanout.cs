@@ -74,6 +74,14 @@ internal sealed class WebhookFanout(MindstackDbContext db, IJobQueue jobs, IIdGe
         }
     }
 
+    // Read at every dispatch batch: compiled once per model, so a batch builds and hashes no LINQ tree for it.
+    private static readonly CompiledQuery<Func<MindstackDbContext, List<string>, IAsyncEnumerable<WebhookSubscriptionRow>>> ActiveSubscriptionsOf = new(() =>
+        EF.CompileAsyncQuery((MindstackDbContext db, List<string> accounts) => db.Set<WebhookSubscriptionRow>().AsNoTracking()
+            .TagWith(FanoutQueryTag)
+            .Where(s => accounts.Contains(s.AccountId) && s.Active)
+            .OrderBy(s => s.Id)
+            .AsQueryable()));
+
     private async Task<Dictionary<string, List<WebhookSubscriptionRow>>> ActiveSubscriptionsAsync(List<string> accounts,
         CancellationToken cancellationToken)
     {
@@ -81,10 +89,11 @@ internal sealed class WebhookFanout(MindstackDbContext db, IJobQueue jobs, IIdGe
         {
             return [];
         }
-        var rows = await db.Set<WebhookSubscriptionRow>().AsNoTracking().TagWith(FanoutQueryTag)
-            .Where(s => accounts.Contains(s.AccountId) && s.Active)
-            .OrderBy(s => s.Id)
-            .ToListAsync(cancellationToken);
+        var rows = new List<WebhookSubscriptionRow>();
+        await foreach (var row in ActiveSubscriptionsOf.For(db)(db, accounts).WithCancellation(cancellationToken))
+        {
+            rows.Add(row);
+        }
         return rows.GroupBy(s => s.AccountId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
     }
 
