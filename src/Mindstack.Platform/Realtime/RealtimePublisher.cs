@@ -53,21 +53,21 @@ internal sealed class RealtimePublisher(RealtimeHub hub, IRealtimeBackplane back
     public async Task PublishAsync(string channel, string eventName, object? data, RealtimePublishOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        RealtimeChannels.Validate(channel);
-        ArgumentException.ThrowIfNullOrEmpty(eventName);
-        var json = Serialize(data, options?.Json);
-        var message = new RealtimeMessage(ids.New("rtm"), channel, eventName, json, options?.ExceptConnectionId);
+        var message = Message(channel, eventName, data, options?.Json, options?.ExceptConnectionId);
         // The backplane goes first: if it fails nothing was delivered anywhere and the caller may
         // retry without this node's clients seeing the event twice.
         await backplane.PublishAsync(message, cancellationToken);
         hub.Deliver(message);
     }
 
-    public RealtimeMessage NewMessage(string channel, string eventName, JsonElement data)
+    public RealtimeMessage NewMessage(string channel, string eventName, JsonElement data) =>
+        Message(channel, eventName, data, json: null, exceptConnectionId: null);
+
+    private RealtimeMessage Message(string channel, string eventName, object? data, JsonSerializerOptions? json, string? exceptConnectionId)
     {
         RealtimeChannels.Validate(channel);
         ArgumentException.ThrowIfNullOrEmpty(eventName);
-        return new RealtimeMessage(ids.New("rtm"), channel, eventName, Serialize(data, null), exceptConnectionId: null);
+        return new RealtimeMessage(ids.New("rtm"), channel, eventName, Serialize(data, json), exceptConnectionId);
     }
 
     public async Task PublishManyAsync(IReadOnlyList<RealtimeMessage> messages, CancellationToken cancellationToken)

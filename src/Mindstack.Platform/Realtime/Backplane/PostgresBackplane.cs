@@ -93,25 +93,9 @@ internal sealed class PostgresBackplane : IRealtimeBackplane
         _ackChannel = (_channel.Length > 59 ? _channel[..59] : _channel) + "_ack";
     }
 
-    public async Task PublishAsync(RealtimeMessage message, CancellationToken cancellationToken)
-    {
-        var envelope = Envelope(message);
-        await using var scope = _scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<MindstackDbContext>();
-        if (Encoding.UTF8.GetByteCount(envelope) <= MaxInlineBytes)
-        {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({_channel}, {envelope})", cancellationToken);
-            _metrics.BackplaneSent(byReference: false);
-            return;
-        }
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.Set<RealtimePayload>().Add(new RealtimePayload { Id = message.Id, Body = envelope, CreatedAt = _clock.GetUtcNow().UtcDateTime });
-        await db.SaveChangesAsync(cancellationToken);
-        var reference = JsonSerializer.Serialize(new Reference(_node.Id, message.Id));
-        await db.Database.ExecuteSqlAsync($"SELECT pg_notify({_channel}, {reference})", cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        _metrics.BackplaneSent(byReference: true);
-    }
+    /// <summary>One message: the batch publish of a list of one (one statement; an over-size one stored with it).</summary>
+    public Task PublishAsync(RealtimeMessage message, CancellationToken cancellationToken) =>
+        PublishManyAsync([message], cancellationToken);
 
     /// <summary>
     /// One statement for the whole list (and, when some travel by reference, one transaction that
