@@ -176,8 +176,25 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
         Assert.Single(_receiver.Requests);
 
         factory.Clock.Advance(TimeSpan.FromMinutes(2));
-        await Eventually.UntilAsync(() => factory.DeliveriesAsync(subscription),
-            list => list.Count == 2 && list.All(d => d.Status == "succeeded"), "both deliveries to succeed");
+        // If the later delivery's job ran while the earlier one's job was running, it put itself back
+        // a moment after the test clock's "now", which moves only when the test moves it: once the
+        // earlier delivery has succeeded, move the clock on to a later job still waiting in its future.
+        await Eventually.UntilAsync(async () =>
+        {
+            var list = await factory.DeliveriesAsync(subscription);
+            if (list.Count == 2 && list.Single(d => d.EventId == first).Status == "succeeded")
+            {
+                var now = factory.Clock.GetUtcNow().UtcDateTime;
+                var runAt = await factory.InScopeAsync(sp => sp.GetRequiredService<Mindstack.Platform.Storage.MindstackDbContext>().Set<QueuedJob>()
+                    .Where(j => j.Type == WebhookDeliveryJob.Name && j.Payload.Contains(waiting.Id) && j.State == JobState.Pending && j.RunAt > now)
+                    .Select(j => (DateTime?)j.RunAt).FirstOrDefaultAsync());
+                if (runAt is { } due)
+                {
+                    factory.Clock.Advance(due - now);
+                }
+            }
+            return list;
+        }, list => list.Count == 2 && list.All(d => d.Status == "succeeded"), "both deliveries to succeed");
         Assert.Equal([first, first, second], _receiver.Requests.Select(r => r.Header("X-Mindstack-Event-Id")));
         Assert.Equal(1, (await factory.DeliveriesAsync(subscription)).Single(d => d.EventId == second).Attempts);
     }
