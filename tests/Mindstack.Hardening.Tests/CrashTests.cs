@@ -15,6 +15,7 @@ namespace Mindstack.Hardening.Tests;
 /// what the sessions charged exactly once, every session's job finished once, and every finished
 /// session's webhook arrived at least once, under one event id however often it came.
 /// </summary>
+[Trait(PublishedServer.Trait, PublishedServer.Value)]
 public sealed class CrashTests(ITestOutputHelper output)
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace Mindstack.MindMesh.Tests;
 /// same data each time: the run continues from its checkpoints (the nodes already done keep their
 /// results and are not run again) and the approved email lands in the outbox exactly once.
 /// </summary>
+[Trait(PublishedServer.Trait, PublishedServer.Value)]
 public sealed class RunCrashTests
 {
     private static readonly string[] BeforeApproval = ["intent_router", "planner", "memory_reader", "tool_router", "guardrails"];
@@ -154,7 +155,8 @@ public sealed class PublishedServerFactAttribute : FactAttribute
     public PublishedServerFactAttribute()
     {
         var published = System.Environment.GetEnvironmentVariable("MINDSTACK_PUBLISHED_DIR");
-        if (!ServerProcess.IsPublishedDirectory(published))
+        // While ./test.sh publishes, the test runs (and fails naming the trait its class lacks) rather than skip.
+        if (!PublishedServer.Pending && !ServerProcess.IsPublishedDirectory(published))
         {
             Skip = "needs a published server (MINDSTACK_PUBLISHED_DIR, as ./test.sh sets)";
         }

@@ -169,6 +169,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static async Task<string> PublishedDirectoryAsync()
     {
+        PublishedServer.ThrowIfPending();
         await PublishGate.WaitAsync();
         try
         {

@@ -14,6 +14,7 @@ namespace Mindstack.Platform.Tests.Access;
 /// The operator commands, run in-process against the data folder (and database) of a published
 /// server that is running at the same time; one test runs the published binary's CLI itself.
 /// </summary>
+[Trait(PublishedServer.Trait, PublishedServer.Value)]
 public sealed class CliTests
 {
     private static Task<CliResult> RunAsync(TestDatabase database, params string[] args) => Cli.RunAsync(database, args);

@@ -15,6 +15,7 @@ namespace Mindstack.Platform.Tests.Cluster;
 /// work asked of node A runs once across both nodes, and one key's rate limit is one budget
 /// whichever node answers.
 /// </summary>
+[Trait(PublishedServer.Trait, PublishedServer.Value)]
 public sealed class TwoNodeHttpTests
 {
     private const string ExecutionJob = "mindra.execution.run";

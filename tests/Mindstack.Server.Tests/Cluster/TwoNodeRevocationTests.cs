@@ -14,6 +14,7 @@ namespace Mindstack.Platform.Tests.Cluster;
 /// the database) evicts them on every node at once: the very next request to the other node is
 /// refused. Uses Mindra and MindPeeker routes.
 /// </summary>
+[Trait(PublishedServer.Trait, PublishedServer.Value)]
 public sealed class TwoNodeRevocationTests
 {
     [PostgresFact]

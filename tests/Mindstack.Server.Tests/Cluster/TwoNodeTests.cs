@@ -137,6 +137,7 @@ public sealed class TwoNodeCluster : IAsyncDisposable
     }
 }
 
+[Trait(PublishedServer.Trait, PublishedServer.Value)]
 public sealed class TwoNodeTests
 {
     private const string Api = "testapi";

@@ -7,6 +7,7 @@ using Npgsql;
 namespace Mindstack.Platform.Tests.Hosting;
 
 /// <summary><c>backup</c> while the published server takes writes, then <c>restore</c> into an empty folder (and database).</summary>
+[Trait(PublishedServer.Trait, PublishedServer.Value)]
 public sealed class BackupRestoreTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using System.Text.Json;
 namespace Mindstack.Platform.Tests.Hosting;
 
 /// <summary>The published server, as an operator runs it: <c>--data</c>, an API's own port, SIGTERM.</summary>
+[Trait(PublishedServer.Trait, PublishedServer.Value)]
 public sealed class PublishedServerTests
 {
     [Fact]

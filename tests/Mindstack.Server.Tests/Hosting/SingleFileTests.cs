@@ -5,6 +5,7 @@ using System.Text.Json;
 namespace Mindstack.Platform.Tests.Hosting;
 
 /// <summary>The self-contained single-file binary <c>./publish.sh</c> makes, started as an operator starts it.</summary>
+[Trait(PublishedServer.Trait, PublishedServer.Value)]
 public sealed class SingleFileTests
 {
     [SingleFileFact]
@@ -54,7 +55,8 @@ public sealed class SingleFileFactAttribute : FactAttribute
 {
     public SingleFileFactAttribute()
     {
-        if (Binary() is null)
+        // While ./test.sh publishes, the test runs (and fails naming the trait its class lacks) rather than skip.
+        if (!PublishedServer.Pending && Binary() is null)
         {
             Skip = "needs the single-file binary (./publish.sh, or MINDSTACK_SINGLE_FILE)";
         }
@@ -62,6 +64,7 @@ public sealed class SingleFileFactAttribute : FactAttribute
 
     public static string? Binary()
     {
+        PublishedServer.ThrowIfPending();
         var configured = Environment.GetEnvironmentVariable("MINDSTACK_SINGLE_FILE");
         var published = Environment.GetEnvironmentVariable("MINDSTACK_PUBLISHED_DIR");
         string[] candidates = [
