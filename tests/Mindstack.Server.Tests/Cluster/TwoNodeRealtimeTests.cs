@@ -14,6 +14,7 @@ namespace Mindstack.Platform.Tests.Cluster;
 /// caused on node B. Node A runs no workers, so it never dispatches: what its clients receive came
 /// from node B's dispatcher through the PostgreSQL backplane.
 /// </summary>
+[Trait(PublishedServer.Trait, PublishedServer.Value)]
 public sealed class TwoNodeRealtimeTests
 {
     private const string ProbeApi = "mindra";
