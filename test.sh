@@ -87,7 +87,7 @@ fi
 
 # Profile-guided optimisation makes the JIT instrument methods for a better recompile later: worth it in
 # a server that runs for days, not in a build, a format check or a test process that lives a minute.
-# Off, on this 2-core machine: the build took 195 CPU-seconds instead of 243, the format check 108
+# Off, on this 2-core machine: the build took 195 CPU-seconds instead of 243, a whole `dotnet format` 108
 # instead of 144, and the MindSwarm tests 44 instead of 58 (the server a test starts inherits it too).
 export DOTNET_TieredPGO=0
 
@@ -108,11 +108,11 @@ format_pid=$!
 
 # Each test project runs on each database as its own `dotnet test`, four at a time (the two cores
 # are shared well: most of a test's time is waiting on HTTP, the database and jobs), longest first
-# so that no slot is left with a long run at the end, and niced: the publish beside them had a
-# twentieth of the CPU without that, and took 8 minutes instead of under 2. The tests that start the published server
-# (the process-level tests run ./publish.sh's single file, the binary an operator ships) carry
-# [Trait("Needs", "PublishedServer")]: they run once the publish, made meanwhile, is done; every
-# other test runs while it is under way. MINDSTACK_TEST_JOBS sets how many run at once (1: one
+# so that no slot is left with a long run at the end, and niced: without that, the publish beside
+# them once had a twentieth of the CPU and took 8 minutes. The tests that start the published
+# server (the process-level tests run ./publish.sh's single file, the binary an operator ships)
+# carry [Trait("Needs", "PublishedServer")]: they run once the publish, made meanwhile, is done;
+# every other test runs while it is under way. MINDSTACK_TEST_JOBS sets how many run at once (1: one
 # after the other; MINDSTACK_TEST_SERIAL=1 too).
 pg_ok=1
 if [ "$build_ok" -eq 0 ]; then
