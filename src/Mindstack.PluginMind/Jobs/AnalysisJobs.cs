@@ -58,17 +58,22 @@ internal sealed class AnalysisJobs(MindstackDbContext db, IJobQueue queue, Usage
     /// </summary>
     public async Task<bool> DeleteAsync(AnalysisJob job, CancellationToken ct)
     {
+        // The deletion and the query given back commit together, as a failed job's do.
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         // Conditional on the status read, so a job that starts meanwhile is not refunded.
         var deleted = await db.Set<AnalysisJob>().Where(j => j.Id == job.Id && j.Status == job.Status).ExecuteDeleteAsync(ct);
         if (deleted == 0)
         {
             deleted = await db.Set<AnalysisJob>().Where(j => j.Id == job.Id).ExecuteDeleteAsync(ct);
-            return deleted > 0;
         }
-        if (job.Status == AnalysisJobStatus.Queued && job.AccountId is { } owner && job.UsagePeriod is { } period)
+        else if (job.Status == AnalysisJobStatus.Queued && job.AccountId is { } owner && job.UsagePeriod is { } period)
         {
             await usage.ReleaseAsync(owner, period, ct);
         }
-        return true;
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
+        return deleted > 0;
     }
 }
