@@ -81,17 +81,14 @@ internal sealed class AnalysisJobHandler(
             await logs.WriteAsync(row.AccountId, row.AnalysisType, row.UserInput, false, clock.GetElapsedTime(started), error, cancellationToken);
             // The failure and the reserved query given back commit together: a client that sees the job
             // failed finds its query returned, and a crash between the two cannot keep it.
-            await using (var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null)
+            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
             {
                 if (await FinishAsync(row.Id, AnalysisJobStatus.Failed, null, null, error, cancellationToken) && row.AccountId is { } owner
                     && row.UsagePeriod is { } period)
                 {
                     await usage.ReleaseAsync(owner, period, cancellationToken);
                 }
-                if (transaction is not null)
-                {
-                    await transaction.CommitAsync(cancellationToken);
-                }
+                await transaction.CommitAsync(cancellationToken);
             }
             return;
         }

@@ -59,7 +59,7 @@ internal sealed class AnalysisJobs(MindstackDbContext db, IJobQueue queue, Usage
     public async Task<bool> DeleteAsync(AnalysisJob job, CancellationToken ct)
     {
         // The deletion and the query given back commit together, as a failed job's do.
-        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // Conditional on the status read, so a job that starts meanwhile is not refunded.
         var deleted = await db.Set<AnalysisJob>().Where(j => j.Id == job.Id && j.Status == job.Status).ExecuteDeleteAsync(ct);
         if (deleted == 0)
@@ -70,10 +70,7 @@ internal sealed class AnalysisJobs(MindstackDbContext db, IJobQueue queue, Usage
         {
             await usage.ReleaseAsync(owner, period, ct);
         }
-        if (transaction is not null)
-        {
-            await transaction.CommitAsync(ct);
-        }
+        await transaction.CommitAsync(ct);
         return deleted > 0;
     }
 }
